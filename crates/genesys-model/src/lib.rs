@@ -41,6 +41,7 @@ pub mod catalogue;
 mod datetime;
 pub mod model;
 pub mod notifications;
+mod null_spy;
 pub mod nulls;
 
 #[doc(hidden)]

@@ -16,48 +16,25 @@ pub trait DecodeFields: Default {
     /// What the decoder expected, for error messages (`"a User object"`).
     const EXPECTING: &'static str;
 
-    /// Decodes the value of `key` into its field; [`Decoded::Unknown`] when
-    /// the key is not a known property (the value is then left unread).
+    /// Decodes the value of `key` into its field; `Ok(false)` when the key is
+    /// not a known property (the value is then left unread).
     fn decode_field<'de, A: MapAccess<'de>>(
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<Decoded, A::Error>;
+    ) -> Result<bool, A::Error>;
 
     /// Where unknown fields go.
     fn unknown_fields_slot(&mut self) -> &mut UnknownFields;
+
+    /// JSON names of the known fields (those `decode_field` takes).
+    const FIELD_NAMES: &'static [&'static str] = &[];
 
     /// Where the fields decoded as `null` are recorded, for types that
     /// record them (generated models).
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         None
     }
-}
-
-/// What [`DecodeFields::decode_field`] did with a key.
-pub enum Decoded {
-    /// The key is not a known property; its value is still to be read.
-    Unknown,
-    /// A known property's value was decoded into its field.
-    Value,
-    /// A known property was `null` (its field is `None`); the JSON name.
-    Null(&'static str),
-}
-
-/// Stores a known property's decoded value and says whether it was `null`.
-///
-/// Every generated field is an `Option` whose decoding gives `None` for
-/// `null` and only for `null` (also through [`Lenient`] and [`Compact`]), so
-/// the outcome tells an explicit `null` apart without watching the input.
-#[inline(always)]
-pub fn set<T>(slot: &mut Option<T>, value: Option<T>, json_name: &'static str) -> Decoded {
-    let decoded = if value.is_none() {
-        Decoded::Null(json_name)
-    } else {
-        Decoded::Value
-    };
-    *slot = value;
-    decoded
 }
 
 /// An object key, borrowed from the input when it can be.
@@ -116,17 +93,16 @@ pub fn deserialize_object<'de, T: DecodeFields, D: Deserializer<'de>>(
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
             let mut out = T::default();
+            // Watches each known field's value for `null` (see `null_spy`).
+            let mut map = crate::null_spy::NullSpyMap::new(&mut map);
             while let Some(key) = map.next_key::<Key<'de>>()? {
-                match out.decode_field(key.as_str(), &mut map)? {
-                    Decoded::Value => {}
-                    Decoded::Null(name) => {
-                        if let Some(nulls) = out.explicit_nulls_slot() {
-                            nulls.insert(name);
-                        }
-                    }
-                    Decoded::Unknown => {
-                        let value: serde_json::Value = map.next_value()?;
-                        out.unknown_fields_slot().insert(key.into_owned(), value);
+                if !out.decode_field(key.as_str(), &mut map)? {
+                    let value: serde_json::Value = map.next_value()?;
+                    out.unknown_fields_slot().insert(key.into_owned(), value);
+                } else if map.last_was_null {
+                    let name = T::FIELD_NAMES.iter().find(|n| **n == key.as_str());
+                    if let (Some(name), Some(nulls)) = (name, out.explicit_nulls_slot()) {
+                        nulls.insert(name);
                     }
                 }
             }

@@ -232,24 +232,25 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         let json = &f.json;
         let fname = ident(&f.rust);
         if f.ty.is_lenient() {
-            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value::<crate::__private::Lenient<_>>()?.0, #json), }
+            quote! { #json => self.#fname = map.next_value::<crate::__private::Lenient<_>>()?.0, }
         } else if matches!(f.ty, Ty::Vec(_)) {
-            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value::<crate::__private::Compact<_>>()?.0, #json), }
+            quote! { #json => self.#fname = map.next_value::<crate::__private::Compact<_>>()?.0, }
         } else {
-            quote! { #json => crate::__private::set(&mut self.#fname, map.next_value()?, #json), }
+            quote! { #json => self.#fname = map.next_value()?, }
         }
     });
     let decode_body = if model.fields.is_empty() {
         quote! {
             let _ = (key, map);
-            Ok(crate::__private::Decoded::Unknown)
+            Ok(false)
         }
     } else {
         quote! {
-            Ok(match key {
+            match key {
                 #(#decode_arms)*
-                _ => crate::__private::Decoded::Unknown,
-            })
+                _ => return Ok(false),
+            }
+            Ok(true)
         }
     };
 
@@ -309,6 +310,7 @@ fn emit_model(model: &ModelDef) -> TokenStream {
         }
     };
     let expecting = format!("a {} object", model.spec_name);
+    let field_names = model.fields.iter().map(|f| &f.json);
     let map_binding = if model.fields.is_empty() {
         quote! { map }
     } else {
@@ -359,12 +361,13 @@ fn emit_model(model: &ModelDef) -> TokenStream {
                 &mut self,
                 key: &str,
                 map: &mut A,
-            ) -> Result<crate::__private::Decoded, A::Error> {
+            ) -> Result<bool, A::Error> {
                 #decode_body
             }
             fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
                 &mut self.unknown_fields
             }
+            const FIELD_NAMES: &'static [&'static str] = &[#(#field_names),*];
             fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
                 Some(&mut self.explicit_nulls)
             }

@@ -114,11 +114,12 @@ macro_rules! small_model {
                 &mut self,
                 key: &str,
                 map: &mut A,
-            ) -> Result<crate::__private::Decoded, A::Error> {
-                Ok(match key {
-                    $($json => crate::__private::set(&mut self.$field, map.next_value()?, $json),)*
-                    _ => crate::__private::Decoded::Unknown,
-                })
+            ) -> Result<bool, A::Error> {
+                match key {
+                    $($json => self.$field = map.next_value()?,)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
             }
             fn unknown_fields_slot(&mut self) -> &mut UnknownFields {
                 &mut self.unknown_fields

@@ -61,23 +61,17 @@ impl crate::__private::DecodeFields for BackgroundAssistantUserAuthenticatedInfo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "backgroundAssistantId" => {
-                    crate::__private::set(
-                        &mut self.background_assistant_id,
-                        map.next_value()?,
-                        "backgroundAssistantId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backgroundAssistantId" => self.background_assistant_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["backgroundAssistantId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -145,17 +139,17 @@ impl crate::__private::DecodeFields for BackgroundImageSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -226,27 +220,19 @@ impl crate::__private::DecodeFields for BaseProgramEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -329,27 +315,19 @@ impl crate::__private::DecodeFields for BaseTopicEntitiy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -620,240 +598,209 @@ impl crate::__private::DecodeFields for BatchConversationEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.end_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "endTransferEvents",
-                    )
-                }
-                "phoneTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.phone_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneTransferEvents",
-                    )
-                }
-                "progressTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.progress_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "progressTransferEvents",
-                    )
-                }
-                "routingTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.routing_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingTransferEvents",
-                    )
-                }
-                "userTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.user_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userTransferEvents",
-                    )
-                }
-                "communicationAnsweredEvents" => {
-                    crate::__private::set(
-                        &mut self.communication_answered_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "communicationAnsweredEvents",
-                    )
-                }
-                "communicationDispositionAppliedEvents" => {
-                    crate::__private::set(
-                        &mut self.communication_disposition_applied_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "communicationDispositionAppliedEvents",
-                    )
-                }
-                "holdUpdatedEvents" => {
-                    crate::__private::set(
-                        &mut self.hold_updated_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "holdUpdatedEvents",
-                    )
-                }
-                "externalEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.external_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalEstablishedEvents",
-                    )
-                }
-                "ivrEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.ivr_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ivrEstablishedEvents",
-                    )
-                }
-                "phoneEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.phone_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneEstablishedEvents",
-                    )
-                }
-                "routingEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.routing_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingEstablishedEvents",
-                    )
-                }
-                "userEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.user_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userEstablishedEvents",
-                    )
-                }
-                "audioUpdatedEvents" => {
-                    crate::__private::set(
-                        &mut self.audio_updated_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "audioUpdatedEvents",
-                    )
-                }
-                "communicationEndedEvents" => {
-                    crate::__private::set(
-                        &mut self.communication_ended_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "communicationEndedEvents",
-                    )
-                }
-                "consultTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.consult_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "consultTransferEvents",
-                    )
-                }
-                "progressConsultTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.progress_consult_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "progressConsultTransferEvents",
-                    )
-                }
-                "endConsultTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.end_consult_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "endConsultTransferEvents",
-                    )
-                }
-                "emailBeginTransmittingEvents" => {
-                    crate::__private::set(
-                        &mut self.email_begin_transmitting_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailBeginTransmittingEvents",
-                    )
-                }
-                "emailCommunicationEndedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_communication_ended_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailCommunicationEndedEvents",
-                    )
-                }
-                "emailExternalEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_external_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailExternalEstablishedEvents",
-                    )
-                }
-                "emailFlowEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_flow_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailFlowEstablishedEvents",
-                    )
-                }
-                "emailRoutingEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_routing_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailRoutingEstablishedEvents",
-                    )
-                }
-                "emailUserEstablishedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_user_established_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailUserEstablishedEvents",
-                    )
-                }
-                "emailCommunicationAnsweredEvents" => {
-                    crate::__private::set(
-                        &mut self.email_communication_answered_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailCommunicationAnsweredEvents",
-                    )
-                }
-                "emailCommunicationDispositionAppliedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_communication_disposition_applied_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailCommunicationDispositionAppliedEvents",
-                    )
-                }
-                "emailCommunicationSentMessageEvents" => {
-                    crate::__private::set(
-                        &mut self.email_communication_sent_message_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailCommunicationSentMessageEvents",
-                    )
-                }
-                "emailHoldUpdatedEvents" => {
-                    crate::__private::set(
-                        &mut self.email_hold_updated_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailHoldUpdatedEvents",
-                    )
-                }
-                "emailEndTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.email_end_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailEndTransferEvents",
-                    )
-                }
-                "emailProgressTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.email_progress_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailProgressTransferEvents",
-                    )
-                }
-                "emailRoutingTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.email_routing_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailRoutingTransferEvents",
-                    )
-                }
-                "emailUserTransferEvents" => {
-                    crate::__private::set(
-                        &mut self.email_user_transfer_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailUserTransferEvents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endTransferEvents" => {
+                self.end_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "phoneTransferEvents" => {
+                self.phone_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "progressTransferEvents" => {
+                self.progress_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingTransferEvents" => {
+                self.routing_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userTransferEvents" => {
+                self.user_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "communicationAnsweredEvents" => {
+                self.communication_answered_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "communicationDispositionAppliedEvents" => {
+                self.communication_disposition_applied_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "holdUpdatedEvents" => {
+                self.hold_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalEstablishedEvents" => {
+                self.external_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ivrEstablishedEvents" => {
+                self.ivr_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "phoneEstablishedEvents" => {
+                self.phone_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingEstablishedEvents" => {
+                self.routing_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userEstablishedEvents" => {
+                self.user_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "audioUpdatedEvents" => {
+                self.audio_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "communicationEndedEvents" => {
+                self.communication_ended_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "consultTransferEvents" => {
+                self.consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "progressConsultTransferEvents" => {
+                self.progress_consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "endConsultTransferEvents" => {
+                self.end_consult_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailBeginTransmittingEvents" => {
+                self.email_begin_transmitting_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailCommunicationEndedEvents" => {
+                self.email_communication_ended_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailExternalEstablishedEvents" => {
+                self.email_external_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailFlowEstablishedEvents" => {
+                self.email_flow_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailRoutingEstablishedEvents" => {
+                self.email_routing_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailUserEstablishedEvents" => {
+                self.email_user_established_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailCommunicationAnsweredEvents" => {
+                self.email_communication_answered_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailCommunicationDispositionAppliedEvents" => {
+                self.email_communication_disposition_applied_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailCommunicationSentMessageEvents" => {
+                self.email_communication_sent_message_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailHoldUpdatedEvents" => {
+                self.email_hold_updated_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailEndTransferEvents" => {
+                self.email_end_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailProgressTransferEvents" => {
+                self.email_progress_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailRoutingTransferEvents" => {
+                self.email_routing_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailUserTransferEvents" => {
+                self.email_user_transfer_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endTransferEvents",
+        "phoneTransferEvents",
+        "progressTransferEvents",
+        "routingTransferEvents",
+        "userTransferEvents",
+        "communicationAnsweredEvents",
+        "communicationDispositionAppliedEvents",
+        "holdUpdatedEvents",
+        "externalEstablishedEvents",
+        "ivrEstablishedEvents",
+        "phoneEstablishedEvents",
+        "routingEstablishedEvents",
+        "userEstablishedEvents",
+        "audioUpdatedEvents",
+        "communicationEndedEvents",
+        "consultTransferEvents",
+        "progressConsultTransferEvents",
+        "endConsultTransferEvents",
+        "emailBeginTransmittingEvents",
+        "emailCommunicationEndedEvents",
+        "emailExternalEstablishedEvents",
+        "emailFlowEstablishedEvents",
+        "emailRoutingEstablishedEvents",
+        "emailUserEstablishedEvents",
+        "emailCommunicationAnsweredEvents",
+        "emailCommunicationDispositionAppliedEvents",
+        "emailCommunicationSentMessageEvents",
+        "emailHoldUpdatedEvents",
+        "emailEndTransferEvents",
+        "emailProgressTransferEvents",
+        "emailRoutingTransferEvents",
+        "emailUserTransferEvents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1123,51 +1070,27 @@ impl crate::__private::DecodeFields for BatchDownloadJobResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                "resultUrl" => {
-                    crate::__private::set(
-                        &mut self.result_url,
-                        map.next_value()?,
-                        "resultUrl",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "errorMsg" => {
-                    crate::__private::set(
-                        &mut self.error_msg,
-                        map.next_value()?,
-                        "errorMsg",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            "resultUrl" => self.result_url = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "errorMsg" => self.error_msg = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "recordingId",
+        "resultUrl",
+        "contentType",
+        "errorMsg",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1293,58 +1216,43 @@ impl crate::__private::DecodeFields for BatchDownloadJobStatusResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "jobId" => {
-                    crate::__private::set(&mut self.job_id, map.next_value()?, "jobId")
-                }
-                "expectedResultCount" => {
-                    crate::__private::set(
-                        &mut self.expected_result_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "expectedResultCount",
-                    )
-                }
-                "resultCount" => {
-                    crate::__private::set(
-                        &mut self.result_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resultCount",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "expectedResultCount" => {
+                self.expected_result_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "resultCount" => {
+                self.result_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "jobId",
+        "expectedResultCount",
+        "resultCount",
+        "errorCount",
+        "status",
+        "results",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1496,23 +1404,21 @@ impl crate::__private::DecodeFields for BatchDownloadJobSubmission {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "batchDownloadRequestList" => {
-                    crate::__private::set(
-                        &mut self.batch_download_request_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "batchDownloadRequestList",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "batchDownloadRequestList" => {
+                self.batch_download_request_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["batchDownloadRequestList"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1588,24 +1494,18 @@ impl crate::__private::DecodeFields for BatchDownloadJobSubmissionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1678,30 +1578,18 @@ impl crate::__private::DecodeFields for BatchDownloadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversationId", "recordingId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1775,23 +1663,17 @@ impl crate::__private::DecodeFields for BatchEventResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errors"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1865,23 +1747,17 @@ impl crate::__private::DecodeFields for BatchGetCustomerIntentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1949,23 +1825,21 @@ for BatchPredictiveRoutingCustomKpiAttributionEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customKpiAttributionEvents" => {
-                    crate::__private::set(
-                        &mut self.custom_kpi_attribution_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customKpiAttributionEvents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customKpiAttributionEvents" => {
+                self.custom_kpi_attribution_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["customKpiAttributionEvents"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2035,23 +1909,21 @@ impl crate::__private::DecodeFields for BatchUserPresenceEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userPresenceEvents" => {
-                    crate::__private::set(
-                        &mut self.user_presence_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userPresenceEvents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userPresenceEvents" => {
+                self.user_presence_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userPresenceEvents"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2121,23 +1993,21 @@ impl crate::__private::DecodeFields for BatchUserRoutingStatusEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userRoutingStatusEvents" => {
-                    crate::__private::set(
-                        &mut self.user_routing_status_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userRoutingStatusEvents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userRoutingStatusEvents" => {
+                self.user_routing_status_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userRoutingStatusEvents"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2211,23 +2081,17 @@ impl crate::__private::DecodeFields for BeginWebAuthnRegistrationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "publicKey" => {
-                    crate::__private::set(
-                        &mut self.public_key,
-                        map.next_value()?,
-                        "publicKey",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "publicKey" => self.public_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["publicKey"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2323,58 +2187,37 @@ impl crate::__private::DecodeFields for BenefitAssessment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "kpiAssessments" => {
-                    crate::__private::set(
-                        &mut self.kpi_assessments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "kpiAssessments",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "jobId" => {
-                    crate::__private::set(&mut self.job_id, map.next_value()?, "jobId")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "kpiAssessments" => {
+                self.kpi_assessments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "queues",
+        "kpiAssessments",
+        "state",
+        "jobId",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2536,41 +2379,27 @@ impl crate::__private::DecodeFields for BenefitAssessmentJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2700,23 +2529,19 @@ impl crate::__private::DecodeFields for BidGroupScheduleSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "shiftSets" => {
-                    crate::__private::set(
-                        &mut self.shift_sets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shiftSets",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "shiftSets" => {
+                self.shift_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["shiftSets"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2809,44 +2634,33 @@ impl crate::__private::DecodeFields for BidGroupWorkPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "overrideAgentCount" => {
-                    crate::__private::set(
-                        &mut self.override_agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overrideAgentCount",
-                    )
-                }
-                "suggestedAgentCount" => {
-                    crate::__private::set(
-                        &mut self.suggested_agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suggestedAgentCount",
-                    )
-                }
-                "agentCountRange" => {
-                    crate::__private::set(
-                        &mut self.agent_count_range,
-                        map.next_value()?,
-                        "agentCountRange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "overrideAgentCount" => {
+                self.override_agent_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "suggestedAgentCount" => {
+                self.suggested_agent_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentCountRange" => self.agent_count_range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "workPlanId",
+        "overrideAgentCount",
+        "suggestedAgentCount",
+        "agentCountRange",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2958,52 +2772,37 @@ impl crate::__private::DecodeFields for BidGroupWorkPlanResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "overrideAgentCount" => {
-                    crate::__private::set(
-                        &mut self.override_agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overrideAgentCount",
-                    )
-                }
-                "suggestedAgentCount" => {
-                    crate::__private::set(
-                        &mut self.suggested_agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suggestedAgentCount",
-                    )
-                }
-                "agentCountRange" => {
-                    crate::__private::set(
-                        &mut self.agent_count_range,
-                        map.next_value()?,
-                        "agentCountRange",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "overrideAgentCount" => {
+                self.override_agent_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "suggestedAgentCount" => {
+                self.suggested_agent_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentCountRange" => self.agent_count_range = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "managementUnit",
+        "overrideAgentCount",
+        "suggestedAgentCount",
+        "agentCountRange",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3116,30 +2915,20 @@ impl crate::__private::DecodeFields for BidGroupWorkPlanRotationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "workPlanRotationId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_rotation_id,
-                        map.next_value()?,
-                        "workPlanRotationId",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "workPlanRotationId" => self.work_plan_rotation_id = map.next_value()?,
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["workPlanRotationId", "agentCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3244,38 +3033,27 @@ impl crate::__private::DecodeFields for BidGroupWorkPlanRotationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "managementUnit",
+        "agentCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3416,97 +3194,73 @@ impl crate::__private::DecodeFields for BillingCharge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "product" => {
-                    crate::__private::set(
-                        &mut self.product,
-                        map.next_value()?,
-                        "product",
-                    )
-                }
-                "organizations" => {
-                    crate::__private::set(
-                        &mut self.organizations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "organizations",
-                    )
-                }
-                "prepaidQuantity" => {
-                    crate::__private::set(
-                        &mut self.prepaid_quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "prepaidQuantity",
-                    )
-                }
-                "fairuseQuantity" => {
-                    crate::__private::set(
-                        &mut self.fairuse_quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fairuseQuantity",
-                    )
-                }
-                "actualQuantity" => {
-                    crate::__private::set(
-                        &mut self.actual_quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualQuantity",
-                    )
-                }
-                "overageQuantity" => {
-                    crate::__private::set(
-                        &mut self.overage_quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overageQuantity",
-                    )
-                }
-                "overageRate" => {
-                    crate::__private::set(
-                        &mut self.overage_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overageRate",
-                    )
-                }
-                "overageCharge" => {
-                    crate::__private::set(
-                        &mut self.overage_charge,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overageCharge",
-                    )
-                }
-                "overageCurrency" => {
-                    crate::__private::set(
-                        &mut self.overage_currency,
-                        map.next_value()?,
-                        "overageCurrency",
-                    )
-                }
-                "convertedTokenCount" => {
-                    crate::__private::set(
-                        &mut self.converted_token_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "convertedTokenCount",
-                    )
-                }
-                "tokenConversionRate" => {
-                    crate::__private::set(
-                        &mut self.token_conversion_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tokenConversionRate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "product" => self.product = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "prepaidQuantity" => {
+                self.prepaid_quantity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fairuseQuantity" => {
+                self.fairuse_quantity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualQuantity" => {
+                self.actual_quantity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "overageQuantity" => {
+                self.overage_quantity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "overageRate" => {
+                self.overage_rate = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "overageCharge" => {
+                self.overage_charge = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "overageCurrency" => self.overage_currency = map.next_value()?,
+            "convertedTokenCount" => {
+                self.converted_token_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tokenConversionRate" => {
+                self.token_conversion_rate = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "product",
+        "organizations",
+        "prepaidQuantity",
+        "fairuseQuantity",
+        "actualQuantity",
+        "overageQuantity",
+        "overageRate",
+        "overageCharge",
+        "overageCurrency",
+        "convertedTokenCount",
+        "tokenConversionRate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3697,104 +3451,53 @@ impl crate::__private::DecodeFields for BillingContract {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "externalNumber" => {
-                    crate::__private::set(
-                        &mut self.external_number,
-                        map.next_value()?,
-                        "externalNumber",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "commercialModel" => {
-                    crate::__private::set(
-                        &mut self.commercial_model,
-                        map.next_value()?,
-                        "commercialModel",
-                    )
-                }
-                "purchaseOrderNumbers" => {
-                    crate::__private::set(
-                        &mut self.purchase_order_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "purchaseOrderNumbers",
-                    )
-                }
-                "billToCustomer" => {
-                    crate::__private::set(
-                        &mut self.bill_to_customer,
-                        map.next_value()?,
-                        "billToCustomer",
-                    )
-                }
-                "soldToCustomer" => {
-                    crate::__private::set(
-                        &mut self.sold_to_customer,
-                        map.next_value()?,
-                        "soldToCustomer",
-                    )
-                }
-                "endCustomer" => {
-                    crate::__private::set(
-                        &mut self.end_customer,
-                        map.next_value()?,
-                        "endCustomer",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "dateRampStart" => {
-                    crate::__private::set(
-                        &mut self.date_ramp_start,
-                        map.next_value()?,
-                        "dateRampStart",
-                    )
-                }
-                "dateRampEnd" => {
-                    crate::__private::set(
-                        &mut self.date_ramp_end,
-                        map.next_value()?,
-                        "dateRampEnd",
-                    )
-                }
-                "billingPeriods" => {
-                    crate::__private::set(
-                        &mut self.billing_periods,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "billingPeriods",
-                    )
-                }
-                "plans" => {
-                    crate::__private::set(
-                        &mut self.plans,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "plans",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "externalNumber" => self.external_number = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "commercialModel" => self.commercial_model = map.next_value()?,
+            "purchaseOrderNumbers" => {
+                self.purchase_order_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "billToCustomer" => self.bill_to_customer = map.next_value()?,
+            "soldToCustomer" => self.sold_to_customer = map.next_value()?,
+            "endCustomer" => self.end_customer = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "dateRampStart" => self.date_ramp_start = map.next_value()?,
+            "dateRampEnd" => self.date_ramp_end = map.next_value()?,
+            "billingPeriods" => {
+                self.billing_periods = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "plans" => self.plans = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "externalNumber",
+        "status",
+        "commercialModel",
+        "purchaseOrderNumbers",
+        "billToCustomer",
+        "soldToCustomer",
+        "endCustomer",
+        "dateStart",
+        "dateEnd",
+        "dateRampStart",
+        "dateRampEnd",
+        "billingPeriods",
+        "plans",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3984,44 +3687,27 @@ impl crate::__private::DecodeFields for BillingContractListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4119,34 +3805,25 @@ impl crate::__private::DecodeFields for BillingContractPeriod {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStart",
+        "dateEnd",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4284,48 +3961,33 @@ impl crate::__private::DecodeFields for BillingContractPeriodDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "charges" => {
-                    crate::__private::set(
-                        &mut self.charges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "charges",
-                    )
-                }
-                "wallets" => {
-                    crate::__private::set(
-                        &mut self.wallets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wallets",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "charges" => {
+                self.charges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wallets" => {
+                self.wallets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStart",
+        "dateEnd",
+        "status",
+        "charges",
+        "wallets",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4513,108 +4175,45 @@ impl crate::__private::DecodeFields for BillingInvoice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "billToCustomer" => {
-                    crate::__private::set(
-                        &mut self.bill_to_customer,
-                        map.next_value()?,
-                        "billToCustomer",
-                    )
-                }
-                "shipToCustomer" => {
-                    crate::__private::set(
-                        &mut self.ship_to_customer,
-                        map.next_value()?,
-                        "shipToCustomer",
-                    )
-                }
-                "soldToCustomer" => {
-                    crate::__private::set(
-                        &mut self.sold_to_customer,
-                        map.next_value()?,
-                        "soldToCustomer",
-                    )
-                }
-                "dateInvoiced" => {
-                    crate::__private::set(
-                        &mut self.date_invoiced,
-                        map.next_value()?,
-                        "dateInvoiced",
-                    )
-                }
-                "billToAddress" => {
-                    crate::__private::set(
-                        &mut self.bill_to_address,
-                        map.next_value()?,
-                        "billToAddress",
-                    )
-                }
-                "shipToAddress" => {
-                    crate::__private::set(
-                        &mut self.ship_to_address,
-                        map.next_value()?,
-                        "shipToAddress",
-                    )
-                }
-                "currencyIsoCode" => {
-                    crate::__private::set(
-                        &mut self.currency_iso_code,
-                        map.next_value()?,
-                        "currencyIsoCode",
-                    )
-                }
-                "paymentStatus" => {
-                    crate::__private::set(
-                        &mut self.payment_status,
-                        map.next_value()?,
-                        "paymentStatus",
-                    )
-                }
-                "paymentTerms" => {
-                    crate::__private::set(
-                        &mut self.payment_terms,
-                        map.next_value()?,
-                        "paymentTerms",
-                    )
-                }
-                "paymentLink" => {
-                    crate::__private::set(
-                        &mut self.payment_link,
-                        map.next_value()?,
-                        "paymentLink",
-                    )
-                }
-                "customerPoNumber" => {
-                    crate::__private::set(
-                        &mut self.customer_po_number,
-                        map.next_value()?,
-                        "customerPoNumber",
-                    )
-                }
-                "customerInvoiceType" => {
-                    crate::__private::set(
-                        &mut self.customer_invoice_type,
-                        map.next_value()?,
-                        "customerInvoiceType",
-                    )
-                }
-                "amount" => {
-                    crate::__private::set(
-                        &mut self.amount,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "amount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "billToCustomer" => self.bill_to_customer = map.next_value()?,
+            "shipToCustomer" => self.ship_to_customer = map.next_value()?,
+            "soldToCustomer" => self.sold_to_customer = map.next_value()?,
+            "dateInvoiced" => self.date_invoiced = map.next_value()?,
+            "billToAddress" => self.bill_to_address = map.next_value()?,
+            "shipToAddress" => self.ship_to_address = map.next_value()?,
+            "currencyIsoCode" => self.currency_iso_code = map.next_value()?,
+            "paymentStatus" => self.payment_status = map.next_value()?,
+            "paymentTerms" => self.payment_terms = map.next_value()?,
+            "paymentLink" => self.payment_link = map.next_value()?,
+            "customerPoNumber" => self.customer_po_number = map.next_value()?,
+            "customerInvoiceType" => self.customer_invoice_type = map.next_value()?,
+            "amount" => self.amount = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "billToCustomer",
+        "shipToCustomer",
+        "soldToCustomer",
+        "dateInvoiced",
+        "billToAddress",
+        "shipToAddress",
+        "currencyIsoCode",
+        "paymentStatus",
+        "paymentTerms",
+        "paymentLink",
+        "customerPoNumber",
+        "customerInvoiceType",
+        "amount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4828,80 +4427,39 @@ impl crate::__private::DecodeFields for BillingInvoiceItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "product" => {
-                    crate::__private::set(
-                        &mut self.product,
-                        map.next_value()?,
-                        "product",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateTransacted" => {
-                    crate::__private::set(
-                        &mut self.date_transacted,
-                        map.next_value()?,
-                        "dateTransacted",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "quantity" => {
-                    crate::__private::set(
-                        &mut self.quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "quantity",
-                    )
-                }
-                "unitOfMeasure" => {
-                    crate::__private::set(
-                        &mut self.unit_of_measure,
-                        map.next_value()?,
-                        "unitOfMeasure",
-                    )
-                }
-                "amount" => {
-                    crate::__private::set(
-                        &mut self.amount,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "amount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "product" => self.product = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateTransacted" => self.date_transacted = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            "quantity" => {
+                self.quantity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            "amount" => self.amount = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "product",
+        "description",
+        "dateTransacted",
+        "dateStart",
+        "dateEnd",
+        "organization",
+        "quantity",
+        "unitOfMeasure",
+        "amount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5240,44 +4798,27 @@ impl crate::__private::DecodeFields for BillingInvoiceItemListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5375,44 +4916,27 @@ impl crate::__private::DecodeFields for BillingInvoiceListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5514,41 +5038,29 @@ impl crate::__private::DecodeFields for BillingPlan {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "organizations" => {
-                    crate::__private::set(
-                        &mut self.organizations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "organizations",
-                    )
-                }
-                "product" => {
-                    crate::__private::set(
-                        &mut self.product,
-                        map.next_value()?,
-                        "product",
-                    )
-                }
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "product" => self.product = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "organizations",
+        "product",
+        "items",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5695,106 +5207,53 @@ impl crate::__private::DecodeFields for BillingPlanItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "itemNumber" => {
-                    crate::__private::set(
-                        &mut self.item_number,
-                        map.next_value()?,
-                        "itemNumber",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateChargedThrough" => {
-                    crate::__private::set(
-                        &mut self.date_charged_through,
-                        map.next_value()?,
-                        "dateChargedThrough",
-                    )
-                }
-                "currencyIsoCode" => {
-                    crate::__private::set(
-                        &mut self.currency_iso_code,
-                        map.next_value()?,
-                        "currencyIsoCode",
-                    )
-                }
-                "discountAmount" => {
-                    crate::__private::set(
-                        &mut self.discount_amount,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "discountAmount",
-                    )
-                }
-                "dateEffectiveStart" => {
-                    crate::__private::set(
-                        &mut self.date_effective_start,
-                        map.next_value()?,
-                        "dateEffectiveStart",
-                    )
-                }
-                "dateEffectiveEnd" => {
-                    crate::__private::set(
-                        &mut self.date_effective_end,
-                        map.next_value()?,
-                        "dateEffectiveEnd",
-                    )
-                }
-                "overagePrice" => {
-                    crate::__private::set(
-                        &mut self.overage_price,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overagePrice",
-                    )
-                }
-                "price" => {
-                    crate::__private::set(
-                        &mut self.price,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "price",
-                    )
-                }
-                "quantity" => {
-                    crate::__private::set(
-                        &mut self.quantity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "quantity",
-                    )
-                }
-                "unitOfMeasure" => {
-                    crate::__private::set(
-                        &mut self.unit_of_measure,
-                        map.next_value()?,
-                        "unitOfMeasure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "itemNumber" => self.item_number = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateChargedThrough" => self.date_charged_through = map.next_value()?,
+            "currencyIsoCode" => self.currency_iso_code = map.next_value()?,
+            "discountAmount" => {
+                self.discount_amount = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateEffectiveStart" => self.date_effective_start = map.next_value()?,
+            "dateEffectiveEnd" => self.date_effective_end = map.next_value()?,
+            "overagePrice" => {
+                self.overage_price = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "price" => self.price = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "quantity" => {
+                self.quantity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "itemNumber",
+        "name",
+        "type",
+        "function",
+        "description",
+        "dateChargedThrough",
+        "currencyIsoCode",
+        "discountAmount",
+        "dateEffectiveStart",
+        "dateEffectiveEnd",
+        "overagePrice",
+        "price",
+        "quantity",
+        "unitOfMeasure",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6162,28 +5621,20 @@ impl crate::__private::DecodeFields for BillingProduct {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "sku" => crate::__private::set(&mut self.sku, map.next_value()?, "sku"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "unitOfMeasure" => {
-                    crate::__private::set(
-                        &mut self.unit_of_measure,
-                        map.next_value()?,
-                        "unitOfMeasure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "sku" => self.sku = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "sku", "name", "unitOfMeasure"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6494,33 +5945,21 @@ impl crate::__private::DecodeFields for BillingUsage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "totalUsage" => {
-                    crate::__private::set(
-                        &mut self.total_usage,
-                        map.next_value()?,
-                        "totalUsage",
-                    )
-                }
-                "resources" => {
-                    crate::__private::set(
-                        &mut self.resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "resources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "totalUsage" => self.total_usage = map.next_value()?,
+            "resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "totalUsage", "resources"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6644,51 +6083,31 @@ impl crate::__private::DecodeFields for BillingUsageReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "usages" => {
-                    crate::__private::set(
-                        &mut self.usages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "usages",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "usages" => self.usages = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "startDate",
+        "endDate",
+        "status",
+        "usages",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6839,22 +6258,18 @@ impl crate::__private::DecodeFields for BillingUsageResource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "date"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6994,104 +6409,77 @@ impl crate::__private::DecodeFields for BillingWallet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "organizations" => {
-                    crate::__private::set(
-                        &mut self.organizations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "organizations",
-                    )
-                }
-                "product" => {
-                    crate::__private::set(
-                        &mut self.product,
-                        map.next_value()?,
-                        "product",
-                    )
-                }
-                "startingBalance" => {
-                    crate::__private::set(
-                        &mut self.starting_balance,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startingBalance",
-                    )
-                }
-                "endingBalance" => {
-                    crate::__private::set(
-                        &mut self.ending_balance,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endingBalance",
-                    )
-                }
-                "balanceIncrease" => {
-                    crate::__private::set(
-                        &mut self.balance_increase,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceIncrease",
-                    )
-                }
-                "balanceDecrease" => {
-                    crate::__private::set(
-                        &mut self.balance_decrease,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceDecrease",
-                    )
-                }
-                "balanceConsumption" => {
-                    crate::__private::set(
-                        &mut self.balance_consumption,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceConsumption",
-                    )
-                }
-                "balanceOverage" => {
-                    crate::__private::set(
-                        &mut self.balance_overage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceOverage",
-                    )
-                }
-                "balanceOverageRate" => {
-                    crate::__private::set(
-                        &mut self.balance_overage_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceOverageRate",
-                    )
-                }
-                "balanceOverageCharge" => {
-                    crate::__private::set(
-                        &mut self.balance_overage_charge,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceOverageCharge",
-                    )
-                }
-                "balanceOverageCurrency" => {
-                    crate::__private::set(
-                        &mut self.balance_overage_currency,
-                        map.next_value()?,
-                        "balanceOverageCurrency",
-                    )
-                }
-                "unitOfMeasure" => {
-                    crate::__private::set(
-                        &mut self.unit_of_measure,
-                        map.next_value()?,
-                        "unitOfMeasure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "organizations" => {
+                self.organizations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "product" => self.product = map.next_value()?,
+            "startingBalance" => {
+                self.starting_balance = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endingBalance" => {
+                self.ending_balance = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "balanceIncrease" => {
+                self.balance_increase = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceDecrease" => {
+                self.balance_decrease = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceConsumption" => {
+                self.balance_consumption = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceOverage" => {
+                self.balance_overage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceOverageRate" => {
+                self.balance_overage_rate = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceOverageCharge" => {
+                self.balance_overage_charge = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "balanceOverageCurrency" => self.balance_overage_currency = map.next_value()?,
+            "unitOfMeasure" => self.unit_of_measure = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "organizations",
+        "product",
+        "startingBalance",
+        "endingBalance",
+        "balanceIncrease",
+        "balanceDecrease",
+        "balanceConsumption",
+        "balanceOverage",
+        "balanceOverageRate",
+        "balanceOverageCharge",
+        "balanceOverageCurrency",
+        "unitOfMeasure",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7546,47 +6934,33 @@ impl crate::__private::DecodeFields for Biography {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "interests" => {
-                    crate::__private::set(
-                        &mut self.interests,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "interests",
-                    )
-                }
-                "hobbies" => {
-                    crate::__private::set(
-                        &mut self.hobbies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "hobbies",
-                    )
-                }
-                "spouse" => {
-                    crate::__private::set(&mut self.spouse, map.next_value()?, "spouse")
-                }
-                "education" => {
-                    crate::__private::set(
-                        &mut self.education,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "education",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "biography" => self.biography = map.next_value()?,
+            "interests" => {
+                self.interests = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "hobbies" => {
+                self.hobbies = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "spouse" => self.spouse = map.next_value()?,
+            "education" => {
+                self.education = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "biography",
+        "interests",
+        "hobbies",
+        "spouse",
+        "education",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7748,55 +7122,33 @@ impl crate::__private::DecodeFields for Bot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "versions" => {
-                    crate::__private::set(
-                        &mut self.versions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "versions",
-                    )
-                }
-                "botCompositeTag" => {
-                    crate::__private::set(
-                        &mut self.bot_composite_tag,
-                        map.next_value()?,
-                        "botCompositeTag",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "provider",
+        "versions",
+        "botCompositeTag",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7899,26 +7251,18 @@ impl crate::__private::DecodeFields for BotAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8007,26 +7351,20 @@ impl crate::__private::DecodeFields for BotAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8151,33 +7489,23 @@ impl crate::__private::DecodeFields for BotAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8310,39 +7638,27 @@ impl crate::__private::DecodeFields for BotAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8686,23 +8002,19 @@ impl crate::__private::DecodeFields for BotAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8829,96 +8141,49 @@ impl crate::__private::DecodeFields for BotAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9141,26 +8406,18 @@ impl crate::__private::DecodeFields for BotAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9412,32 +8669,25 @@ impl crate::__private::DecodeFields for BotAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9655,26 +8905,20 @@ impl crate::__private::DecodeFields for BotAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9811,103 +9055,53 @@ impl crate::__private::DecodeFields for BotAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10162,40 +9356,29 @@ impl crate::__private::DecodeFields for BotChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "inputModes" => {
-                    crate::__private::set(
-                        &mut self.input_modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputModes",
-                    )
-                }
-                "outputModes" => {
-                    crate::__private::set(
-                        &mut self.output_modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputModes",
-                    )
-                }
-                "userAgent" => {
-                    crate::__private::set(
-                        &mut self.user_agent,
-                        map.next_value()?,
-                        "userAgent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "inputModes" => {
+                self.input_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputModes" => {
+                self.output_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userAgent" => self.user_agent = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "inputModes",
+        "outputModes",
+        "userAgent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10355,48 +9538,31 @@ impl crate::__private::DecodeFields for BotConnectorBot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "versions" => {
-                    crate::__private::set(
-                        &mut self.versions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "versions",
-                    )
-                }
-                "botCompositeTag" => {
-                    crate::__private::set(
-                        &mut self.bot_composite_tag,
-                        map.next_value()?,
-                        "botCompositeTag",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "versions",
+        "botCompositeTag",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10525,86 +9691,45 @@ impl crate::__private::DecodeFields for BotConnectorBotSummaryEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10758,37 +9883,29 @@ impl crate::__private::DecodeFields for BotConnectorBotVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "supportedLanguages" => {
-                    crate::__private::set(
-                        &mut self.supported_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguages",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "supportedLanguages",
+        "intents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10904,86 +10021,45 @@ impl crate::__private::DecodeFields for BotConnectorBotVersionSummaryEntityListi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11109,26 +10185,20 @@ impl crate::__private::DecodeFields for BotConnectorIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11220,41 +10290,29 @@ impl crate::__private::DecodeFields for BotConnectorSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "botCompositeTag" => {
-                    crate::__private::set(
-                        &mut self.bot_composite_tag,
-                        map.next_value()?,
-                        "botCompositeTag",
-                    )
-                }
-                "versions" => {
-                    crate::__private::set(
-                        &mut self.versions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "versions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
+            "versions" => {
+                self.versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "botCompositeTag",
+        "versions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11341,23 +10399,17 @@ impl crate::__private::DecodeFields for BotConnectorVersionSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11429,22 +10481,18 @@ impl crate::__private::DecodeFields for BotEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11641,32 +10689,20 @@ impl crate::__private::DecodeFields for BotEntityValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "value", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11884,33 +10920,23 @@ impl crate::__private::DecodeFields for BotExecutionConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botId" => {
-                    crate::__private::set(&mut self.bot_id, map.next_value()?, "botId")
-                }
-                "executionHost" => {
-                    crate::__private::set(
-                        &mut self.execution_host,
-                        map.next_value()?,
-                        "executionHost",
-                    )
-                }
-                "botCredentials" => {
-                    crate::__private::set(
-                        &mut self.bot_credentials,
-                        map.next_value()?,
-                        "botCredentials",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botId" => self.bot_id = map.next_value()?,
+            "executionHost" => self.execution_host = map.next_value()?,
+            "botCredentials" => self.bot_credentials = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "executionHost",
+        "botCredentials",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12028,76 +11054,37 @@ impl crate::__private::DecodeFields for BotFlowSession {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "endLanguage" => {
-                    crate::__private::set(
-                        &mut self.end_language,
-                        map.next_value()?,
-                        "endLanguage",
-                    )
-                }
-                "botResult" => {
-                    crate::__private::set(
-                        &mut self.bot_result,
-                        map.next_value()?,
-                        "botResult",
-                    )
-                }
-                "botResultCategory" => {
-                    crate::__private::set(
-                        &mut self.bot_result_category,
-                        map.next_value()?,
-                        "botResultCategory",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "endLanguage" => self.end_language = map.next_value()?,
+            "botResult" => self.bot_result = map.next_value()?,
+            "botResultCategory" => self.bot_result_category = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "flow",
+        "conversation",
+        "channel",
+        "language",
+        "endLanguage",
+        "botResult",
+        "botResultCategory",
+        "dateCreated",
+        "dateCompleted",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12414,22 +11401,18 @@ impl crate::__private::DecodeFields for BotIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "slots" => {
-                    crate::__private::set(&mut self.slots, map.next_value()?, "slots")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "slots" => self.slots = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "slots"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12509,23 +11492,19 @@ impl crate::__private::DecodeFields for BotList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "chatBots" => {
-                    crate::__private::set(
-                        &mut self.chat_bots,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chatBots",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "chatBots" => {
+                self.chat_bots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["chatBots"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12629,86 +11608,45 @@ impl crate::__private::DecodeFields for BotListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12834,26 +11772,18 @@ impl crate::__private::DecodeFields for BotMessengerProfile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "avatarUrl" => {
-                    crate::__private::set(
-                        &mut self.avatar_url,
-                        map.next_value()?,
-                        "avatarUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "avatarUrl" => self.avatar_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "avatarUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12965,48 +11895,33 @@ impl crate::__private::DecodeFields for BotSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "botType" => {
-                    crate::__private::set(
-                        &mut self.bot_type,
-                        map.next_value()?,
-                        "botType",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "virtualAgentEnabled" => {
-                    crate::__private::set(
-                        &mut self.virtual_agent_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "virtualAgentEnabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "botType" => self.bot_type = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "virtualAgentEnabled" => {
+                self.virtual_agent_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "botType",
+        "description",
+        "virtualAgentEnabled",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13179,23 +12094,19 @@ impl crate::__private::DecodeFields for BotSearchResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13278,22 +12189,18 @@ impl crate::__private::DecodeFields for BotSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13392,34 +12299,25 @@ impl crate::__private::DecodeFields for BotSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "botCompositeTag" => {
-                    crate::__private::set(
-                        &mut self.bot_composite_tag,
-                        map.next_value()?,
-                        "botCompositeTag",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "id",
+        "description",
+        "botCompositeTag",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13536,86 +12434,45 @@ impl crate::__private::DecodeFields for BotSummaryEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13747,37 +12604,29 @@ impl crate::__private::DecodeFields for BotVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "supportedLanguages" => {
-                    crate::__private::set(
-                        &mut self.supported_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguages",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "supportedLanguages",
+        "intents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13891,41 +12740,27 @@ impl crate::__private::DecodeFields for BotVersionSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "botCompositeTag" => {
-                    crate::__private::set(
-                        &mut self.bot_composite_tag,
-                        map.next_value()?,
-                        "botCompositeTag",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "botCompositeTag" => self.bot_composite_tag = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "id",
+        "description",
+        "botCompositeTag",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14098,85 +12933,55 @@ impl crate::__private::DecodeFields for Browser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "family" => {
-                    crate::__private::set(&mut self.family, map.next_value()?, "family")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "isMobile" => {
-                    crate::__private::set(
-                        &mut self.is_mobile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isMobile",
-                    )
-                }
-                "viewHeight" => {
-                    crate::__private::set(
-                        &mut self.view_height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "viewHeight",
-                    )
-                }
-                "viewWidth" => {
-                    crate::__private::set(
-                        &mut self.view_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "viewWidth",
-                    )
-                }
-                "featuresFlash" => {
-                    crate::__private::set(
-                        &mut self.features_flash,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresFlash",
-                    )
-                }
-                "featuresJava" => {
-                    crate::__private::set(
-                        &mut self.features_java,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresJava",
-                    )
-                }
-                "featuresPdf" => {
-                    crate::__private::set(
-                        &mut self.features_pdf,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresPdf",
-                    )
-                }
-                "featuresWebrtc" => {
-                    crate::__private::set(
-                        &mut self.features_webrtc,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresWebrtc",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "family" => self.family = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "isMobile" => {
+                self.is_mobile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "viewHeight" => {
+                self.view_height = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "viewWidth" => {
+                self.view_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresFlash" => {
+                self.features_flash = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresJava" => {
+                self.features_java = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresPdf" => {
+                self.features_pdf = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresWebrtc" => {
+                self.features_webrtc = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "family",
+        "version",
+        "lang",
+        "fingerprint",
+        "isMobile",
+        "viewHeight",
+        "viewWidth",
+        "featuresFlash",
+        "featuresJava",
+        "featuresPdf",
+        "featuresWebrtc",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14314,30 +13119,22 @@ impl crate::__private::DecodeFields for BuAbandonRate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "include" => {
-                    crate::__private::set(
-                        &mut self.include,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "include",
-                    )
-                }
-                "percent" => {
-                    crate::__private::set(
-                        &mut self.percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "include" => {
+                self.include = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "percent" => {
+                self.percent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["include", "percent"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14413,23 +13210,17 @@ impl crate::__private::DecodeFields for BuActivitySettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultActivityCodeId" => {
-                    crate::__private::set(
-                        &mut self.default_activity_code_id,
-                        map.next_value()?,
-                        "defaultActivityCodeId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultActivityCodeId" => self.default_activity_code_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultActivityCodeId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14499,23 +13290,17 @@ impl crate::__private::DecodeFields for BuActivitySettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultActivityCode" => {
-                    crate::__private::set(
-                        &mut self.default_activity_code,
-                        map.next_value()?,
-                        "defaultActivityCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultActivityCode" => self.default_activity_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultActivityCode"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14603,40 +13388,29 @@ impl crate::__private::DecodeFields for BuAdherenceAdjustmentsQueryJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "downloadUrl",
+        "error",
+        "result",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14782,34 +13556,25 @@ impl crate::__private::DecodeFields for BuAdherenceAdjustmentsQueryJobsReference
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "createdDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14931,23 +13696,19 @@ impl crate::__private::DecodeFields for BuAdherenceAdjustmentsQueryJobsReference
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15021,30 +13782,25 @@ impl crate::__private::DecodeFields for BuAdherenceAdjustmentsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submissionRangeConstraintDays" => {
-                    crate::__private::set(
-                        &mut self.submission_range_constraint_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionRangeConstraintDays",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submissionRangeConstraintDays" => {
+                self.submission_range_constraint_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submissionRangeConstraintDays",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15193,86 +13949,47 @@ impl crate::__private::DecodeFields for BuAgentScheduleActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                "timeOffRequestSyncVersion" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_sync_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeOffRequestSyncVersion",
-                    )
-                }
-                "externalActivityId" => {
-                    crate::__private::set(
-                        &mut self.external_activity_id,
-                        map.next_value()?,
-                        "externalActivityId",
-                    )
-                }
-                "externalActivityType" => {
-                    crate::__private::set(
-                        &mut self.external_activity_type,
-                        map.next_value()?,
-                        "externalActivityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            "timeOffRequestSyncVersion" => {
+                self.time_off_request_sync_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalActivityId" => self.external_activity_id = map.next_value()?,
+            "externalActivityType" => self.external_activity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "payableMinutes",
+        "timeOffRequestId",
+        "timeOffRequestSyncVersion",
+        "externalActivityId",
+        "externalActivityType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15458,44 +14175,29 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                "deletes" => {
-                    crate::__private::set(
-                        &mut self.deletes,
-                        map.next_value()?,
-                        "deletes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metadata" => self.metadata = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "deletes" => self.deletes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metadata",
+        "shifts",
+        "fullDayTimeOffMarkers",
+        "deletes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15585,30 +14287,18 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryChangeMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateModified", "modifiedBy"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15692,37 +14382,31 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryDeletedChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "shiftIds" => {
-                    crate::__private::set(
-                        &mut self.shift_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shiftIds",
-                    )
-                }
-                "fullDayTimeOffMarkerDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_marker_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkerDates",
-                    )
-                }
-                "agentSchedule" => {
-                    crate::__private::set(
-                        &mut self.agent_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentSchedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "shiftIds" => {
+                self.shift_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fullDayTimeOffMarkerDates" => {
+                self.full_day_time_off_marker_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentSchedule" => {
+                self.agent_schedule = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "shiftIds",
+        "fullDayTimeOffMarkerDates",
+        "agentSchedule",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15816,44 +14500,31 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryDroppedChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "shiftIds" => {
-                    crate::__private::set(
-                        &mut self.shift_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shiftIds",
-                    )
-                }
-                "fullDayTimeOffMarkerDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_marker_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkerDates",
-                    )
-                }
-                "deletes" => {
-                    crate::__private::set(
-                        &mut self.deletes,
-                        map.next_value()?,
-                        "deletes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metadata" => self.metadata = map.next_value()?,
+            "shiftIds" => {
+                self.shift_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fullDayTimeOffMarkerDates" => {
+                self.full_day_time_off_marker_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "deletes" => self.deletes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metadata",
+        "shiftIds",
+        "fullDayTimeOffMarkerDates",
+        "deletes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15955,44 +14626,35 @@ impl crate::__private::DecodeFields for BuAgentScheduleHistoryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "priorPublishedSchedules" => {
-                    crate::__private::set(
-                        &mut self.prior_published_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "priorPublishedSchedules",
-                    )
-                }
-                "basePublishedSchedule" => {
-                    crate::__private::set(
-                        &mut self.base_published_schedule,
-                        map.next_value()?,
-                        "basePublishedSchedule",
-                    )
-                }
-                "droppedChanges" => {
-                    crate::__private::set(
-                        &mut self.dropped_changes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "droppedChanges",
-                    )
-                }
-                "changes" => {
-                    crate::__private::set(
-                        &mut self.changes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "changes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "priorPublishedSchedules" => {
+                self.prior_published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "basePublishedSchedule" => self.base_published_schedule = map.next_value()?,
+            "droppedChanges" => {
+                self.dropped_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priorPublishedSchedules",
+        "basePublishedSchedule",
+        "droppedChanges",
+        "changes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16090,38 +14752,27 @@ impl crate::__private::DecodeFields for BuAgentSchedulePublishedScheduleReferenc
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "weekCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16226,54 +14877,37 @@ impl crate::__private::DecodeFields for BuAgentScheduleQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                "workPlan" => {
-                    crate::__private::set(
-                        &mut self.work_plan,
-                        map.next_value()?,
-                        "workPlan",
-                    )
-                }
-                "workPlansPerWeek" => {
-                    crate::__private::set(
-                        &mut self.work_plans_per_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workPlansPerWeek",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workPlan" => self.work_plan = map.next_value()?,
+            "workPlansPerWeek" => {
+                self.work_plans_per_week = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "shifts",
+        "fullDayTimeOffMarkers",
+        "workPlan",
+        "workPlansPerWeek",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16391,47 +15025,35 @@ impl crate::__private::DecodeFields for BuAgentScheduleRescheduleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                "workPlan" => {
-                    crate::__private::set(
-                        &mut self.work_plan,
-                        map.next_value()?,
-                        "workPlan",
-                    )
-                }
-                "workPlansPerWeek" => {
-                    crate::__private::set(
-                        &mut self.work_plans_per_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workPlansPerWeek",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workPlan" => self.work_plan = map.next_value()?,
+            "workPlansPerWeek" => {
+                self.work_plans_per_week = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "shifts",
+        "fullDayTimeOffMarkers",
+        "workPlan",
+        "workPlansPerWeek",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16533,33 +15155,27 @@ impl crate::__private::DecodeFields for BuAgentScheduleSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "shifts",
+        "fullDayTimeOffMarkers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16669,66 +15285,41 @@ impl crate::__private::DecodeFields for BuAgentScheduleShift {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "activities" => {
-                    crate::__private::set(
-                        &mut self.activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activities",
-                    )
-                }
-                "manuallyEdited" => {
-                    crate::__private::set(
-                        &mut self.manually_edited,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyEdited",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanShiftId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_shift_id,
-                        map.next_value()?,
-                        "workPlanShiftId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "manuallyEdited" => {
+                self.manually_edited = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schedule" => self.schedule = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanShiftId" => self.work_plan_shift_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "lengthMinutes",
+        "activities",
+        "manuallyEdited",
+        "schedule",
+        "workPlanId",
+        "workPlanShiftId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16863,66 +15454,41 @@ impl crate::__private::DecodeFields for BuAgentScheduleShiftRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "activities" => {
-                    crate::__private::set(
-                        &mut self.activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activities",
-                    )
-                }
-                "manuallyEdited" => {
-                    crate::__private::set(
-                        &mut self.manually_edited,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyEdited",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanShiftId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_shift_id,
-                        map.next_value()?,
-                        "workPlanShiftId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "manuallyEdited" => {
+                self.manually_edited = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schedule" => self.schedule = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanShiftId" => self.work_plan_shift_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "lengthMinutes",
+        "activities",
+        "manuallyEdited",
+        "schedule",
+        "workPlanId",
+        "workPlanShiftId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17033,26 +15599,22 @@ impl crate::__private::DecodeFields for BuAgentScheduleUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "shiftStartDates" => {
-                    crate::__private::set(
-                        &mut self.shift_start_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shiftStartDates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "shiftStartDates" => {
+                self.shift_start_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "shiftStartDates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17173,30 +15735,25 @@ impl crate::__private::DecodeFields for BuAgentSchedulesQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                "businessUnitTimeZone" => {
-                    crate::__private::set(
-                        &mut self.business_unit_time_zone,
-                        map.next_value()?,
-                        "businessUnitTimeZone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentSchedules",
+        "businessUnitTimeZone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17282,37 +15839,31 @@ impl crate::__private::DecodeFields for BuAgentSchedulesSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                "businessUnitTimeZone" => {
-                    crate::__private::set(
-                        &mut self.business_unit_time_zone,
-                        map.next_value()?,
-                        "businessUnitTimeZone",
-                    )
-                }
-                "publishedSchedules" => {
-                    crate::__private::set(
-                        &mut self.published_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "publishedSchedules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentSchedules",
+        "businessUnitTimeZone",
+        "publishedSchedules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17448,61 +15999,37 @@ impl crate::__private::DecodeFields for BuAlternativeShiftJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "viewOffersResults" => {
-                    crate::__private::set(
-                        &mut self.view_offers_results,
-                        map.next_value()?,
-                        "viewOffersResults",
-                    )
-                }
-                "viewTradesResults" => {
-                    crate::__private::set(
-                        &mut self.view_trades_results,
-                        map.next_value()?,
-                        "viewTradesResults",
-                    )
-                }
-                "bulkUpdateTradesResults" => {
-                    crate::__private::set(
-                        &mut self.bulk_update_trades_results,
-                        map.next_value()?,
-                        "bulkUpdateTradesResults",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "viewOffersResults" => self.view_offers_results = map.next_value()?,
+            "viewTradesResults" => self.view_trades_results = map.next_value()?,
+            "bulkUpdateTradesResults" => {
+                self.bulk_update_trades_results = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "type",
+        "downloadUrl",
+        "error",
+        "viewOffersResults",
+        "viewTradesResults",
+        "bulkUpdateTradesResults",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17725,43 +16252,29 @@ impl crate::__private::DecodeFields for BuAsyncAgentSchedulesQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "progress" => {
-                    crate::__private::set(
-                        &mut self.progress,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "progress",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "progress" => {
+                self.progress = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "operationId",
+        "result",
+        "progress",
+        "downloadUrl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17919,43 +16432,29 @@ impl crate::__private::DecodeFields for BuAsyncAgentSchedulesSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "progress" => {
-                    crate::__private::set(
-                        &mut self.progress,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "progress",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "progress" => {
+                self.progress = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "operationId",
+        "result",
+        "progress",
+        "downloadUrl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18105,29 +16604,19 @@ impl crate::__private::DecodeFields for BuAsyncScheduleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "operationId", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18265,29 +16754,19 @@ impl crate::__private::DecodeFields for BuAsyncScheduleRunResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "operationId", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18427,30 +16906,22 @@ impl crate::__private::DecodeFields for BuAverageSpeedOfAnswer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "include" => {
-                    crate::__private::set(
-                        &mut self.include,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "include",
-                    )
-                }
-                "seconds" => {
-                    crate::__private::set(
-                        &mut self.seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "include" => {
+                self.include = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "seconds" => {
+                self.seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["include", "seconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18524,23 +16995,19 @@ impl crate::__private::DecodeFields for BuConvertTimeOffGranularityLimitJobListi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18628,44 +17095,33 @@ impl crate::__private::DecodeFields for BuConvertTimeOffLimitGranularityJobProgr
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateEarliestComplete" => {
-                    crate::__private::set(
-                        &mut self.date_earliest_complete,
-                        map.next_value()?,
-                        "dateEarliestComplete",
-                    )
-                }
-                "dateLatestComplete" => {
-                    crate::__private::set(
-                        &mut self.date_latest_complete,
-                        map.next_value()?,
-                        "dateLatestComplete",
-                    )
-                }
-                "numberOfDaysComplete" => {
-                    crate::__private::set(
-                        &mut self.number_of_days_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfDaysComplete",
-                    )
-                }
-                "percentageComplete" => {
-                    crate::__private::set(
-                        &mut self.percentage_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageComplete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateEarliestComplete" => self.date_earliest_complete = map.next_value()?,
+            "dateLatestComplete" => self.date_latest_complete = map.next_value()?,
+            "numberOfDaysComplete" => {
+                self.number_of_days_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentageComplete" => {
+                self.percentage_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateEarliestComplete",
+        "dateLatestComplete",
+        "numberOfDaysComplete",
+        "percentageComplete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18764,30 +17220,23 @@ impl crate::__private::DecodeFields for BuConvertTimeOffLimitGranularityJobReque
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "fullDayTimeOffStartTime" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_start_time,
-                        map.next_value()?,
-                        "fullDayTimeOffStartTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "granularity" => self.granularity = map.next_value()?,
+            "fullDayTimeOffStartTime" => {
+                self.full_day_time_off_start_time = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "granularity",
+        "fullDayTimeOffStartTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18936,44 +17385,29 @@ impl crate::__private::DecodeFields for BuConvertTimeOffLimitGranularityJobRespo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "timeOffLimit" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit,
-                        map.next_value()?,
-                        "timeOffLimit",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "progress" => {
-                    crate::__private::set(
-                        &mut self.progress,
-                        map.next_value()?,
-                        "progress",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "timeOffLimit" => self.time_off_limit = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "progress" => self.progress = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "timeOffLimit",
+        "status",
+        "progress",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19129,37 +17563,27 @@ impl crate::__private::DecodeFields for BuCopyScheduleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "includeForecast" => {
-                    crate::__private::set(
-                        &mut self.include_forecast,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeForecast",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "includeForecast" => {
+                self.include_forecast = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekDate",
+        "includeForecast",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19261,37 +17685,25 @@ impl crate::__private::DecodeFields for BuCreateBlankScheduleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "shortTermForecast",
+        "weekCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19389,44 +17801,27 @@ impl crate::__private::DecodeFields for BuCreateTimeOffLimitRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "staffingGroupId" => {
-                    crate::__private::set(
-                        &mut self.staffing_group_id,
-                        map.next_value()?,
-                        "staffingGroupId",
-                    )
-                }
-                "managementUnitId" => {
-                    crate::__private::set(
-                        &mut self.management_unit_id,
-                        map.next_value()?,
-                        "managementUnitId",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "fullDayTimeOffStartTime" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_start_time,
-                        map.next_value()?,
-                        "fullDayTimeOffStartTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "staffingGroupId" => self.staffing_group_id = map.next_value()?,
+            "managementUnitId" => self.management_unit_id = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "fullDayTimeOffStartTime" => {
+                self.full_day_time_off_start_time = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "staffingGroupId",
+        "managementUnitId",
+        "granularity",
+        "fullDayTimeOffStartTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19619,96 +18014,69 @@ impl crate::__private::DecodeFields for BuCreateTimeOffPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "autoApprovalRule" => {
-                    crate::__private::set(
-                        &mut self.auto_approval_rule,
-                        map.next_value()?,
-                        "autoApprovalRule",
-                    )
-                }
-                "daysBeforeStartToExpireFromWaitlist" => {
-                    crate::__private::set(
-                        &mut self.days_before_start_to_expire_from_waitlist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "daysBeforeStartToExpireFromWaitlist",
-                    )
-                }
-                "autoPublishApprovedTimeOffRequests" => {
-                    crate::__private::set(
-                        &mut self.auto_publish_approved_time_off_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoPublishApprovedTimeOffRequests",
-                    )
-                }
-                "restrictedActivityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.restricted_activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "restrictedActivityCodeIds",
-                    )
-                }
-                "overrideDates" => {
-                    crate::__private::set(
-                        &mut self.override_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "overrideDates",
-                    )
-                }
-                "hrisTimeOffType" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type,
-                        map.next_value()?,
-                        "hrisTimeOffType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "countAgainstTimeOffLimits" => {
-                    crate::__private::set(
-                        &mut self.count_against_time_off_limits,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countAgainstTimeOffLimits",
-                    )
-                }
-                "businessUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.business_unit_association,
-                        map.next_value()?,
-                        "businessUnitAssociation",
-                    )
-                }
-                "managementUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.management_unit_association,
-                        map.next_value()?,
-                        "managementUnitAssociation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
+            "daysBeforeStartToExpireFromWaitlist" => {
+                self.days_before_start_to_expire_from_waitlist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "autoPublishApprovedTimeOffRequests" => {
+                self.auto_publish_approved_time_off_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "restrictedActivityCodeIds" => {
+                self.restricted_activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "overrideDates" => {
+                self.override_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "countAgainstTimeOffLimits" => {
+                self.count_against_time_off_limits = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "businessUnitAssociation" => {
+                self.business_unit_association = map.next_value()?;
+            }
+            "managementUnitAssociation" => {
+                self.management_unit_association = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "activityCodeIds",
+        "autoApprovalRule",
+        "daysBeforeStartToExpireFromWaitlist",
+        "autoPublishApprovedTimeOffRequests",
+        "restrictedActivityCodeIds",
+        "overrideDates",
+        "hrisTimeOffType",
+        "enabled",
+        "countAgainstTimeOffLimits",
+        "businessUnitAssociation",
+        "managementUnitAssociation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19921,58 +18289,39 @@ impl crate::__private::DecodeFields for BuCurrentAgentScheduleSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                "businessUnitTimeZone" => {
-                    crate::__private::set(
-                        &mut self.business_unit_time_zone,
-                        map.next_value()?,
-                        "businessUnitTimeZone",
-                    )
-                }
-                "publishedSchedules" => {
-                    crate::__private::set(
-                        &mut self.published_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "publishedSchedules",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "updates" => {
-                    crate::__private::set(
-                        &mut self.updates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "updates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "businessUnitTimeZone" => self.business_unit_time_zone = map.next_value()?,
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "updates" => {
+                self.updates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentSchedules",
+        "businessUnitTimeZone",
+        "publishedSchedules",
+        "startDate",
+        "endDate",
+        "updates",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20076,30 +18425,20 @@ impl crate::__private::DecodeFields for BuForecastGenerationPlanningGroupResult 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "metricResults" => {
-                    crate::__private::set(
-                        &mut self.metric_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metricResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "metricResults" => {
+                self.metric_results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroupId", "metricResults"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20175,23 +18514,21 @@ impl crate::__private::DecodeFields for BuForecastGenerationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupResults" => {
-                    crate::__private::set(
-                        &mut self.planning_group_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupResults" => {
+                self.planning_group_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroupResults"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20368,99 +18705,61 @@ impl crate::__private::DecodeFields for BuForecastModificationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "startIntervalIndex" => {
-                    crate::__private::set(
-                        &mut self.start_interval_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startIntervalIndex",
-                    )
-                }
-                "endIntervalIndex" => {
-                    crate::__private::set(
-                        &mut self.end_interval_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endIntervalIndex",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "legacyMetric" => {
-                    crate::__private::set(
-                        &mut self.legacy_metric,
-                        map.next_value()?,
-                        "legacyMetric",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "secondaryValues" => {
-                    crate::__private::set(
-                        &mut self.secondary_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "secondaryValues",
-                    )
-                }
-                "displayGranularity" => {
-                    crate::__private::set(
-                        &mut self.display_granularity,
-                        map.next_value()?,
-                        "displayGranularity",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "secondaryGranularity" => {
-                    crate::__private::set(
-                        &mut self.secondary_granularity,
-                        map.next_value()?,
-                        "secondaryGranularity",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "startIntervalIndex" => {
+                self.start_interval_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endIntervalIndex" => {
+                self.end_interval_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metric" => self.metric = map.next_value()?,
+            "legacyMetric" => self.legacy_metric = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "secondaryValues" => {
+                self.secondary_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "displayGranularity" => self.display_granularity = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "secondaryGranularity" => self.secondary_granularity = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "startIntervalIndex",
+        "endIntervalIndex",
+        "metric",
+        "legacyMetric",
+        "value",
+        "values",
+        "secondaryValues",
+        "displayGranularity",
+        "granularity",
+        "secondaryGranularity",
+        "enabled",
+        "planningGroupIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20783,44 +19082,33 @@ impl crate::__private::DecodeFields for BuForecastResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroups",
-                    )
-                }
-                "weekNumber" => {
-                    crate::__private::set(
-                        &mut self.week_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekNumber",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekNumber" => {
+                self.week_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "referenceStartDate",
+        "planningGroups",
+        "weekNumber",
+        "weekCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20910,26 +19198,18 @@ impl crate::__private::DecodeFields for BuForecastResultResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21046,44 +19326,33 @@ impl crate::__private::DecodeFields for BuForecastStaffingRequirementsResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekNumber" => {
-                    crate::__private::set(
-                        &mut self.week_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekNumber",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "downloadUrlExpirationDate" => {
-                    crate::__private::set(
-                        &mut self.download_url_expiration_date,
-                        map.next_value()?,
-                        "downloadUrlExpirationDate",
-                    )
-                }
-                "planningGroupStaffingRequirements" => {
-                    crate::__private::set(
-                        &mut self.planning_group_staffing_requirements,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupStaffingRequirements",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekNumber" => {
+                self.week_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "downloadUrlExpirationDate" => {
+                self.download_url_expiration_date = map.next_value()?;
+            }
+            "planningGroupStaffingRequirements" => {
+                self.planning_group_staffing_requirements = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "weekNumber",
+        "downloadUrl",
+        "downloadUrlExpirationDate",
+        "planningGroupStaffingRequirements",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21241,61 +19510,39 @@ impl crate::__private::DecodeFields for BuForecastStaffingRequirementsResultResp
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                "forecast" => {
-                    crate::__private::set(
-                        &mut self.forecast,
-                        map.next_value()?,
-                        "forecast",
-                    )
-                }
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "intervalLengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.interval_length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervalLengthMinutes",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "forecast" => self.forecast = map.next_value()?,
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "intervalLengthMinutes" => {
+                self.interval_length_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitId",
+        "forecast",
+        "referenceStartDate",
+        "weekCount",
+        "intervalLengthMinutes",
+        "state",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21450,33 +19697,23 @@ impl crate::__private::DecodeFields for BuForecastTimeSeriesResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "forecastingMethod" => {
-                    crate::__private::set(
-                        &mut self.forecasting_method,
-                        map.next_value()?,
-                        "forecastingMethod",
-                    )
-                }
-                "forecastType" => {
-                    crate::__private::set(
-                        &mut self.forecast_type,
-                        map.next_value()?,
-                        "forecastType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "forecastingMethod" => self.forecasting_method = map.next_value()?,
+            "forecastType" => self.forecast_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "forecastingMethod",
+        "forecastType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21883,93 +20120,57 @@ impl crate::__private::DecodeFields for BuFullDayTimeOffMarker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.business_unit_date,
-                        map.next_value()?,
-                        "businessUnitDate",
-                    )
-                }
-                "startOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.start_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startOffsetMinutes",
-                    )
-                }
-                "endOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.end_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endOffsetMinutes",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                "timeOffRequestSyncVersion" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_sync_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeOffRequestSyncVersion",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitDate" => self.business_unit_date = map.next_value()?,
+            "startOffsetMinutes" => {
+                self.start_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endOffsetMinutes" => {
+                self.end_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            "timeOffRequestSyncVersion" => {
+                self.time_off_request_sync_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "startOffsetMinutes",
+        "endOffsetMinutes",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "payableMinutes",
+        "timeOffRequestId",
+        "timeOffRequestSyncVersion",
+        "delete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22123,44 +20324,27 @@ impl crate::__private::DecodeFields for BuGenerateScheduleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "options" => {
-                    crate::__private::set(
-                        &mut self.options,
-                        map.next_value()?,
-                        "options",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "options" => self.options = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "shortTermForecast",
+        "weekCount",
+        "options",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22261,30 +20445,18 @@ impl crate::__private::DecodeFields for BuGetCurrentAgentScheduleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22365,30 +20537,20 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "referenceStartDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22471,30 +20633,20 @@ for BuHeadcountForecastBuPlanningGroupHeadcountForecastUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "referenceStartDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22575,26 +20727,18 @@ impl crate::__private::DecodeFields for BuHeadcountForecastResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22694,47 +20838,31 @@ impl crate::__private::DecodeFields for BuImportAgentScheduleUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanIdsPerWeek" => {
-                    crate::__private::set(
-                        &mut self.work_plan_ids_per_week,
-                        map.next_value()?,
-                        "workPlanIdsPerWeek",
-                    )
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanIdsPerWeek" => self.work_plan_ids_per_week = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "workPlanId",
+        "workPlanIdsPerWeek",
+        "shifts",
+        "fullDayTimeOffMarkers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22869,51 +20997,41 @@ impl crate::__private::DecodeFields for BuImportShortTermForecastSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroups",
-                    )
-                }
-                "longTermPlanningGroups" => {
-                    crate::__private::set(
-                        &mut self.long_term_planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "longTermPlanningGroups",
-                    )
-                }
-                "canUseForScheduling" => {
-                    crate::__private::set(
-                        &mut self.can_use_for_scheduling,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "canUseForScheduling",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "longTermPlanningGroups" => {
+                self.long_term_planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "canUseForScheduling" => {
+                self.can_use_for_scheduling = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekCount",
+        "planningGroups",
+        "longTermPlanningGroups",
+        "canUseForScheduling",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23017,30 +21135,20 @@ impl crate::__private::DecodeFields for BuImportTimeOffLimitValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "importDateTime" => {
-                    crate::__private::set(
-                        &mut self.import_date_time,
-                        map.next_value()?,
-                        "importDateTime",
-                    )
-                }
-                "importMinutes" => {
-                    crate::__private::set(
-                        &mut self.import_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "importMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "importDateTime" => self.import_date_time = map.next_value()?,
+            "importMinutes" => {
+                self.import_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["importDateTime", "importMinutes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23120,23 +21228,17 @@ impl crate::__private::DecodeFields for BuImportTimeOffLimitValuesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23221,30 +21323,20 @@ impl crate::__private::DecodeFields for BuImportTimeOffLimitValuesSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "limitValues" => {
-                    crate::__private::set(
-                        &mut self.limit_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "limitValues",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "limitValues" => {
+                self.limit_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["limitValues", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23332,38 +21424,25 @@ impl crate::__private::DecodeFields for BuImportTimeOffLimitValuesUploadResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23484,65 +21563,45 @@ impl crate::__private::DecodeFields for BuIntradayDataGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "forecastDataSummary" => {
-                    crate::__private::set(
-                        &mut self.forecast_data_summary,
-                        map.next_value()?,
-                        "forecastDataSummary",
-                    )
-                }
-                "forecastDataPerInterval" => {
-                    crate::__private::set(
-                        &mut self.forecast_data_per_interval,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forecastDataPerInterval",
-                    )
-                }
-                "scheduleDataSummary" => {
-                    crate::__private::set(
-                        &mut self.schedule_data_summary,
-                        map.next_value()?,
-                        "scheduleDataSummary",
-                    )
-                }
-                "scheduleDataPerInterval" => {
-                    crate::__private::set(
-                        &mut self.schedule_data_per_interval,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scheduleDataPerInterval",
-                    )
-                }
-                "performancePredictionDataSummary" => {
-                    crate::__private::set(
-                        &mut self.performance_prediction_data_summary,
-                        map.next_value()?,
-                        "performancePredictionDataSummary",
-                    )
-                }
-                "performancePredictionDataPerInterval" => {
-                    crate::__private::set(
-                        &mut self.performance_prediction_data_per_interval,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "performancePredictionDataPerInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            "forecastDataSummary" => self.forecast_data_summary = map.next_value()?,
+            "forecastDataPerInterval" => {
+                self.forecast_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "scheduleDataSummary" => self.schedule_data_summary = map.next_value()?,
+            "scheduleDataPerInterval" => {
+                self.schedule_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "performancePredictionDataSummary" => {
+                self.performance_prediction_data_summary = map.next_value()?;
+            }
+            "performancePredictionDataPerInterval" => {
+                self.performance_prediction_data_per_interval = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "forecastDataSummary",
+        "forecastDataPerInterval",
+        "scheduleDataSummary",
+        "scheduleDataPerInterval",
+        "performancePredictionDataSummary",
+        "performancePredictionDataPerInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23712,30 +21771,27 @@ impl crate::__private::DecodeFields for BuIntradayForecastData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "offered" => {
-                    crate::__private::set(
-                        &mut self.offered,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offered",
-                    )
-                }
-                "averageHandleTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.average_handle_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageHandleTimeSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "offered" => {
+                self.offered = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "averageHandleTimeSeconds" => {
+                self.average_handle_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "offered",
+        "averageHandleTimeSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23843,72 +21899,43 @@ impl crate::__private::DecodeFields for BuIntradayResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "intervalLengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.interval_length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervalLengthMinutes",
-                    )
-                }
-                "noDataReason" => {
-                    crate::__private::set(
-                        &mut self.no_data_reason,
-                        map.next_value()?,
-                        "noDataReason",
-                    )
-                }
-                "categories" => {
-                    crate::__private::set(
-                        &mut self.categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "categories",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "intradayDataGroupings" => {
-                    crate::__private::set(
-                        &mut self.intraday_data_groupings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intradayDataGroupings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "intervalLengthMinutes" => {
+                self.interval_length_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "noDataReason" => self.no_data_reason = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "intradayDataGroupings" => {
+                self.intraday_data_groupings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "intervalLengthMinutes",
+        "noDataReason",
+        "categories",
+        "shortTermForecast",
+        "schedule",
+        "intradayDataGroupings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24060,23 +22087,21 @@ impl crate::__private::DecodeFields for BuIntradayScheduleData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "onQueueTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.on_queue_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "onQueueTimeSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "onQueueTimeSeconds" => {
+                self.on_queue_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["onQueueTimeSeconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24148,20 +22173,18 @@ impl crate::__private::DecodeFields for BuListAlternativeShiftTradesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24246,51 +22269,29 @@ impl crate::__private::DecodeFields for BuManagementUnitScheduleSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "agents" => {
-                    crate::__private::set(
-                        &mut self.agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnit",
+        "agentCount",
+        "startDate",
+        "endDate",
+        "agents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24382,23 +22383,17 @@ impl crate::__private::DecodeFields for BuNotificationSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scheduling" => self.scheduling = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scheduling"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24466,23 +22461,17 @@ impl crate::__private::DecodeFields for BuNotificationSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scheduling" => self.scheduling = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scheduling"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24562,37 +22551,31 @@ impl crate::__private::DecodeFields for BuPlanningGroupHeadcountForecastResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requiredPerInterval" => {
-                    crate::__private::set(
-                        &mut self.required_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requiredPerInterval",
-                    )
-                }
-                "requiredWithoutShrinkagePerInterval" => {
-                    crate::__private::set(
-                        &mut self.required_without_shrinkage_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requiredWithoutShrinkagePerInterval",
-                    )
-                }
-                "planningGroup" => {
-                    crate::__private::set(
-                        &mut self.planning_group,
-                        map.next_value()?,
-                        "planningGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requiredPerInterval" => {
+                self.required_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "requiredWithoutShrinkagePerInterval" => {
+                self.required_without_shrinkage_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "planningGroup" => self.planning_group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requiredPerInterval",
+        "requiredWithoutShrinkagePerInterval",
+        "planningGroup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24694,37 +22677,31 @@ impl crate::__private::DecodeFields for BuPlanningGroupHeadcountForecastUploadSc
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requiredPerInterval" => {
-                    crate::__private::set(
-                        &mut self.required_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requiredPerInterval",
-                    )
-                }
-                "requiredWithoutShrinkagePerInterval" => {
-                    crate::__private::set(
-                        &mut self.required_without_shrinkage_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requiredWithoutShrinkagePerInterval",
-                    )
-                }
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requiredPerInterval" => {
+                self.required_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "requiredWithoutShrinkagePerInterval" => {
+                self.required_without_shrinkage_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requiredPerInterval",
+        "requiredWithoutShrinkagePerInterval",
+        "planningGroupId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24826,58 +22803,41 @@ impl crate::__private::DecodeFields for BuQueryAdherenceAdjustmentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "reasonCodeIds" => {
-                    crate::__private::set(
-                        &mut self.reason_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasonCodeIds",
-                    )
-                }
-                "statuses" => {
-                    crate::__private::set(
-                        &mut self.statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "statuses",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "reasonCodeIds" => {
+                self.reason_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "reasonCodeIds",
+        "statuses",
+        "userIds",
+        "managementUnitIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25000,44 +22960,31 @@ impl crate::__private::DecodeFields for BuQueryAdherenceExplanationsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "managementUnitIds",
+        "agentIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25131,27 +23078,19 @@ impl crate::__private::DecodeFields for BuQueryAdherenceExplanationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25244,37 +23183,27 @@ impl crate::__private::DecodeFields for BuQueryAgentSchedulesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitId" => {
-                    crate::__private::set(
-                        &mut self.management_unit_id,
-                        map.next_value()?,
-                        "managementUnitId",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "teamIds" => {
-                    crate::__private::set(
-                        &mut self.team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teamIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitId" => self.management_unit_id = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitId",
+        "userIds",
+        "teamIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25362,37 +23291,23 @@ impl crate::__private::DecodeFields for BuRescheduleAgentScheduleResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value()?,
-                        "downloadResult",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "downloadResult" => self.download_result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnit",
+        "downloadResult",
+        "downloadUrl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25576,100 +23491,75 @@ impl crate::__private::DecodeFields for BuRescheduleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "doNotChangeWeeklyPaidTime" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_weekly_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeWeeklyPaidTime",
-                    )
-                }
-                "doNotChangeDailyPaidTime" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_daily_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeDailyPaidTime",
-                    )
-                }
-                "doNotChangeShiftStartTimes" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_shift_start_times,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeShiftStartTimes",
-                    )
-                }
-                "doNotChangeManuallyEditedShifts" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_manually_edited_shifts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeManuallyEditedShifts",
-                    )
-                }
-                "activitySmoothingType" => {
-                    crate::__private::set(
-                        &mut self.activity_smoothing_type,
-                        map.next_value()?,
-                        "activitySmoothingType",
-                    )
-                }
-                "induceScheduleVariability" => {
-                    crate::__private::set(
-                        &mut self.induce_schedule_variability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "induceScheduleVariability",
-                    )
-                }
-                "useUnavailableTimesSnapshot" => {
-                    crate::__private::set(
-                        &mut self.use_unavailable_times_snapshot,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useUnavailableTimesSnapshot",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "doNotChangeWeeklyPaidTime" => {
+                self.do_not_change_weekly_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeDailyPaidTime" => {
+                self.do_not_change_daily_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeShiftStartTimes" => {
+                self.do_not_change_shift_start_times = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeManuallyEditedShifts" => {
+                self.do_not_change_manually_edited_shifts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activitySmoothingType" => self.activity_smoothing_type = map.next_value()?,
+            "induceScheduleVariability" => {
+                self.induce_schedule_variability = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useUnavailableTimesSnapshot" => {
+                self.use_unavailable_times_snapshot = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "agentIds",
+        "activityCodeIds",
+        "managementUnitIds",
+        "doNotChangeWeeklyPaidTime",
+        "doNotChangeDailyPaidTime",
+        "doNotChangeShiftStartTimes",
+        "doNotChangeManuallyEditedShifts",
+        "activitySmoothingType",
+        "induceScheduleVariability",
+        "useUnavailableTimesSnapshot",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25882,51 +23772,35 @@ impl crate::__private::DecodeFields for BuRescheduleResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "generationResults" => {
-                    crate::__private::set(
-                        &mut self.generation_results,
-                        map.next_value()?,
-                        "generationResults",
-                    )
-                }
-                "generationResultsDownloadUrl" => {
-                    crate::__private::set(
-                        &mut self.generation_results_download_url,
-                        map.next_value()?,
-                        "generationResultsDownloadUrl",
-                    )
-                }
-                "headcountForecast" => {
-                    crate::__private::set(
-                        &mut self.headcount_forecast,
-                        map.next_value()?,
-                        "headcountForecast",
-                    )
-                }
-                "headcountForecastDownloadUrl" => {
-                    crate::__private::set(
-                        &mut self.headcount_forecast_download_url,
-                        map.next_value()?,
-                        "headcountForecastDownloadUrl",
-                    )
-                }
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "generationResults" => self.generation_results = map.next_value()?,
+            "generationResultsDownloadUrl" => {
+                self.generation_results_download_url = map.next_value()?;
+            }
+            "headcountForecast" => self.headcount_forecast = map.next_value()?,
+            "headcountForecastDownloadUrl" => {
+                self.headcount_forecast_download_url = map.next_value()?;
+            }
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "generationResults",
+        "generationResultsDownloadUrl",
+        "headcountForecast",
+        "headcountForecastDownloadUrl",
+        "agentSchedules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26054,73 +23928,39 @@ impl crate::__private::DecodeFields for BuScheduleListItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "generationResults" => {
-                    crate::__private::set(
-                        &mut self.generation_results,
-                        map.next_value()?,
-                        "generationResults",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "generationResults" => self.generation_results = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "weekCount",
+        "description",
+        "published",
+        "shortTermForecast",
+        "generationResults",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26231,23 +24071,19 @@ impl crate::__private::DecodeFields for BuScheduleListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26357,80 +24193,45 @@ impl crate::__private::DecodeFields for BuScheduleMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "generationResults" => {
-                    crate::__private::set(
-                        &mut self.generation_results,
-                        map.next_value()?,
-                        "generationResults",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "generationResults" => self.generation_results = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "weekCount",
+        "description",
+        "published",
+        "shortTermForecast",
+        "generationResults",
+        "metadata",
+        "managementUnits",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26589,37 +24390,31 @@ impl crate::__private::DecodeFields for BuScheduleNotificationsCategorySettings 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCategory" => {
-                    crate::__private::set(
-                        &mut self.activity_category,
-                        map.next_value()?,
-                        "activityCategory",
-                    )
-                }
-                "earlyReminderEnabled" => {
-                    crate::__private::set(
-                        &mut self.early_reminder_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "earlyReminderEnabled",
-                    )
-                }
-                "onTimeReminderEnabled" => {
-                    crate::__private::set(
-                        &mut self.on_time_reminder_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "onTimeReminderEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCategory" => self.activity_category = map.next_value()?,
+            "earlyReminderEnabled" => {
+                self.early_reminder_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "onTimeReminderEnabled" => {
+                self.on_time_reminder_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCategory",
+        "earlyReminderEnabled",
+        "onTimeReminderEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26777,30 +24572,29 @@ impl crate::__private::DecodeFields for BuScheduleNotificationsSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "earlyReminderMinutes" => {
-                    crate::__private::set(
-                        &mut self.early_reminder_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "earlyReminderMinutes",
-                    )
-                }
-                "activityCategorySettings" => {
-                    crate::__private::set(
-                        &mut self.activity_category_settings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCategorySettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "earlyReminderMinutes" => {
+                self.early_reminder_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activityCategorySettings" => {
+                self.activity_category_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "earlyReminderMinutes",
+        "activityCategorySettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26900,30 +24694,29 @@ impl crate::__private::DecodeFields for BuScheduleNotificationsSettingsResponse 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "earlyReminderMinutes" => {
-                    crate::__private::set(
-                        &mut self.early_reminder_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "earlyReminderMinutes",
-                    )
-                }
-                "activityCategorySettings" => {
-                    crate::__private::set(
-                        &mut self.activity_category_settings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCategorySettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "earlyReminderMinutes" => {
+                self.early_reminder_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activityCategorySettings" => {
+                self.activity_category_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "earlyReminderMinutes",
+        "activityCategorySettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27005,31 +24798,19 @@ impl crate::__private::DecodeFields for BuScheduleReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "weekDate", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27116,38 +24897,25 @@ impl crate::__private::DecodeFields for BuScheduleReferenceForMuRoute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "businessUnit" => {
-                    crate::__private::set(
-                        &mut self.business_unit,
-                        map.next_value()?,
-                        "businessUnit",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "businessUnit",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27322,132 +25090,73 @@ impl crate::__private::DecodeFields for BuScheduleRun {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "schedulerRunId" => {
-                    crate::__private::set(
-                        &mut self.scheduler_run_id,
-                        map.next_value()?,
-                        "schedulerRunId",
-                    )
-                }
-                "intradayRescheduling" => {
-                    crate::__private::set(
-                        &mut self.intraday_rescheduling,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intradayRescheduling",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "percentComplete" => {
-                    crate::__private::set(
-                        &mut self.percent_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentComplete",
-                    )
-                }
-                "targetWeek" => {
-                    crate::__private::set(
-                        &mut self.target_week,
-                        map.next_value()?,
-                        "targetWeek",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "scheduleDescription" => {
-                    crate::__private::set(
-                        &mut self.schedule_description,
-                        map.next_value()?,
-                        "scheduleDescription",
-                    )
-                }
-                "schedulingStartTime" => {
-                    crate::__private::set(
-                        &mut self.scheduling_start_time,
-                        map.next_value()?,
-                        "schedulingStartTime",
-                    )
-                }
-                "schedulingStartedBy" => {
-                    crate::__private::set(
-                        &mut self.scheduling_started_by,
-                        map.next_value()?,
-                        "schedulingStartedBy",
-                    )
-                }
-                "schedulingCanceledBy" => {
-                    crate::__private::set(
-                        &mut self.scheduling_canceled_by,
-                        map.next_value()?,
-                        "schedulingCanceledBy",
-                    )
-                }
-                "schedulingCompletedTime" => {
-                    crate::__private::set(
-                        &mut self.scheduling_completed_time,
-                        map.next_value()?,
-                        "schedulingCompletedTime",
-                    )
-                }
-                "messageCount" => {
-                    crate::__private::set(
-                        &mut self.message_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messageCount",
-                    )
-                }
-                "messageSeverityCounts" => {
-                    crate::__private::set(
-                        &mut self.message_severity_counts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageSeverityCounts",
-                    )
-                }
-                "reschedulingOptions" => {
-                    crate::__private::set(
-                        &mut self.rescheduling_options,
-                        map.next_value()?,
-                        "reschedulingOptions",
-                    )
-                }
-                "reschedulingResultExpiration" => {
-                    crate::__private::set(
-                        &mut self.rescheduling_result_expiration,
-                        map.next_value()?,
-                        "reschedulingResultExpiration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "schedulerRunId" => self.scheduler_run_id = map.next_value()?,
+            "intradayRescheduling" => {
+                self.intraday_rescheduling = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "percentComplete" => {
+                self.percent_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "targetWeek" => self.target_week = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "scheduleDescription" => self.schedule_description = map.next_value()?,
+            "schedulingStartTime" => self.scheduling_start_time = map.next_value()?,
+            "schedulingStartedBy" => self.scheduling_started_by = map.next_value()?,
+            "schedulingCanceledBy" => self.scheduling_canceled_by = map.next_value()?,
+            "schedulingCompletedTime" => {
+                self.scheduling_completed_time = map.next_value()?;
+            }
+            "messageCount" => {
+                self.message_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "messageSeverityCounts" => {
+                self.message_severity_counts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "reschedulingOptions" => self.rescheduling_options = map.next_value()?,
+            "reschedulingResultExpiration" => {
+                self.rescheduling_result_expiration = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "schedulerRunId",
+        "intradayRescheduling",
+        "state",
+        "weekCount",
+        "percentComplete",
+        "targetWeek",
+        "schedule",
+        "scheduleDescription",
+        "schedulingStartTime",
+        "schedulingStartedBy",
+        "schedulingCanceledBy",
+        "schedulingCompletedTime",
+        "messageCount",
+        "messageSeverityCounts",
+        "reschedulingOptions",
+        "reschedulingResultExpiration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27672,23 +25381,19 @@ impl crate::__private::DecodeFields for BuScheduleRunListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27768,30 +25473,25 @@ impl crate::__private::DecodeFields for BuSchedulerSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "consistentServiceLevelSmoothing" => {
-                    crate::__private::set(
-                        &mut self.consistent_service_level_smoothing,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "consistentServiceLevelSmoothing",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "consistentServiceLevelSmoothing" => {
+                self.consistent_service_level_smoothing = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "consistentServiceLevelSmoothing",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27887,30 +25587,25 @@ impl crate::__private::DecodeFields for BuSchedulerSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "consistentServiceLevelSmoothing" => {
-                    crate::__private::set(
-                        &mut self.consistent_service_level_smoothing,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "consistentServiceLevelSmoothing",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "consistentServiceLevelSmoothing" => {
+                self.consistent_service_level_smoothing = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "consistentServiceLevelSmoothing",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28024,65 +25719,47 @@ impl crate::__private::DecodeFields for BuSchedulingSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageSeverities" => {
-                    crate::__private::set(
-                        &mut self.message_severities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageSeverities",
-                    )
-                }
-                "syncTimeOffProperties" => {
-                    crate::__private::set(
-                        &mut self.sync_time_off_properties,
-                        map.next_value()?,
-                        "syncTimeOffProperties",
-                    )
-                }
-                "enableTimeOffFullDayEstimation" => {
-                    crate::__private::set(
-                        &mut self.enable_time_off_full_day_estimation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTimeOffFullDayEstimation",
-                    )
-                }
-                "serviceGoalImpact" => {
-                    crate::__private::set(
-                        &mut self.service_goal_impact,
-                        map.next_value()?,
-                        "serviceGoalImpact",
-                    )
-                }
-                "allowWorkPlanPerMinuteGranularity" => {
-                    crate::__private::set(
-                        &mut self.allow_work_plan_per_minute_granularity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowWorkPlanPerMinuteGranularity",
-                    )
-                }
-                "activitySmoothingType" => {
-                    crate::__private::set(
-                        &mut self.activity_smoothing_type,
-                        map.next_value()?,
-                        "activitySmoothingType",
-                    )
-                }
-                "induceScheduleVariability" => {
-                    crate::__private::set(
-                        &mut self.induce_schedule_variability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "induceScheduleVariability",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageSeverities" => {
+                self.message_severities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "syncTimeOffProperties" => self.sync_time_off_properties = map.next_value()?,
+            "enableTimeOffFullDayEstimation" => {
+                self.enable_time_off_full_day_estimation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceGoalImpact" => self.service_goal_impact = map.next_value()?,
+            "allowWorkPlanPerMinuteGranularity" => {
+                self.allow_work_plan_per_minute_granularity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activitySmoothingType" => self.activity_smoothing_type = map.next_value()?,
+            "induceScheduleVariability" => {
+                self.induce_schedule_variability = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageSeverities",
+        "syncTimeOffProperties",
+        "enableTimeOffFullDayEstimation",
+        "serviceGoalImpact",
+        "allowWorkPlanPerMinuteGranularity",
+        "activitySmoothingType",
+        "induceScheduleVariability",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28337,65 +26014,51 @@ impl crate::__private::DecodeFields for BuSchedulingSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageSeverities" => {
-                    crate::__private::set(
-                        &mut self.message_severities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageSeverities",
-                    )
-                }
-                "syncTimeOffProperties" => {
-                    crate::__private::set(
-                        &mut self.sync_time_off_properties,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "syncTimeOffProperties",
-                    )
-                }
-                "enableTimeOffFullDayEstimation" => {
-                    crate::__private::set(
-                        &mut self.enable_time_off_full_day_estimation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTimeOffFullDayEstimation",
-                    )
-                }
-                "serviceGoalImpact" => {
-                    crate::__private::set(
-                        &mut self.service_goal_impact,
-                        map.next_value()?,
-                        "serviceGoalImpact",
-                    )
-                }
-                "allowWorkPlanPerMinuteGranularity" => {
-                    crate::__private::set(
-                        &mut self.allow_work_plan_per_minute_granularity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowWorkPlanPerMinuteGranularity",
-                    )
-                }
-                "activitySmoothingType" => {
-                    crate::__private::set(
-                        &mut self.activity_smoothing_type,
-                        map.next_value()?,
-                        "activitySmoothingType",
-                    )
-                }
-                "induceScheduleVariability" => {
-                    crate::__private::set(
-                        &mut self.induce_schedule_variability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "induceScheduleVariability",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageSeverities" => {
+                self.message_severities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "syncTimeOffProperties" => {
+                self.sync_time_off_properties = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "enableTimeOffFullDayEstimation" => {
+                self.enable_time_off_full_day_estimation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceGoalImpact" => self.service_goal_impact = map.next_value()?,
+            "allowWorkPlanPerMinuteGranularity" => {
+                self.allow_work_plan_per_minute_granularity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activitySmoothingType" => self.activity_smoothing_type = map.next_value()?,
+            "induceScheduleVariability" => {
+                self.induce_schedule_variability = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageSeverities",
+        "syncTimeOffProperties",
+        "enableTimeOffFullDayEstimation",
+        "serviceGoalImpact",
+        "allowWorkPlanPerMinuteGranularity",
+        "activitySmoothingType",
+        "induceScheduleVariability",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28571,37 +26234,21 @@ impl crate::__private::DecodeFields for BuSearchAgentSchedulesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate", "userIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28695,37 +26342,25 @@ impl crate::__private::DecodeFields for BuServiceLevel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "include" => {
-                    crate::__private::set(
-                        &mut self.include,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "include",
-                    )
-                }
-                "percent" => {
-                    crate::__private::set(
-                        &mut self.percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percent",
-                    )
-                }
-                "seconds" => {
-                    crate::__private::set(
-                        &mut self.seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "include" => {
+                self.include = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "percent" => {
+                self.percent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "seconds" => {
+                self.seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["include", "percent", "seconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28815,30 +26450,18 @@ impl crate::__private::DecodeFields for BuSetTimeOffLimitValuesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28986,122 +26609,63 @@ impl crate::__private::DecodeFields for BuShortTermForecast {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "creationMethod" => {
-                    crate::__private::set(
-                        &mut self.creation_method,
-                        map.next_value()?,
-                        "creationMethod",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "legacy" => {
-                    crate::__private::set(
-                        &mut self.legacy,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "legacy",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "canUseForScheduling" => {
-                    crate::__private::set(
-                        &mut self.can_use_for_scheduling,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "canUseForScheduling",
-                    )
-                }
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                "sourceDays" => {
-                    crate::__private::set(
-                        &mut self.source_days,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sourceDays",
-                    )
-                }
-                "modifications" => {
-                    crate::__private::set(
-                        &mut self.modifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "modifications",
-                    )
-                }
-                "generationResults" => {
-                    crate::__private::set(
-                        &mut self.generation_results,
-                        map.next_value()?,
-                        "generationResults",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "planningGroupsVersion" => {
-                    crate::__private::set(
-                        &mut self.planning_groups_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "planningGroupsVersion",
-                    )
-                }
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value()?,
-                        "planningGroups",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "creationMethod" => self.creation_method = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "legacy" => self.legacy = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            "canUseForScheduling" => {
+                self.can_use_for_scheduling = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            "sourceDays" => {
+                self.source_days = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifications" => {
+                self.modifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "generationResults" => self.generation_results = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "planningGroupsVersion" => {
+                self.planning_groups_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "planningGroups" => self.planning_groups = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "weekCount",
+        "creationMethod",
+        "description",
+        "legacy",
+        "metadata",
+        "canUseForScheduling",
+        "referenceStartDate",
+        "sourceDays",
+        "modifications",
+        "generationResults",
+        "timeZone",
+        "planningGroupsVersion",
+        "planningGroups",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29348,73 +26912,41 @@ impl crate::__private::DecodeFields for BuShortTermForecastListItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "creationMethod" => {
-                    crate::__private::set(
-                        &mut self.creation_method,
-                        map.next_value()?,
-                        "creationMethod",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "legacy" => {
-                    crate::__private::set(
-                        &mut self.legacy,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "legacy",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "canUseForScheduling" => {
-                    crate::__private::set(
-                        &mut self.can_use_for_scheduling,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "canUseForScheduling",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "creationMethod" => self.creation_method = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "legacy" => self.legacy = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            "canUseForScheduling" => {
+                self.can_use_for_scheduling = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "weekCount",
+        "creationMethod",
+        "description",
+        "legacy",
+        "metadata",
+        "canUseForScheduling",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29579,23 +27111,19 @@ impl crate::__private::DecodeFields for BuShortTermForecastListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29681,38 +27209,25 @@ impl crate::__private::DecodeFields for BuShortTermForecastReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29826,45 +27341,29 @@ impl crate::__private::DecodeFields for BuShortTermForecastWeekReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "weekNumber" => {
-                    crate::__private::set(
-                        &mut self.week_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekNumber",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "weekNumber" => {
+                self.week_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "description",
+        "weekNumber",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29953,23 +27452,21 @@ impl crate::__private::DecodeFields for BuShortTermForecastingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultHistoryWeeks" => {
-                    crate::__private::set(
-                        &mut self.default_history_weeks,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultHistoryWeeks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultHistoryWeeks" => {
+                self.default_history_weeks = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultHistoryWeeks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30037,23 +27534,19 @@ impl crate::__private::DecodeFields for BuTimeOffLimitListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30139,37 +27632,31 @@ impl crate::__private::DecodeFields for BuTimeOffLimitRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "limitMinutesPerFifteenMinutes" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes_per_fifteen_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutesPerFifteenMinutes",
-                    )
-                }
-                "limitMinutesPerDay" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes_per_day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutesPerDay",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "limitMinutesPerFifteenMinutes" => {
+                self.limit_minutes_per_fifteen_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "limitMinutesPerDay" => {
+                self.limit_minutes_per_day = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "limitMinutesPerFifteenMinutes",
+        "limitMinutesPerDay",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30259,24 +27746,18 @@ impl crate::__private::DecodeFields for BuTimeOffLimitReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30382,59 +27863,33 @@ impl crate::__private::DecodeFields for BuTimeOffLimitResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "staffingGroup" => {
-                    crate::__private::set(
-                        &mut self.staffing_group,
-                        map.next_value()?,
-                        "staffingGroup",
-                    )
-                }
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "fullDayTimeOffStartTime" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_start_time,
-                        map.next_value()?,
-                        "fullDayTimeOffStartTime",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "staffingGroup" => self.staffing_group = map.next_value()?,
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "fullDayTimeOffStartTime" => {
+                self.full_day_time_off_start_time = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "staffingGroup",
+        "managementUnit",
+        "granularity",
+        "metadata",
+        "fullDayTimeOffStartTime",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30681,80 +28136,53 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValueRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "timeOffLimit" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit,
-                        map.next_value()?,
-                        "timeOffLimit",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "limitMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutesPerInterval",
-                    )
-                }
-                "allocatedMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.allocated_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allocatedMinutesPerInterval",
-                    )
-                }
-                "waitlistedMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedMinutesPerInterval",
-                    )
-                }
-                "waitlistedRequestsPerInterval" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_requests_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedRequestsPerInterval",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "timeOffLimit" => self.time_off_limit = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "limitMinutesPerInterval" => {
+                self.limit_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allocatedMinutesPerInterval" => {
+                self.allocated_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedMinutesPerInterval" => {
+                self.waitlisted_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedRequestsPerInterval" => {
+                self.waitlisted_requests_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "timeOffLimit",
+        "startDate",
+        "granularity",
+        "limitMinutesPerInterval",
+        "allocatedMinutesPerInterval",
+        "waitlistedMinutesPerInterval",
+        "waitlistedRequestsPerInterval",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30924,37 +28352,25 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValues {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "valuesPerDay" => {
-                    crate::__private::set(
-                        &mut self.values_per_day,
-                        map.next_value()?,
-                        "valuesPerDay",
-                    )
-                }
-                "valuesPerFifteenMinutes" => {
-                    crate::__private::set(
-                        &mut self.values_per_fifteen_minutes,
-                        map.next_value()?,
-                        "valuesPerFifteenMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "valuesPerDay" => self.values_per_day = map.next_value()?,
+            "valuesPerFifteenMinutes" => {
+                self.values_per_fifteen_minutes = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "valuesPerDay",
+        "valuesPerFifteenMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31069,44 +28485,27 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValuesForGranularityRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffLimit" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit,
-                        map.next_value()?,
-                        "timeOffLimit",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "limitValues" => {
-                    crate::__private::set(
-                        &mut self.limit_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "limitValues",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffLimit" => self.time_off_limit = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "limitValues" => {
+                self.limit_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffLimit",
+        "granularity",
+        "limitValues",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31239,23 +28638,21 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValuesImportUploadUrlReque
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentLengthBytes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31323,23 +28720,17 @@ impl crate::__private::DecodeFields for BuTimeOffLimitValuesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31411,30 +28802,20 @@ impl crate::__private::DecodeFields for BuTimeOffPlanListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31644,118 +29025,79 @@ impl crate::__private::DecodeFields for BuTimeOffPlanResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "timeOffLimits" => {
-                    crate::__private::set(
-                        &mut self.time_off_limits,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeOffLimits",
-                    )
-                }
-                "autoApprovalRule" => {
-                    crate::__private::set(
-                        &mut self.auto_approval_rule,
-                        map.next_value()?,
-                        "autoApprovalRule",
-                    )
-                }
-                "daysBeforeStartToExpireFromWaitlist" => {
-                    crate::__private::set(
-                        &mut self.days_before_start_to_expire_from_waitlist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "daysBeforeStartToExpireFromWaitlist",
-                    )
-                }
-                "autoPublishApprovedTimeOffRequests" => {
-                    crate::__private::set(
-                        &mut self.auto_publish_approved_time_off_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoPublishApprovedTimeOffRequests",
-                    )
-                }
-                "restrictedActivityCodes" => {
-                    crate::__private::set(
-                        &mut self.restricted_activity_codes,
-                        map.next_value()?,
-                        "restrictedActivityCodes",
-                    )
-                }
-                "overrideDates" => {
-                    crate::__private::set(
-                        &mut self.override_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "overrideDates",
-                    )
-                }
-                "hrisTimeOffType" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type,
-                        map.next_value()?,
-                        "hrisTimeOffType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "countAgainstTimeOffLimits" => {
-                    crate::__private::set(
-                        &mut self.count_against_time_off_limits,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countAgainstTimeOffLimits",
-                    )
-                }
-                "businessUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.business_unit_association,
-                        map.next_value()?,
-                        "businessUnitAssociation",
-                    )
-                }
-                "managementUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.management_unit_association,
-                        map.next_value()?,
-                        "managementUnitAssociation",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "timeOffLimits" => {
+                self.time_off_limits = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
+            "daysBeforeStartToExpireFromWaitlist" => {
+                self.days_before_start_to_expire_from_waitlist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "autoPublishApprovedTimeOffRequests" => {
+                self.auto_publish_approved_time_off_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "restrictedActivityCodes" => {
+                self.restricted_activity_codes = map.next_value()?;
+            }
+            "overrideDates" => {
+                self.override_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "countAgainstTimeOffLimits" => {
+                self.count_against_time_off_limits = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "businessUnitAssociation" => {
+                self.business_unit_association = map.next_value()?;
+            }
+            "managementUnitAssociation" => {
+                self.management_unit_association = map.next_value()?;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "activityCodeIds",
+        "timeOffLimits",
+        "autoApprovalRule",
+        "daysBeforeStartToExpireFromWaitlist",
+        "autoPublishApprovedTimeOffRequests",
+        "restrictedActivityCodes",
+        "overrideDates",
+        "hrisTimeOffType",
+        "enabled",
+        "countAgainstTimeOffLimits",
+        "businessUnitAssociation",
+        "managementUnitAssociation",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31997,73 +29339,43 @@ impl crate::__private::DecodeFields for BuUpdateAgentScheduleShift {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "activities" => {
-                    crate::__private::set(
-                        &mut self.activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activities",
-                    )
-                }
-                "manuallyEdited" => {
-                    crate::__private::set(
-                        &mut self.manually_edited,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyEdited",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanShiftId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_shift_id,
-                        map.next_value()?,
-                        "workPlanShiftId",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "manuallyEdited" => {
+                self.manually_edited = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schedule" => self.schedule = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanShiftId" => self.work_plan_shift_id = map.next_value()?,
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "lengthMinutes",
+        "activities",
+        "manuallyEdited",
+        "schedule",
+        "workPlanId",
+        "workPlanShiftId",
+        "delete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32208,61 +29520,35 @@ impl crate::__private::DecodeFields for BuUpdateAgentScheduleUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanIdsPerWeek" => {
-                    crate::__private::set(
-                        &mut self.work_plan_ids_per_week,
-                        map.next_value()?,
-                        "workPlanIdsPerWeek",
-                    )
-                }
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanIdsPerWeek" => self.work_plan_ids_per_week = map.next_value()?,
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "workPlanId",
+        "workPlanIdsPerWeek",
+        "shifts",
+        "fullDayTimeOffMarkers",
+        "metadata",
+        "delete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32440,103 +29726,63 @@ impl crate::__private::DecodeFields for BuUpdateTimeOffPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value()?,
-                        "activityCodeIds",
-                    )
-                }
-                "autoApprovalRule" => {
-                    crate::__private::set(
-                        &mut self.auto_approval_rule,
-                        map.next_value()?,
-                        "autoApprovalRule",
-                    )
-                }
-                "daysBeforeStartToExpireFromWaitlist" => {
-                    crate::__private::set(
-                        &mut self.days_before_start_to_expire_from_waitlist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "daysBeforeStartToExpireFromWaitlist",
-                    )
-                }
-                "autoPublishApprovedTimeOffRequests" => {
-                    crate::__private::set(
-                        &mut self.auto_publish_approved_time_off_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoPublishApprovedTimeOffRequests",
-                    )
-                }
-                "restrictedActivityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.restricted_activity_code_ids,
-                        map.next_value()?,
-                        "restrictedActivityCodeIds",
-                    )
-                }
-                "overrideDates" => {
-                    crate::__private::set(
-                        &mut self.override_dates,
-                        map.next_value()?,
-                        "overrideDates",
-                    )
-                }
-                "hrisTimeOffType" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type,
-                        map.next_value()?,
-                        "hrisTimeOffType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "countAgainstTimeOffLimits" => {
-                    crate::__private::set(
-                        &mut self.count_against_time_off_limits,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countAgainstTimeOffLimits",
-                    )
-                }
-                "businessUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.business_unit_association,
-                        map.next_value()?,
-                        "businessUnitAssociation",
-                    )
-                }
-                "managementUnitAssociation" => {
-                    crate::__private::set(
-                        &mut self.management_unit_association,
-                        map.next_value()?,
-                        "managementUnitAssociation",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
+            "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
+            "daysBeforeStartToExpireFromWaitlist" => {
+                self.days_before_start_to_expire_from_waitlist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "autoPublishApprovedTimeOffRequests" => {
+                self.auto_publish_approved_time_off_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "restrictedActivityCodeIds" => {
+                self.restricted_activity_code_ids = map.next_value()?;
+            }
+            "overrideDates" => self.override_dates = map.next_value()?,
+            "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "countAgainstTimeOffLimits" => {
+                self.count_against_time_off_limits = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "businessUnitAssociation" => {
+                self.business_unit_association = map.next_value()?;
+            }
+            "managementUnitAssociation" => {
+                self.management_unit_association = map.next_value()?;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "activityCodeIds",
+        "autoApprovalRule",
+        "daysBeforeStartToExpireFromWaitlist",
+        "autoPublishApprovedTimeOffRequests",
+        "restrictedActivityCodeIds",
+        "overrideDates",
+        "hrisTimeOffType",
+        "enabled",
+        "countAgainstTimeOffLimits",
+        "businessUnitAssociation",
+        "managementUnitAssociation",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32741,23 +29987,21 @@ impl crate::__private::DecodeFields for BuUserListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32831,23 +30075,17 @@ impl crate::__private::DecodeFields for BulkAddDecisionTableRowsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32932,30 +30170,20 @@ impl crate::__private::DecodeFields for BulkAddDecisionTableRowsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalCreated" => {
-                    crate::__private::set(
-                        &mut self.total_created,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCreated",
-                    )
-                }
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalCreated" => {
+                self.total_created = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["totalCreated", "rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33041,30 +30269,22 @@ impl crate::__private::DecodeFields for BulkAddOpportunitiesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "opportunities" => {
-                    crate::__private::set(
-                        &mut self.opportunities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "opportunities",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["opportunities", "agentIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33146,23 +30366,19 @@ impl crate::__private::DecodeFields for BulkAddOpportunitiesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "opportunities" => {
-                    crate::__private::set(
-                        &mut self.opportunities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "opportunities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["opportunities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33236,23 +30452,17 @@ impl crate::__private::DecodeFields for BulkAddSourceIntentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["items"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33330,23 +30540,21 @@ impl crate::__private::DecodeFields for BulkCallbackDisconnectRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callbackDisconnectIdentifiers" => {
-                    crate::__private::set(
-                        &mut self.callback_disconnect_identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackDisconnectIdentifiers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callbackDisconnectIdentifiers" => {
+                self.callback_disconnect_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callbackDisconnectIdentifiers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33424,23 +30632,21 @@ impl crate::__private::DecodeFields for BulkCallbackPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patchCallbackRequests" => {
-                    crate::__private::set(
-                        &mut self.patch_callback_requests,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patchCallbackRequests",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patchCallbackRequests" => {
+                self.patch_callback_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patchCallbackRequests"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33516,37 +30722,29 @@ impl crate::__private::DecodeFields for BulkCallbackPatchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33626,23 +30824,19 @@ impl crate::__private::DecodeFields for BulkContactsEnrichRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33722,37 +30916,29 @@ impl crate::__private::DecodeFields for BulkContactsEnrichResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33832,23 +31018,19 @@ impl crate::__private::DecodeFields for BulkContactsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33928,37 +31110,29 @@ impl crate::__private::DecodeFields for BulkContactsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34044,23 +31218,19 @@ impl crate::__private::DecodeFields for BulkDeleteDecisionTableRowsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowIds" => {
-                    crate::__private::set(
-                        &mut self.row_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rowIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowIds" => {
+                self.row_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34136,37 +31306,29 @@ impl crate::__private::DecodeFields for BulkDeleteResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34266,50 +31428,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorContactEnrichRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34427,50 +31572,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorContactList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34588,50 +31716,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34749,50 +31860,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorExternalContact {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34910,50 +32004,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorExternalOrganization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35072,50 +32149,33 @@ for BulkEntityErrorExternalOrganizationEnrichRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35233,50 +32293,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorNote {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35394,50 +32437,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorPrefix {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35555,50 +32581,33 @@ impl crate::__private::DecodeFields for BulkEntityErrorRelationship {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "status",
+        "retryable",
+        "details",
+        "entity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35728,26 +32737,18 @@ impl crate::__private::DecodeFields for BulkError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35843,33 +32844,19 @@ impl crate::__private::DecodeFields for BulkErrorDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fieldName" => {
-                    crate::__private::set(
-                        &mut self.field_name,
-                        map.next_value()?,
-                        "fieldName",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fieldName" => self.field_name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fieldName", "value", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35959,37 +32946,29 @@ impl crate::__private::DecodeFields for BulkFetchContactsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36077,37 +33056,29 @@ impl crate::__private::DecodeFields for BulkFetchNotesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36197,37 +33168,29 @@ impl crate::__private::DecodeFields for BulkFetchOrganizationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36315,37 +33278,29 @@ impl crate::__private::DecodeFields for BulkFetchRelationshipsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36425,23 +33380,19 @@ impl crate::__private::DecodeFields for BulkIdsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36547,72 +33498,45 @@ impl crate::__private::DecodeFields for BulkJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                "successfulCount" => {
-                    crate::__private::set(
-                        &mut self.successful_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "successfulCount",
-                    )
-                }
-                "failedCount" => {
-                    crate::__private::set(
-                        &mut self.failed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failedCount",
-                    )
-                }
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                "dateFinished" => {
-                    crate::__private::set(
-                        &mut self.date_finished,
-                        map.next_value()?,
-                        "dateFinished",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "successfulCount" => {
+                self.successful_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "failedCount" => {
+                self.failed_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateStarted" => self.date_started = map.next_value()?,
+            "dateFinished" => self.date_finished = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "action",
+        "totalCount",
+        "successfulCount",
+        "failedCount",
+        "dateStarted",
+        "dateFinished",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36840,23 +33764,19 @@ impl crate::__private::DecodeFields for BulkJobAddRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36932,37 +33852,29 @@ impl crate::__private::DecodeFields for BulkJobAddResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37046,22 +33958,18 @@ impl crate::__private::DecodeFields for BulkJobAddResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37151,37 +34059,27 @@ impl crate::__private::DecodeFields for BulkJobAddWorkitemSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "workbin" => {
-                    crate::__private::set(
-                        &mut self.workbin,
-                        map.next_value()?,
-                        "workbin",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "workbin" => self.workbin = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "workbin",
+        "type",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37328,17 +34226,17 @@ impl crate::__private::DecodeFields for BulkJobEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37435,26 +34333,18 @@ impl crate::__private::DecodeFields for BulkJobError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37534,23 +34424,19 @@ impl crate::__private::DecodeFields for BulkJobTerminateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37622,22 +34508,18 @@ impl crate::__private::DecodeFields for BulkJobTerminateResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37715,24 +34597,18 @@ impl crate::__private::DecodeFields for BulkJobTerminateResultEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37809,37 +34685,29 @@ impl crate::__private::DecodeFields for BulkJobTerminateResultsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37925,19 +34793,17 @@ impl crate::__private::DecodeFields for BulkJobUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38058,47 +34924,29 @@ impl crate::__private::DecodeFields for BulkJobsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "after" => {
-                    crate::__private::set(&mut self.after, map.next_value()?, "after")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "after" => self.after = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+        "after",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38190,23 +35038,19 @@ impl crate::__private::DecodeFields for BulkNotesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38282,37 +35126,29 @@ impl crate::__private::DecodeFields for BulkNotesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38411,29 +35247,19 @@ impl crate::__private::DecodeFields for BulkOpportunitiesEnrollmentResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "enrollment" => {
-                    crate::__private::set(
-                        &mut self.enrollment,
-                        map.next_value()?,
-                        "enrollment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "enrollment" => self.enrollment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "error", "enrollment"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38556,23 +35382,17 @@ impl crate::__private::DecodeFields for BulkOpportunitiesError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errorCode"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38852,23 +35672,17 @@ impl crate::__private::DecodeFields for BulkOpportunitiesExternalActivitiesReque
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38951,29 +35765,19 @@ impl crate::__private::DecodeFields for BulkOpportunitiesReferenceResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "opportunity" => {
-                    crate::__private::set(
-                        &mut self.opportunity,
-                        map.next_value()?,
-                        "opportunity",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "opportunity" => self.opportunity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "error", "opportunity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39096,23 +35900,17 @@ impl crate::__private::DecodeFields for BulkOpportunitiesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39192,26 +35990,22 @@ impl crate::__private::DecodeFields for BulkOpportunitiesStatusUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "opportunityIds" => {
-                    crate::__private::set(
-                        &mut self.opportunity_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "opportunityIds",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "opportunityIds" => {
+                self.opportunity_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["opportunityIds", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39334,30 +36128,22 @@ impl crate::__private::DecodeFields for BulkOpportunitiesStatusUpdateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "errorCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39452,33 +36238,25 @@ impl crate::__private::DecodeFields for BulkOpportunityEnrollmentsStatusUpdateRe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enrollmentIds" => {
-                    crate::__private::set(
-                        &mut self.enrollment_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "enrollmentIds",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "reviewNote" => {
-                    crate::__private::set(
-                        &mut self.review_note,
-                        map.next_value()?,
-                        "reviewNote",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enrollmentIds" => {
+                self.enrollment_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "reviewNote" => self.review_note = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enrollmentIds",
+        "status",
+        "reviewNote",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39595,23 +36373,19 @@ impl crate::__private::DecodeFields for BulkOrganizationsEnrichRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39691,37 +36465,29 @@ impl crate::__private::DecodeFields for BulkOrganizationsEnrichResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39801,23 +36567,19 @@ impl crate::__private::DecodeFields for BulkOrganizationsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39897,37 +36659,29 @@ impl crate::__private::DecodeFields for BulkOrganizationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40013,23 +36767,19 @@ impl crate::__private::DecodeFields for BulkPrefixesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40105,37 +36855,29 @@ impl crate::__private::DecodeFields for BulkPrefixesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40231,30 +36973,22 @@ impl crate::__private::DecodeFields for BulkPublishOpportunitiesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "errorCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40328,23 +37062,19 @@ impl crate::__private::DecodeFields for BulkRelationshipsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40422,37 +37152,29 @@ impl crate::__private::DecodeFields for BulkRelationshipsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40548,30 +37270,22 @@ impl crate::__private::DecodeFields for BulkRemoveOpportunitiesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "errorCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40666,29 +37380,19 @@ impl crate::__private::DecodeFields for BulkRemoveOpportunitiesResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "opportunityId" => {
-                    crate::__private::set(
-                        &mut self.opportunity_id,
-                        map.next_value()?,
-                        "opportunityId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "opportunityId" => self.opportunity_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "error", "opportunityId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40811,23 +37515,17 @@ impl crate::__private::DecodeFields for BulkRemoveSourceIntentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["items"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40903,37 +37601,29 @@ impl crate::__private::DecodeFields for BulkResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorIndexes" => {
-                    crate::__private::set(
-                        &mut self.error_indexes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorIndexes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorIndexes" => {
+                self.error_indexes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorIndexes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41031,37 +37721,29 @@ for BulkResponseResultContactListContactListBulkEntityErrorContactList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41169,37 +37851,29 @@ for BulkResponseResultExternalContactContactEnrichRequestBulkEntityErrorContactE
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41306,37 +37980,29 @@ for BulkResponseResultExternalContactEntityBulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41443,37 +38109,29 @@ for BulkResponseResultExternalContactExternalContactBulkEntityErrorExternalConta
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41580,37 +38238,29 @@ for BulkResponseResultExternalOrganizationEntityBulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41718,37 +38368,29 @@ for BulkResponseResultExternalOrganizationExternalOrganizationBulkEntityErrorExt
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41856,37 +38498,29 @@ for BulkResponseResultExternalOrganizationExternalOrganizationEnrichRequestBulkE
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41993,37 +38627,29 @@ for BulkResponseResultNoteEntityBulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42126,37 +38752,29 @@ impl crate::__private::DecodeFields for BulkResponseResultNoteNoteBulkEntityErro
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42260,37 +38878,29 @@ for BulkResponseResultPrefixPrefixBulkEntityErrorPrefix {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42394,37 +39004,29 @@ for BulkResponseResultRelationshipEntityBulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42531,37 +39133,29 @@ for BulkResponseResultRelationshipRelationshipBulkEntityErrorRelationship {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42668,37 +39262,29 @@ for BulkResponseResultVoidEntityBulkEntityErrorEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entity" => self.entity = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "success",
+        "entity",
+        "error",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42817,22 +39403,18 @@ impl crate::__private::DecodeFields for BulkResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42924,24 +39506,20 @@ impl crate::__private::DecodeFields for BulkResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "success"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43016,23 +39594,19 @@ impl crate::__private::DecodeFields for BulkShiftTradeStateUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43108,37 +39682,31 @@ impl crate::__private::DecodeFields for BulkSourceIntentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                "errorResultIds" => {
-                    crate::__private::set(
-                        &mut self.error_result_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errorResultIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorResultIds" => {
+                self.error_result_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "errorCount",
+        "errorResultIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43218,23 +39786,19 @@ impl crate::__private::DecodeFields for BulkUpdateActivityCodeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43375,93 +39939,69 @@ impl crate::__private::DecodeFields for BulkUpdateActivityCodeRequestItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "countsAsPaidTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsPaidTime",
-                    )
-                }
-                "countsAsWorkTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_work_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsWorkTime",
-                    )
-                }
-                "agentTimeOffSelectable" => {
-                    crate::__private::set(
-                        &mut self.agent_time_off_selectable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentTimeOffSelectable",
-                    )
-                }
-                "countsTowardShrinkage" => {
-                    crate::__private::set(
-                        &mut self.counts_toward_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsTowardShrinkage",
-                    )
-                }
-                "plannedShrinkage" => {
-                    crate::__private::set(
-                        &mut self.planned_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "plannedShrinkage",
-                    )
-                }
-                "interruptible" => {
-                    crate::__private::set(
-                        &mut self.interruptible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interruptible",
-                    )
-                }
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value()?,
-                        "planningGroupIds",
-                    )
-                }
-                "style" => {
-                    crate::__private::set(&mut self.style, map.next_value()?, "style")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsPaidTime" => {
+                self.counts_as_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsWorkTime" => {
+                self.counts_as_work_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentTimeOffSelectable" => {
+                self.agent_time_off_selectable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsTowardShrinkage" => {
+                self.counts_toward_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "plannedShrinkage" => {
+                self.planned_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptible" => {
+                self.interruptible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "style" => self.style = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "category",
+        "lengthInMinutes",
+        "countsAsPaidTime",
+        "countsAsWorkTime",
+        "agentTimeOffSelectable",
+        "countsTowardShrinkage",
+        "plannedShrinkage",
+        "interruptible",
+        "planningGroupIds",
+        "style",
+        "metadata",
+        "id",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43666,23 +40206,19 @@ impl crate::__private::DecodeFields for BulkUpdateActivityCodeResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43754,26 +40290,20 @@ impl crate::__private::DecodeFields for BulkUpdateAgentUnavailableTimesResponse 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "error"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43853,26 +40383,18 @@ impl crate::__private::DecodeFields for BulkUpdateAgentUnavailableTimesResultIte
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unavailableTime" => {
-                    crate::__private::set(
-                        &mut self.unavailable_time,
-                        map.next_value()?,
-                        "unavailableTime",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unavailableTime" => self.unavailable_time = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unavailableTime", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43993,23 +40515,17 @@ impl crate::__private::DecodeFields for BulkUpdateDecisionTableRowsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44094,30 +40610,20 @@ impl crate::__private::DecodeFields for BulkUpdateDecisionTableRowsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalUpdated" => {
-                    crate::__private::set(
-                        &mut self.total_updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalUpdated",
-                    )
-                }
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalUpdated" => {
+                self.total_updated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["totalUpdated", "rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44207,30 +40713,22 @@ impl crate::__private::DecodeFields for BulkUpdateOpportunityEnrollmentsStatusRe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "errorCount" => {
-                    crate::__private::set(
-                        &mut self.error_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "errorCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCount" => {
+                self.error_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "errorCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44336,37 +40834,31 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeListJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "weekDates" => {
-                    crate::__private::set(
-                        &mut self.week_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weekDates",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitIds",
+        "weekDates",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44465,27 +40957,19 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeStateRequestItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "state", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44628,29 +41112,19 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeStateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "operationId", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44780,23 +41254,19 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeStateResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44884,48 +41354,29 @@ impl crate::__private::DecodeFields for BulkUpdateShiftTradeStateResultItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "reviewedBy" => {
-                    crate::__private::set(
-                        &mut self.reviewed_by,
-                        map.next_value()?,
-                        "reviewedBy",
-                    )
-                }
-                "reviewedDate" => {
-                    crate::__private::set(
-                        &mut self.reviewed_date,
-                        map.next_value()?,
-                        "reviewedDate",
-                    )
-                }
-                "failureReason" => {
-                    crate::__private::set(
-                        &mut self.failure_reason,
-                        map.next_value()?,
-                        "failureReason",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "reviewedBy" => self.reviewed_by = map.next_value()?,
+            "reviewedDate" => self.reviewed_date = map.next_value()?,
+            "failureReason" => self.failure_reason = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "reviewedBy",
+        "reviewedDate",
+        "failureReason",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45231,23 +41682,17 @@ impl crate::__private::DecodeFields for Bullseye {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rings" => {
-                    crate::__private::set(
-                        &mut self.rings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rings" => self.rings = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45385,69 +41830,41 @@ impl crate::__private::DecodeFields for BusinessRulesDataSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "appliesTo" => {
-                    crate::__private::set(
-                        &mut self.applies_to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "appliesTo",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "appliesTo" => {
+                self.applies_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "appliesTo",
+        "enabled",
+        "createdBy",
+        "dateCreated",
+        "jsonSchema",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45570,44 +41987,27 @@ impl crate::__private::DecodeFields for BusinessRulesDataSchemaListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45705,34 +42105,22 @@ impl crate::__private::DecodeFields for BusinessRulesParentSchemaRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45820,23 +42208,17 @@ impl crate::__private::DecodeFields for BusinessRulesSchemaCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["jsonSchema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45924,37 +42306,23 @@ impl crate::__private::DecodeFields for BusinessRulesSchemaUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "enabled", "jsonSchema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46118,121 +42486,87 @@ impl crate::__private::DecodeFields for BusinessUnitActivityCode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "defaultCode" => {
-                    crate::__private::set(
-                        &mut self.default_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultCode",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "countsAsPaidTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsPaidTime",
-                    )
-                }
-                "countsAsWorkTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_work_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsWorkTime",
-                    )
-                }
-                "agentTimeOffSelectable" => {
-                    crate::__private::set(
-                        &mut self.agent_time_off_selectable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentTimeOffSelectable",
-                    )
-                }
-                "countsTowardShrinkage" => {
-                    crate::__private::set(
-                        &mut self.counts_toward_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsTowardShrinkage",
-                    )
-                }
-                "plannedShrinkage" => {
-                    crate::__private::set(
-                        &mut self.planned_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "plannedShrinkage",
-                    )
-                }
-                "interruptible" => {
-                    crate::__private::set(
-                        &mut self.interruptible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interruptible",
-                    )
-                }
-                "secondaryPresences" => {
-                    crate::__private::set(
-                        &mut self.secondary_presences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "secondaryPresences",
-                    )
-                }
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroups",
-                    )
-                }
-                "style" => {
-                    crate::__private::set(&mut self.style, map.next_value()?, "style")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "defaultCode" => {
+                self.default_code = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "category" => self.category = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsPaidTime" => {
+                self.counts_as_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsWorkTime" => {
+                self.counts_as_work_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentTimeOffSelectable" => {
+                self.agent_time_off_selectable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsTowardShrinkage" => {
+                self.counts_toward_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "plannedShrinkage" => {
+                self.planned_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptible" => {
+                self.interruptible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "secondaryPresences" => {
+                self.secondary_presences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "style" => self.style = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "active",
+        "defaultCode",
+        "category",
+        "lengthInMinutes",
+        "countsAsPaidTime",
+        "countsAsWorkTime",
+        "agentTimeOffSelectable",
+        "countsTowardShrinkage",
+        "plannedShrinkage",
+        "interruptible",
+        "secondaryPresences",
+        "planningGroups",
+        "style",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46465,30 +42799,20 @@ impl crate::__private::DecodeFields for BusinessUnitActivityCodeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46578,41 +42902,29 @@ impl crate::__private::DecodeFields for BusinessUnitListItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "authorized" => {
-                    crate::__private::set(
-                        &mut self.authorized,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authorized",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "authorized" => {
+                self.authorized = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "authorized",
+        "division",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46699,23 +43011,19 @@ impl crate::__private::DecodeFields for BusinessUnitListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46787,24 +43095,18 @@ impl crate::__private::DecodeFields for BusinessUnitReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46889,41 +43191,27 @@ impl crate::__private::DecodeFields for BusinessUnitResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "settings",
+        "division",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47017,23 +43305,19 @@ for BusinessUnitSchedulingPreferencesSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47155,72 +43439,33 @@ impl crate::__private::DecodeFields for BusinessUnitSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDayOfWeek" => {
-                    crate::__private::set(
-                        &mut self.start_day_of_week,
-                        map.next_value()?,
-                        "startDayOfWeek",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "shortTermForecasting" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecasting,
-                        map.next_value()?,
-                        "shortTermForecasting",
-                    )
-                }
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value()?,
-                        "notifications",
-                    )
-                }
-                "learning" => {
-                    crate::__private::set(
-                        &mut self.learning,
-                        map.next_value()?,
-                        "learning",
-                    )
-                }
-                "coaching" => {
-                    crate::__private::set(
-                        &mut self.coaching,
-                        map.next_value()?,
-                        "coaching",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDayOfWeek" => self.start_day_of_week = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "shortTermForecasting" => self.short_term_forecasting = map.next_value()?,
+            "scheduling" => self.scheduling = map.next_value()?,
+            "notifications" => self.notifications = map.next_value()?,
+            "learning" => self.learning = map.next_value()?,
+            "coaching" => self.coaching = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDayOfWeek",
+        "timeZone",
+        "shortTermForecasting",
+        "scheduling",
+        "notifications",
+        "learning",
+        "coaching",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47407,40 +43652,25 @@ impl crate::__private::DecodeFields for Button {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "contentText" => {
-                    crate::__private::set(
-                        &mut self.content_text,
-                        map.next_value()?,
-                        "contentText",
-                    )
-                }
-                "payload" => {
-                    crate::__private::set(
-                        &mut self.payload,
-                        map.next_value()?,
-                        "payload",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "contentText" => self.content_text = map.next_value()?,
+            "payload" => self.payload = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "content",
+        "contentText",
+        "payload",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47571,26 +43801,18 @@ impl crate::__private::DecodeFields for ButtonComponent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "actions" => self.actions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "actions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47682,43 +43904,27 @@ impl crate::__private::DecodeFields for ButtonResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "payload" => {
-                    crate::__private::set(
-                        &mut self.payload,
-                        map.next_value()?,
-                        "payload",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "originatingMessageId" => {
-                    crate::__private::set(
-                        &mut self.originating_message_id,
-                        map.next_value()?,
-                        "originatingMessageId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "payload" => self.payload = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "originatingMessageId" => self.originating_message_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "payload",
+        "messageType",
+        "originatingMessageId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

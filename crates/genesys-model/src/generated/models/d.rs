@@ -127,117 +127,53 @@ impl crate::__private::DecodeFields for DID {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "didPool" => {
-                    crate::__private::set(
-                        &mut self.did_pool,
-                        map.next_value()?,
-                        "didPool",
-                    )
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "didPool" => self.did_pool = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "phoneNumber",
+        "didPool",
+        "owner",
+        "ownerType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -529,93 +465,51 @@ impl crate::__private::DecodeFields for DIDEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -771,54 +665,35 @@ impl crate::__private::DecodeFields for DIDNumber {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "number" => {
-                    crate::__private::set(&mut self.number, map.next_value()?, "number")
-                }
-                "assigned" => {
-                    crate::__private::set(
-                        &mut self.assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigned",
-                    )
-                }
-                "didPool" => {
-                    crate::__private::set(
-                        &mut self.did_pool,
-                        map.next_value()?,
-                        "didPool",
-                    )
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "assigned" => {
+                self.assigned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "didPool" => self.did_pool = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "number",
+        "assigned",
+        "didPool",
+        "owner",
+        "ownerType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1009,86 +884,45 @@ impl crate::__private::DecodeFields for DIDNumberEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1306,121 +1140,53 @@ impl crate::__private::DecodeFields for DIDPool {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "startPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.start_phone_number,
-                        map.next_value()?,
-                        "startPhoneNumber",
-                    )
-                }
-                "endPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.end_phone_number,
-                        map.next_value()?,
-                        "endPhoneNumber",
-                    )
-                }
-                "comments" => {
-                    crate::__private::set(
-                        &mut self.comments,
-                        map.next_value()?,
-                        "comments",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "startPhoneNumber" => self.start_phone_number = map.next_value()?,
+            "endPhoneNumber" => self.end_phone_number = map.next_value()?,
+            "comments" => self.comments = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "startPhoneNumber",
+        "endPhoneNumber",
+        "comments",
+        "provider",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1699,93 +1465,51 @@ impl crate::__private::DecodeFields for DIDPoolEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1962,66 +1686,39 @@ impl crate::__private::DecodeFields for DNCListUploadUrlRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "phoneColumns" => {
-                    crate::__private::set(
-                        &mut self.phone_columns,
-                        map.next_value()?,
-                        "phoneColumns",
-                    )
-                }
-                "emailColumns" => {
-                    crate::__private::set(
-                        &mut self.email_columns,
-                        map.next_value()?,
-                        "emailColumns",
-                    )
-                }
-                "customExclusionColumns" => {
-                    crate::__private::set(
-                        &mut self.custom_exclusion_columns,
-                        map.next_value()?,
-                        "customExclusionColumns",
-                    )
-                }
-                "expirationDateTimeColumn" => {
-                    crate::__private::set(
-                        &mut self.expiration_date_time_column,
-                        map.next_value()?,
-                        "expirationDateTimeColumn",
-                    )
-                }
-                "whatsAppColumns" => {
-                    crate::__private::set(
-                        &mut self.whats_app_columns,
-                        map.next_value()?,
-                        "whatsAppColumns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentType" => self.content_type = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "phoneColumns" => self.phone_columns = map.next_value()?,
+            "emailColumns" => self.email_columns = map.next_value()?,
+            "customExclusionColumns" => self.custom_exclusion_columns = map.next_value()?,
+            "expirationDateTimeColumn" => {
+                self.expiration_date_time_column = map.next_value()?;
+            }
+            "whatsAppColumns" => self.whats_app_columns = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "id",
+        "phoneColumns",
+        "emailColumns",
+        "customExclusionColumns",
+        "expirationDateTimeColumn",
+        "whatsAppColumns",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2130,30 +1827,22 @@ impl crate::__private::DecodeFields for Daily {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadResult",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrl", "downloadResult"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2255,58 +1944,47 @@ impl crate::__private::DecodeFields for DailyPossibleShift {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dayOfWeek" => {
-                    crate::__private::set(
-                        &mut self.day_of_week,
-                        map.next_value()?,
-                        "dayOfWeek",
-                    )
-                }
-                "earliestShiftStartMinutesFromMidnight" => {
-                    crate::__private::set(
-                        &mut self.earliest_shift_start_minutes_from_midnight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "earliestShiftStartMinutesFromMidnight",
-                    )
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "required",
-                    )
-                }
-                "minimumPaidTimeMinutes" => {
-                    crate::__private::set(
-                        &mut self.minimum_paid_time_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumPaidTimeMinutes",
-                    )
-                }
-                "maximumPaidTimeMinutes" => {
-                    crate::__private::set(
-                        &mut self.maximum_paid_time_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumPaidTimeMinutes",
-                    )
-                }
-                "intervalScheduleProbabilities" => {
-                    crate::__private::set(
-                        &mut self.interval_schedule_probabilities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervalScheduleProbabilities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dayOfWeek" => self.day_of_week = map.next_value()?,
+            "earliestShiftStartMinutesFromMidnight" => {
+                self.earliest_shift_start_minutes_from_midnight = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "required" => {
+                self.required = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumPaidTimeMinutes" => {
+                self.minimum_paid_time_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumPaidTimeMinutes" => {
+                self.maximum_paid_time_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "intervalScheduleProbabilities" => {
+                self.interval_schedule_probabilities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dayOfWeek",
+        "earliestShiftStartMinutesFromMidnight",
+        "required",
+        "minimumPaidTimeMinutes",
+        "maximumPaidTimeMinutes",
+        "intervalScheduleProbabilities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2571,118 +2249,61 @@ impl crate::__private::DecodeFields for DashboardConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rows",
-                    )
-                }
-                "columns" => {
-                    crate::__private::set(
-                        &mut self.columns,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "columns",
-                    )
-                }
-                "widgets" => {
-                    crate::__private::set(
-                        &mut self.widgets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "widgets",
-                    )
-                }
-                "favorite" => {
-                    crate::__private::set(
-                        &mut self.favorite,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "favorite",
-                    )
-                }
-                "publicDashboard" => {
-                    crate::__private::set(
-                        &mut self.public_dashboard,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "publicDashboard",
-                    )
-                }
-                "restricted" => {
-                    crate::__private::set(
-                        &mut self.restricted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "restricted",
-                    )
-                }
-                "layoutType" => {
-                    crate::__private::set(
-                        &mut self.layout_type,
-                        map.next_value()?,
-                        "layoutType",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateDeleted" => {
-                    crate::__private::set(
-                        &mut self.date_deleted,
-                        map.next_value()?,
-                        "dateDeleted",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "shared" => {
-                    crate::__private::set(
-                        &mut self.shared,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shared",
-                    )
-                }
-                "dashboardsSharedWith" => {
-                    crate::__private::set(
-                        &mut self.dashboards_shared_with,
-                        map.next_value()?,
-                        "dashboardsSharedWith",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "columns" => {
+                self.columns = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "widgets" => {
+                self.widgets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "favorite" => {
+                self.favorite = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "publicDashboard" => {
+                self.public_dashboard = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "restricted" => {
+                self.restricted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "layoutType" => self.layout_type = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateDeleted" => self.date_deleted = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "shared" => self.shared = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dashboardsSharedWith" => self.dashboards_shared_with = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "rows",
+        "columns",
+        "widgets",
+        "favorite",
+        "publicDashboard",
+        "restricted",
+        "layoutType",
+        "dateCreated",
+        "dateModified",
+        "dateDeleted",
+        "createdBy",
+        "shared",
+        "dashboardsSharedWith",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2882,23 +2503,21 @@ impl crate::__private::DecodeFields for DashboardConfigurationBulkRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dashboardConfigurationIds" => {
-                    crate::__private::set(
-                        &mut self.dashboard_configuration_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dashboardConfigurationIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dashboardConfigurationIds" => {
+                self.dashboard_configuration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dashboardConfigurationIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3002,86 +2621,45 @@ impl crate::__private::DecodeFields for DashboardConfigurationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3225,40 +2803,33 @@ impl crate::__private::DecodeFields for DashboardConfigurationQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dashboardConfigurationIds" => {
-                    crate::__private::set(
-                        &mut self.dashboard_configuration_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dashboardConfigurationIds",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dashboardConfigurationIds" => {
+                self.dashboard_configuration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sortBy" => self.sort_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dashboardConfigurationIds",
+        "pageNumber",
+        "pageSize",
+        "sortBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3403,44 +2974,37 @@ impl crate::__private::DecodeFields for DashboardUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dashboardCount" => {
-                    crate::__private::set(
-                        &mut self.dashboard_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dashboardCount",
-                    )
-                }
-                "publicDashboardCount" => {
-                    crate::__private::set(
-                        &mut self.public_dashboard_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "publicDashboardCount",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dashboardCount" => {
+                self.dashboard_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "publicDashboardCount" => {
+                self.public_dashboard_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dashboardCount",
+        "publicDashboardCount",
+        "state",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3606,86 +3170,45 @@ impl crate::__private::DecodeFields for DashboardUserListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3811,30 +3334,22 @@ impl crate::__private::DecodeFields for DashboardsSharedWith {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "teamIds" => {
-                    crate::__private::set(
-                        &mut self.team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teamIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userIds", "teamIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3931,34 +3446,25 @@ impl crate::__private::DecodeFields for DataAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "label",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4099,51 +3605,33 @@ impl crate::__private::DecodeFields for DataActionConditionPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outputField" => {
-                    crate::__private::set(
-                        &mut self.output_field,
-                        map.next_value()?,
-                        "outputField",
-                    )
-                }
-                "outputOperator" => {
-                    crate::__private::set(
-                        &mut self.output_operator,
-                        map.next_value()?,
-                        "outputOperator",
-                    )
-                }
-                "comparisonValue" => {
-                    crate::__private::set(
-                        &mut self.comparison_value,
-                        map.next_value()?,
-                        "comparisonValue",
-                    )
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "outputFieldMissingResolution" => {
-                    crate::__private::set(
-                        &mut self.output_field_missing_resolution,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outputFieldMissingResolution",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outputField" => self.output_field = map.next_value()?,
+            "outputOperator" => self.output_operator = map.next_value()?,
+            "comparisonValue" => self.comparison_value = map.next_value()?,
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outputFieldMissingResolution" => {
+                self.output_field_missing_resolution = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outputField",
+        "outputOperator",
+        "comparisonValue",
+        "inverted",
+        "outputFieldMissingResolution",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4355,51 +3843,37 @@ impl crate::__private::DecodeFields for DataActionConditionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataActionId" => {
-                    crate::__private::set(
-                        &mut self.data_action_id,
-                        map.next_value()?,
-                        "dataActionId",
-                    )
-                }
-                "contactIdField" => {
-                    crate::__private::set(
-                        &mut self.contact_id_field,
-                        map.next_value()?,
-                        "contactIdField",
-                    )
-                }
-                "dataNotFoundResolution" => {
-                    crate::__private::set(
-                        &mut self.data_not_found_resolution,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataNotFoundResolution",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                "contactColumnToDataActionFieldMappings" => {
-                    crate::__private::set(
-                        &mut self.contact_column_to_data_action_field_mappings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactColumnToDataActionFieldMappings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataActionId" => self.data_action_id = map.next_value()?,
+            "contactIdField" => self.contact_id_field = map.next_value()?,
+            "dataNotFoundResolution" => {
+                self.data_not_found_resolution = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contactColumnToDataActionFieldMappings" => {
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dataActionId",
+        "contactIdField",
+        "dataNotFoundResolution",
+        "predicates",
+        "contactColumnToDataActionFieldMappings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4514,30 +3988,21 @@ impl crate::__private::DecodeFields for DataActionContactColumnFieldMapping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactColumnName" => {
-                    crate::__private::set(
-                        &mut self.contact_column_name,
-                        map.next_value()?,
-                        "contactColumnName",
-                    )
-                }
-                "dataActionField" => {
-                    crate::__private::set(
-                        &mut self.data_action_field,
-                        map.next_value()?,
-                        "dataActionField",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactColumnName" => self.contact_column_name = map.next_value()?,
+            "dataActionField" => self.data_action_field = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactColumnName",
+        "dataActionField",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4615,30 +4080,18 @@ impl crate::__private::DecodeFields for DataActionInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "parameterName" => {
-                    crate::__private::set(
-                        &mut self.parameter_name,
-                        map.next_value()?,
-                        "parameterName",
-                    )
-                }
-                "variableName" => {
-                    crate::__private::set(
-                        &mut self.variable_name,
-                        map.next_value()?,
-                        "variableName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "parameterName" => self.parameter_name = map.next_value()?,
+            "variableName" => self.variable_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["parameterName", "variableName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4742,23 +4195,17 @@ impl crate::__private::DecodeFields for DataAvailabilityResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataAvailabilityDate" => {
-                    crate::__private::set(
-                        &mut self.data_availability_date,
-                        map.next_value()?,
-                        "dataAvailabilityDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataAvailabilityDate" => self.data_availability_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataAvailabilityDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4852,38 +4299,25 @@ impl crate::__private::DecodeFields for DataExtractionFileSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dataSchema" => {
-                    crate::__private::set(
-                        &mut self.data_schema,
-                        map.next_value()?,
-                        "dataSchema",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateExpires" => {
-                    crate::__private::set(
-                        &mut self.date_expires,
-                        map.next_value()?,
-                        "dateExpires",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dataSchema" => self.data_schema = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateExpires" => self.date_expires = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dataSchema",
+        "dateCreated",
+        "dateExpires",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4986,54 +4420,35 @@ impl crate::__private::DecodeFields for DataExtractionFileSchemaListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "enabledDataSchemas" => {
-                    crate::__private::set(
-                        &mut self.enabled_data_schemas,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "enabledDataSchemas",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(&mut self.errors, map.next_value()?, "errors")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "enabledDataSchemas" => {
+                self.enabled_data_schemas = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "errors" => self.errors = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+        "enabledDataSchemas",
+        "errors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5135,24 +4550,18 @@ impl crate::__private::DecodeFields for DataExtractionFileUrl {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "signedUrl" => {
-                    crate::__private::set(
-                        &mut self.signed_url,
-                        map.next_value()?,
-                        "signedUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "signedUrl" => self.signed_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "signedUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5221,23 +4630,19 @@ impl crate::__private::DecodeFields for DataExtractionFileUrlListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5328,27 +4733,19 @@ impl crate::__private::DecodeFields for DataIngestionRuleCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "effectivePlatform" => {
-                    crate::__private::set(
-                        &mut self.effective_platform,
-                        map.next_value()?,
-                        "effectivePlatform",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "effectivePlatform" => self.effective_platform = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["effectivePlatform", "id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5489,19 +4886,17 @@ impl crate::__private::DecodeFields for DataIngestionRuleStatusPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5614,37 +5009,29 @@ impl crate::__private::DecodeFields for DataIngestionRulesMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "countByStatus" => {
-                    crate::__private::set(
-                        &mut self.count_by_status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countByStatus",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "countByStatus" => {
+                self.count_by_status = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "platform" => self.platform = map.next_value()?,
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countByStatus",
+        "platform",
+        "totalCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5728,30 +5115,18 @@ impl crate::__private::DecodeFields for DataRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateMin" => {
-                    crate::__private::set(
-                        &mut self.date_min,
-                        map.next_value()?,
-                        "dateMin",
-                    )
-                }
-                "dateMax" => {
-                    crate::__private::set(
-                        &mut self.date_max,
-                        map.next_value()?,
-                        "dateMax",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateMin" => self.date_min = map.next_value()?,
+            "dateMax" => self.date_max = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateMin", "dateMax"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5901,69 +5276,41 @@ impl crate::__private::DecodeFields for DataSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "appliesTo" => {
-                    crate::__private::set(
-                        &mut self.applies_to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "appliesTo",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "appliesTo" => {
+                self.applies_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "appliesTo",
+        "enabled",
+        "createdBy",
+        "dateCreated",
+        "jsonSchema",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6106,37 +5453,21 @@ impl crate::__private::DecodeFields for DataSchemaListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6220,19 +5551,17 @@ impl crate::__private::DecodeFields for DataSchemaRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "$ref" => {
-                    crate::__private::set(&mut self.ref_, map.next_value()?, "$ref")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "$ref" => self.ref_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["$ref"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6324,44 +5653,29 @@ impl crate::__private::DecodeFields for DataTable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "schema",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6500,68 +5814,41 @@ impl crate::__private::DecodeFields for DataTableExportJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "downloadURI" => {
-                    crate::__private::set(
-                        &mut self.download_uri,
-                        map.next_value()?,
-                        "downloadURI",
-                    )
-                }
-                "errorInformation" => {
-                    crate::__private::set(
-                        &mut self.error_information,
-                        map.next_value()?,
-                        "errorInformation",
-                    )
-                }
-                "countRecordsProcessed" => {
-                    crate::__private::set(
-                        &mut self.count_records_processed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countRecordsProcessed",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "downloadURI" => self.download_uri = map.next_value()?,
+            "errorInformation" => self.error_information = map.next_value()?,
+            "countRecordsProcessed" => {
+                self.count_records_processed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "owner",
+        "status",
+        "dateCreated",
+        "dateCompleted",
+        "downloadURI",
+        "errorInformation",
+        "countRecordsProcessed",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6735,51 +6022,35 @@ impl crate::__private::DecodeFields for DataTableImportEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6937,96 +6208,57 @@ impl crate::__private::DecodeFields for DataTableImportJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "uploadURI" => {
-                    crate::__private::set(
-                        &mut self.upload_uri,
-                        map.next_value()?,
-                        "uploadURI",
-                    )
-                }
-                "importMode" => {
-                    crate::__private::set(
-                        &mut self.import_mode,
-                        map.next_value()?,
-                        "importMode",
-                    )
-                }
-                "errorInformation" => {
-                    crate::__private::set(
-                        &mut self.error_information,
-                        map.next_value()?,
-                        "errorInformation",
-                    )
-                }
-                "countRecordsUpdated" => {
-                    crate::__private::set(
-                        &mut self.count_records_updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countRecordsUpdated",
-                    )
-                }
-                "countRecordsDeleted" => {
-                    crate::__private::set(
-                        &mut self.count_records_deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countRecordsDeleted",
-                    )
-                }
-                "countRecordsFailed" => {
-                    crate::__private::set(
-                        &mut self.count_records_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countRecordsFailed",
-                    )
-                }
-                "uploadHeaders" => {
-                    crate::__private::set(
-                        &mut self.upload_headers,
-                        map.next_value()?,
-                        "uploadHeaders",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "uploadURI" => self.upload_uri = map.next_value()?,
+            "importMode" => self.import_mode = map.next_value()?,
+            "errorInformation" => self.error_information = map.next_value()?,
+            "countRecordsUpdated" => {
+                self.count_records_updated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countRecordsDeleted" => {
+                self.count_records_deleted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countRecordsFailed" => {
+                self.count_records_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "uploadHeaders" => self.upload_headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "owner",
+        "status",
+        "dateCreated",
+        "dateCompleted",
+        "uploadURI",
+        "importMode",
+        "errorInformation",
+        "countRecordsUpdated",
+        "countRecordsDeleted",
+        "countRecordsFailed",
+        "uploadHeaders",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7290,86 +6522,45 @@ impl crate::__private::DecodeFields for DataTableRowEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7527,86 +6718,45 @@ impl crate::__private::DecodeFields for DataTablesDomainEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7754,41 +6904,31 @@ impl crate::__private::DecodeFields for DatePicker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "datePickerAvailableDateTimes" => {
-                    crate::__private::set(
-                        &mut self.date_picker_available_date_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "datePickerAvailableDateTimes",
-                    )
-                }
-                "dateSelected" => {
-                    crate::__private::set(
-                        &mut self.date_selected,
-                        map.next_value()?,
-                        "dateSelected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "datePickerAvailableDateTimes" => {
+                self.date_picker_available_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dateSelected" => self.date_selected = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "datePickerAvailableDateTimes",
+        "dateSelected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7879,30 +7019,20 @@ impl crate::__private::DecodeFields for DatePickerAvailableDateTime {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "duration",
-                    )
-                }
-                "dateTime" => {
-                    crate::__private::set(
-                        &mut self.date_time,
-                        map.next_value()?,
-                        "dateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => {
+                self.duration = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateTime" => self.date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["duration", "dateTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7980,30 +7110,18 @@ impl crate::__private::DecodeFields for DateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8093,30 +7211,21 @@ impl crate::__private::DecodeFields for DateRangeWithOptionalEnd {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startBusinessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.start_business_unit_date,
-                        map.next_value()?,
-                        "startBusinessUnitDate",
-                    )
-                }
-                "endBusinessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.end_business_unit_date,
-                        map.next_value()?,
-                        "endBusinessUnitDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startBusinessUnitDate" => self.start_business_unit_date = map.next_value()?,
+            "endBusinessUnitDate" => self.end_business_unit_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startBusinessUnitDate",
+        "endBusinessUnitDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8208,30 +7317,22 @@ impl crate::__private::DecodeFields for DayOfWeekMinimums {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minimumValue" => {
-                    crate::__private::set(
-                        &mut self.minimum_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumValue",
-                    )
-                }
-                "daysOfWeek" => {
-                    crate::__private::set(
-                        &mut self.days_of_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "daysOfWeek",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minimumValue" => {
+                self.minimum_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["minimumValue", "daysOfWeek"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8306,17 +7407,17 @@ for DecisionMetricsAdminNotificationTopicAddressableEntityRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8399,34 +7500,27 @@ for DecisionMetricsAdminNotificationTopicDecisionMetricsJobNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "updateErrors" => {
-                    crate::__private::set(
-                        &mut self.update_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "updateErrors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "updateErrors" => {
+                self.update_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "job",
+        "status",
+        "uploadKey",
+        "updateErrors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8568,26 +7662,18 @@ for DecisionMetricsAdminNotificationTopicDecisionMetricsUpdateError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "errors"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8686,40 +7772,33 @@ impl crate::__private::DecodeFields for DecisionMetricsData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "performanceRank" => {
-                    crate::__private::set(
-                        &mut self.performance_rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "performanceRank",
-                    )
-                }
-                "tieBreakerValue" => {
-                    crate::__private::set(
-                        &mut self.tie_breaker_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tieBreakerValue",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "performanceRank" => {
+                self.performance_rank = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tieBreakerValue" => {
+                self.tie_breaker_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "performanceRank",
+        "tieBreakerValue",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8815,24 +7894,18 @@ impl crate::__private::DecodeFields for DecisionMetricsJobReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8901,23 +7974,19 @@ impl crate::__private::DecodeFields for DecisionMetricsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9000,26 +8069,18 @@ impl crate::__private::DecodeFields for DecisionMetricsUpdateError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "errors"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9099,23 +8160,17 @@ impl crate::__private::DecodeFields for DecisionMetricsUpdateJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9233,41 +8288,29 @@ impl crate::__private::DecodeFields for DecisionMetricsUpdateJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "updateErrors" => {
-                    crate::__private::set(
-                        &mut self.update_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "updateErrors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "job" => self.job = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "updateErrors" => {
+                self.update_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "job",
+        "status",
+        "metadata",
+        "updateErrors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9413,33 +8456,23 @@ impl crate::__private::DecodeFields for DecisionMetricsUploadData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "performanceRank" => {
-                    crate::__private::set(
-                        &mut self.performance_rank,
-                        map.next_value()?,
-                        "performanceRank",
-                    )
-                }
-                "tieBreakerValue" => {
-                    crate::__private::set(
-                        &mut self.tie_breaker_value,
-                        map.next_value()?,
-                        "tieBreakerValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "performanceRank" => self.performance_rank = map.next_value()?,
+            "tieBreakerValue" => self.tie_breaker_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "performanceRank",
+        "tieBreakerValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9533,38 +8566,25 @@ impl crate::__private::DecodeFields for DecisionMetricsUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9653,23 +8673,19 @@ impl crate::__private::DecodeFields for DecisionMetricsUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userMetrics" => {
-                    crate::__private::set(
-                        &mut self.user_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userMetrics" => {
+                self.user_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userMetrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9793,100 +8809,47 @@ impl crate::__private::DecodeFields for DecisionTable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value()?,
-                        "published",
-                    )
-                }
-                "latest" => {
-                    crate::__private::set(&mut self.latest, map.next_value()?, "latest")
-                }
-                "latestVersionStatus" => {
-                    crate::__private::set(
-                        &mut self.latest_version_status,
-                        map.next_value()?,
-                        "latestVersionStatus",
-                    )
-                }
-                "snapshotCount" => {
-                    crate::__private::set(
-                        &mut self.snapshot_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "snapshotCount",
-                    )
-                }
-                "columns" => {
-                    crate::__private::set(
-                        &mut self.columns,
-                        map.next_value()?,
-                        "columns",
-                    )
-                }
-                "publishedContract" => {
-                    crate::__private::set(
-                        &mut self.published_contract,
-                        map.next_value()?,
-                        "publishedContract",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "published" => self.published = map.next_value()?,
+            "latest" => self.latest = map.next_value()?,
+            "latestVersionStatus" => self.latest_version_status = map.next_value()?,
+            "snapshotCount" => {
+                self.snapshot_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "columns" => self.columns = map.next_value()?,
+            "publishedContract" => self.published_contract = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "datePublished",
+        "published",
+        "latest",
+        "latestVersionStatus",
+        "snapshotCount",
+        "columns",
+        "publishedContract",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10090,33 +9053,19 @@ impl crate::__private::DecodeFields for DecisionTableColumnDefaultRowValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "special" => {
-                    crate::__private::set(
-                        &mut self.special,
-                        map.next_value()?,
-                        "special",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "special" => self.special = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "values", "special"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10250,30 +9199,20 @@ impl crate::__private::DecodeFields for DecisionTableColumns {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputs" => {
-                    crate::__private::set(
-                        &mut self.inputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputs",
-                    )
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "outputs" => {
+                self.outputs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs", "outputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10365,44 +9304,25 @@ impl crate::__private::DecodeFields for DecisionTableContract {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "parentSchema" => {
-                    crate::__private::set(
-                        &mut self.parent_schema,
-                        map.next_value()?,
-                        "parentSchema",
-                    )
-                }
-                "rowAuthoringSchema" => {
-                    crate::__private::set(
-                        &mut self.row_authoring_schema,
-                        map.next_value()?,
-                        "rowAuthoringSchema",
-                    )
-                }
-                "executionInputSchema" => {
-                    crate::__private::set(
-                        &mut self.execution_input_schema,
-                        map.next_value()?,
-                        "executionInputSchema",
-                    )
-                }
-                "executionOutputSchema" => {
-                    crate::__private::set(
-                        &mut self.execution_output_schema,
-                        map.next_value()?,
-                        "executionOutputSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "parentSchema" => self.parent_schema = map.next_value()?,
+            "rowAuthoringSchema" => self.row_authoring_schema = map.next_value()?,
+            "executionInputSchema" => self.execution_input_schema = map.next_value()?,
+            "executionOutputSchema" => self.execution_output_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "parentSchema",
+        "rowAuthoringSchema",
+        "executionInputSchema",
+        "executionOutputSchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10494,19 +9414,17 @@ impl crate::__private::DecodeFields for DecisionTableExecutionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputs" => {
-                    crate::__private::set(&mut self.inputs, map.next_value()?, "inputs")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputs" => self.inputs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10590,40 +9508,35 @@ impl crate::__private::DecodeFields for DecisionTableExecutionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                "totalMatchRowCount" => {
-                    crate::__private::set(
-                        &mut self.total_match_row_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalMatchRowCount",
-                    )
-                }
-                "topMatchRows" => {
-                    crate::__private::set(
-                        &mut self.top_match_rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topMatchRows",
-                    )
-                }
-                "rowExecutionOutputs" => {
-                    crate::__private::set(
-                        &mut self.row_execution_outputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rowExecutionOutputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "table" => self.table = map.next_value()?,
+            "totalMatchRowCount" => {
+                self.total_match_row_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "topMatchRows" => {
+                self.top_match_rows = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rowExecutionOutputs" => {
+                self.row_execution_outputs = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "table",
+        "totalMatchRowCount",
+        "topMatchRows",
+        "rowExecutionOutputs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10767,103 +9680,53 @@ impl crate::__private::DecodeFields for DecisionTableExportJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "tableVersion" => {
-                    crate::__private::set(
-                        &mut self.table_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tableVersion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "download" => {
-                    crate::__private::set(
-                        &mut self.download,
-                        map.next_value()?,
-                        "download",
-                    )
-                }
-                "dateDownloadExpires" => {
-                    crate::__private::set(
-                        &mut self.date_download_expires,
-                        map.next_value()?,
-                        "dateDownloadExpires",
-                    )
-                }
-                "exportType" => {
-                    crate::__private::set(
-                        &mut self.export_type,
-                        map.next_value()?,
-                        "exportType",
-                    )
-                }
-                "totalRows" => {
-                    crate::__private::set(
-                        &mut self.total_rows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalRows",
-                    )
-                }
-                "rowsExported" => {
-                    crate::__private::set(
-                        &mut self.rows_exported,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowsExported",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tableVersion" => {
+                self.table_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "download" => self.download = map.next_value()?,
+            "dateDownloadExpires" => self.date_download_expires = map.next_value()?,
+            "exportType" => self.export_type = map.next_value()?,
+            "totalRows" => {
+                self.total_rows = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowsExported" => {
+                self.rows_exported = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "format" => self.format = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "tableVersion",
+        "status",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "fileName",
+        "download",
+        "dateDownloadExpires",
+        "exportType",
+        "totalRows",
+        "rowsExported",
+        "format",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11141,51 +10004,31 @@ impl crate::__private::DecodeFields for DecisionTableExportJobError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "validationErrors" => {
-                    crate::__private::set(
-                        &mut self.validation_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "validationErrors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "validationErrors" => {
+                self.validation_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorCode",
+        "errorMessage",
+        "messageWithParams",
+        "messageParams",
+        "validationErrors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11289,44 +10132,27 @@ impl crate::__private::DecodeFields for DecisionTableExportJobListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11432,33 +10258,25 @@ impl crate::__private::DecodeFields for DecisionTableExportJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "tableVersion" => {
-                    crate::__private::set(
-                        &mut self.table_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tableVersion",
-                    )
-                }
-                "exportType" => {
-                    crate::__private::set(
-                        &mut self.export_type,
-                        map.next_value()?,
-                        "exportType",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "tableVersion" => {
+                self.table_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "exportType" => self.export_type = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "tableVersion",
+        "exportType",
+        "format",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11676,107 +10494,49 @@ impl crate::__private::DecodeFields for DecisionTableImportJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "tableVersion" => {
-                    crate::__private::set(
-                        &mut self.table_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tableVersion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "uploadUrl" => {
-                    crate::__private::set(
-                        &mut self.upload_url,
-                        map.next_value()?,
-                        "uploadUrl",
-                    )
-                }
-                "uploadHeaders" => {
-                    crate::__private::set(
-                        &mut self.upload_headers,
-                        map.next_value()?,
-                        "uploadHeaders",
-                    )
-                }
-                "importMode" => {
-                    crate::__private::set(
-                        &mut self.import_mode,
-                        map.next_value()?,
-                        "importMode",
-                    )
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "dateExpires" => {
-                    crate::__private::set(
-                        &mut self.date_expires,
-                        map.next_value()?,
-                        "dateExpires",
-                    )
-                }
-                "rowMetrics" => {
-                    crate::__private::set(
-                        &mut self.row_metrics,
-                        map.next_value()?,
-                        "rowMetrics",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tableVersion" => {
+                self.table_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "uploadUrl" => self.upload_url = map.next_value()?,
+            "uploadHeaders" => self.upload_headers = map.next_value()?,
+            "importMode" => self.import_mode = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "dateExpires" => self.date_expires = map.next_value()?,
+            "rowMetrics" => self.row_metrics = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "tableVersion",
+        "status",
+        "uploadUrl",
+        "uploadHeaders",
+        "importMode",
+        "fileName",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "dateCompleted",
+        "dateExpires",
+        "rowMetrics",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12035,51 +10795,31 @@ impl crate::__private::DecodeFields for DecisionTableImportJobError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "validationErrors" => {
-                    crate::__private::set(
-                        &mut self.validation_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "validationErrors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "validationErrors" => {
+                self.validation_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorCode",
+        "errorMessage",
+        "messageWithParams",
+        "messageParams",
+        "validationErrors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12183,44 +10923,27 @@ impl crate::__private::DecodeFields for DecisionTableImportJobListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12344,79 +11067,61 @@ impl crate::__private::DecodeFields for DecisionTableImportRowMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalRows" => {
-                    crate::__private::set(
-                        &mut self.total_rows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalRows",
-                    )
-                }
-                "rowsParsed" => {
-                    crate::__private::set(
-                        &mut self.rows_parsed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowsParsed",
-                    )
-                }
-                "rowParseFailed" => {
-                    crate::__private::set(
-                        &mut self.row_parse_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowParseFailed",
-                    )
-                }
-                "rowsCreated" => {
-                    crate::__private::set(
-                        &mut self.rows_created,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowsCreated",
-                    )
-                }
-                "rowsUpdated" => {
-                    crate::__private::set(
-                        &mut self.rows_updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowsUpdated",
-                    )
-                }
-                "rowsDeleted" => {
-                    crate::__private::set(
-                        &mut self.rows_deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowsDeleted",
-                    )
-                }
-                "rowCreateFailed" => {
-                    crate::__private::set(
-                        &mut self.row_create_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowCreateFailed",
-                    )
-                }
-                "rowUpdateFailed" => {
-                    crate::__private::set(
-                        &mut self.row_update_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowUpdateFailed",
-                    )
-                }
-                "rowDeleteFailed" => {
-                    crate::__private::set(
-                        &mut self.row_delete_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowDeleteFailed",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalRows" => {
+                self.total_rows = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowsParsed" => {
+                self.rows_parsed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowParseFailed" => {
+                self.row_parse_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rowsCreated" => {
+                self.rows_created = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowsUpdated" => {
+                self.rows_updated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowsDeleted" => {
+                self.rows_deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowCreateFailed" => {
+                self.row_create_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rowUpdateFailed" => {
+                self.row_update_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rowDeleteFailed" => {
+                self.row_delete_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalRows",
+        "rowsParsed",
+        "rowParseFailed",
+        "rowsCreated",
+        "rowsUpdated",
+        "rowsDeleted",
+        "rowCreateFailed",
+        "rowUpdateFailed",
+        "rowDeleteFailed",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12546,31 +11251,19 @@ impl crate::__private::DecodeFields for DecisionTableInputColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "defaultsTo" => {
-                    crate::__private::set(
-                        &mut self.defaults_to,
-                        map.next_value()?,
-                        "defaultsTo",
-                    )
-                }
-                "expression" => {
-                    crate::__private::set(
-                        &mut self.expression,
-                        map.next_value()?,
-                        "expression",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "defaultsTo" => self.defaults_to = map.next_value()?,
+            "expression" => self.expression = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "defaultsTo", "expression"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12661,30 +11354,18 @@ impl crate::__private::DecodeFields for DecisionTableInputColumnExpression {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contractual" => {
-                    crate::__private::set(
-                        &mut self.contractual,
-                        map.next_value()?,
-                        "contractual",
-                    )
-                }
-                "comparator" => {
-                    crate::__private::set(
-                        &mut self.comparator,
-                        map.next_value()?,
-                        "comparator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contractual" => self.contractual = map.next_value()?,
+            "comparator" => self.comparator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contractual", "comparator"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12918,30 +11599,18 @@ impl crate::__private::DecodeFields for DecisionTableInputColumnRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultsTo" => {
-                    crate::__private::set(
-                        &mut self.defaults_to,
-                        map.next_value()?,
-                        "defaultsTo",
-                    )
-                }
-                "expression" => {
-                    crate::__private::set(
-                        &mut self.expression,
-                        map.next_value()?,
-                        "expression",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultsTo" => self.defaults_to = map.next_value()?,
+            "expression" => self.expression = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultsTo", "expression"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13061,92 +11730,45 @@ impl crate::__private::DecodeFields for DecisionTableJobValidationError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(&mut self.limit, map.next_value()?, "limit")
-                }
-                "rowNumber" => {
-                    crate::__private::set(
-                        &mut self.row_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "limit" => self.limit = map.next_value()?,
+            "rowNumber" => {
+                self.row_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "status",
+        "entityId",
+        "entityName",
+        "messageWithParams",
+        "messageParams",
+        "contextId",
+        "details",
+        "errors",
+        "limit",
+        "rowNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13292,44 +11914,27 @@ impl crate::__private::DecodeFields for DecisionTableListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13429,27 +12034,19 @@ impl crate::__private::DecodeFields for DecisionTableOutputColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "defaultsTo" => {
-                    crate::__private::set(
-                        &mut self.defaults_to,
-                        map.next_value()?,
-                        "defaultsTo",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "defaultsTo" => self.defaults_to = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "defaultsTo", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13534,26 +12131,18 @@ impl crate::__private::DecodeFields for DecisionTableOutputColumnRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultsTo" => {
-                    crate::__private::set(
-                        &mut self.defaults_to,
-                        map.next_value()?,
-                        "defaultsTo",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultsTo" => self.defaults_to = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultsTo", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13665,58 +12254,35 @@ impl crate::__private::DecodeFields for DecisionTableRow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                "rowIndex" => {
-                    crate::__private::set(
-                        &mut self.row_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowIndex",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "inputs" => {
-                    crate::__private::set(&mut self.inputs, map.next_value()?, "inputs")
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value()?,
-                        "outputs",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "table" => self.table = map.next_value()?,
+            "rowIndex" => {
+                self.row_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "inputs" => self.inputs = map.next_value()?,
+            "outputs" => self.outputs = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "table",
+        "rowIndex",
+        "dateCreated",
+        "dateModified",
+        "inputs",
+        "outputs",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13825,24 +12391,18 @@ impl crate::__private::DecodeFields for DecisionTableRowEntityRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13935,33 +12495,21 @@ impl crate::__private::DecodeFields for DecisionTableRowExecutionOutput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowId" => {
-                    crate::__private::set(&mut self.row_id, map.next_value()?, "rowId")
-                }
-                "rowIndex" => {
-                    crate::__private::set(
-                        &mut self.row_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowIndex",
-                    )
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value()?,
-                        "outputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowId" => self.row_id = map.next_value()?,
+            "rowIndex" => {
+                self.row_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outputs" => self.outputs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowId", "rowIndex", "outputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14077,86 +12625,45 @@ impl crate::__private::DecodeFields for DecisionTableRowListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14278,23 +12785,17 @@ impl crate::__private::DecodeFields for DecisionTableRowParameterValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "literal" => {
-                    crate::__private::set(
-                        &mut self.literal,
-                        map.next_value()?,
-                        "literal",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "literal" => self.literal = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["literal"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14374,36 +12875,25 @@ impl crate::__private::DecodeFields for DecisionTableSnapshot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "notes",
+        "dateCreated",
+        "createdBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14557,128 +13047,57 @@ impl crate::__private::DecodeFields for DecisionTableVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "rowCount" => {
-                    crate::__private::set(
-                        &mut self.row_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowCount",
-                    )
-                }
-                "rowsUri" => {
-                    crate::__private::set(
-                        &mut self.rows_uri,
-                        map.next_value()?,
-                        "rowsUri",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "publishedBy" => {
-                    crate::__private::set(
-                        &mut self.published_by,
-                        map.next_value()?,
-                        "publishedBy",
-                    )
-                }
-                "rollbackReason" => {
-                    crate::__private::set(
-                        &mut self.rollback_reason,
-                        map.next_value()?,
-                        "rollbackReason",
-                    )
-                }
-                "columns" => {
-                    crate::__private::set(
-                        &mut self.columns,
-                        map.next_value()?,
-                        "columns",
-                    )
-                }
-                "contract" => {
-                    crate::__private::set(
-                        &mut self.contract,
-                        map.next_value()?,
-                        "contract",
-                    )
-                }
-                "snapshot" => {
-                    crate::__private::set(
-                        &mut self.snapshot,
-                        map.next_value()?,
-                        "snapshot",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "rowCount" => {
+                self.row_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowsUri" => self.rows_uri = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "publishedBy" => self.published_by = map.next_value()?,
+            "rollbackReason" => self.rollback_reason = map.next_value()?,
+            "columns" => self.columns = map.next_value()?,
+            "contract" => self.contract = map.next_value()?,
+            "snapshot" => self.snapshot = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "version",
+        "status",
+        "description",
+        "rowCount",
+        "rowsUri",
+        "dateCreated",
+        "dateModified",
+        "datePublished",
+        "createdBy",
+        "publishedBy",
+        "rollbackReason",
+        "columns",
+        "contract",
+        "snapshot",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14914,41 +13333,29 @@ impl crate::__private::DecodeFields for DecisionTableVersionEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "version",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15047,44 +13454,27 @@ impl crate::__private::DecodeFields for DecisionTableVersionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15214,24 +13604,20 @@ impl crate::__private::DecodeFields for DefaultAnswer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "notApplicable" => {
-                    crate::__private::set(
-                        &mut self.not_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notApplicable",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "notApplicable" => {
+                self.not_applicable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "notApplicable"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15372,44 +13758,33 @@ impl crate::__private::DecodeFields for DefaultAnswersTo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "highestScore" => {
-                    crate::__private::set(
-                        &mut self.highest_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "highestScore",
-                    )
-                }
-                "notApplicable" => {
-                    crate::__private::set(
-                        &mut self.not_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notApplicable",
-                    )
-                }
-                "lowestScore" => {
-                    crate::__private::set(
-                        &mut self.lowest_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lowestScore",
-                    )
-                }
-                "userDefined" => {
-                    crate::__private::set(
-                        &mut self.user_defined,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userDefined",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "highestScore" => {
+                self.highest_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notApplicable" => {
+                self.not_applicable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lowestScore" => {
+                self.lowest_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userDefined" => {
+                self.user_defined = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "highestScore",
+        "notApplicable",
+        "lowestScore",
+        "userDefined",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15555,72 +13930,37 @@ impl crate::__private::DecodeFields for DefaultGreetingList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "greetings" => {
-                    crate::__private::set(
-                        &mut self.greetings,
-                        map.next_value()?,
-                        "greetings",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "greetings" => self.greetings = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "owner",
+        "ownerType",
+        "greetings",
+        "createdDate",
+        "createdBy",
+        "modifiedDate",
+        "modifiedBy",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15820,80 +14160,45 @@ impl crate::__private::DecodeFields for DefaultObjective {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "templateId" => {
-                    crate::__private::set(
-                        &mut self.template_id,
-                        map.next_value()?,
-                        "templateId",
-                    )
-                }
-                "zones" => {
-                    crate::__private::set(
-                        &mut self.zones,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "zones",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "topicIdsFilterType" => {
-                    crate::__private::set(
-                        &mut self.topic_ids_filter_type,
-                        map.next_value()?,
-                        "topicIdsFilterType",
-                    )
-                }
-                "evaluationFormContextIds" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form_context_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationFormContextIds",
-                    )
-                }
-                "initialDirection" => {
-                    crate::__private::set(
-                        &mut self.initial_direction,
-                        map.next_value()?,
-                        "initialDirection",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "templateId" => self.template_id = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topicIdsFilterType" => self.topic_ids_filter_type = map.next_value()?,
+            "evaluationFormContextIds" => {
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "initialDirection" => self.initial_direction = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "templateId",
+        "zones",
+        "enabled",
+        "mediaTypes",
+        "queues",
+        "topics",
+        "topicIdsFilterType",
+        "evaluationFormContextIds",
+        "initialDirection",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16108,53 +14413,31 @@ impl crate::__private::DecodeFields for Definition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(
-                        &mut self.type_,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "type",
-                    )
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "items" => {
-                    crate::__private::set(&mut self.items, map.next_value()?, "items")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "pattern" => self.pattern = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "title",
+        "description",
+        "type",
+        "pattern",
+        "items",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16266,31 +14549,19 @@ impl crate::__private::DecodeFields for DeletableUserReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "delete", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16373,31 +14644,19 @@ impl crate::__private::DecodeFields for DeleteProgramResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "topicLinksJob" => {
-                    crate::__private::set(
-                        &mut self.topic_links_job,
-                        map.next_value()?,
-                        "topicLinksJob",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "topicLinksJob" => self.topic_links_job = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "topicLinksJob", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16472,23 +14731,17 @@ impl crate::__private::DecodeFields for DeleteRetention {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "days" => {
-                    crate::__private::set(
-                        &mut self.days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "days",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "days" => self.days = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["days"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16588,58 +14841,39 @@ impl crate::__private::DecodeFields for Dependency {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "deleted" => {
-                    crate::__private::set(
-                        &mut self.deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleted",
-                    )
-                }
-                "updated" => {
-                    crate::__private::set(
-                        &mut self.updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "updated",
-                    )
-                }
-                "stateUnknown" => {
-                    crate::__private::set(
-                        &mut self.state_unknown,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stateUnknown",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "deleted" => {
+                self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "updated" => {
+                self.updated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "stateUnknown" => {
+                self.state_unknown = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "type",
+        "deleted",
+        "updated",
+        "stateUnknown",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17223,23 +15457,21 @@ impl crate::__private::DecodeFields for DependencyCount {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "estimatedCount" => {
-                    crate::__private::set(
-                        &mut self.estimated_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "estimatedCount" => {
+                self.estimated_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["estimatedCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17323,30 +15555,18 @@ impl crate::__private::DecodeFields for DependencyEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entityId", "entityType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17477,44 +15697,27 @@ impl crate::__private::DecodeFields for DependencyEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17644,72 +15847,51 @@ impl crate::__private::DecodeFields for DependencyObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "deleted" => {
-                    crate::__private::set(
-                        &mut self.deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleted",
-                    )
-                }
-                "updated" => {
-                    crate::__private::set(
-                        &mut self.updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "updated",
-                    )
-                }
-                "stateUnknown" => {
-                    crate::__private::set(
-                        &mut self.state_unknown,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stateUnknown",
-                    )
-                }
-                "consumedResources" => {
-                    crate::__private::set(
-                        &mut self.consumed_resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "consumedResources",
-                    )
-                }
-                "consumingResources" => {
-                    crate::__private::set(
-                        &mut self.consuming_resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "consumingResources",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "deleted" => {
+                self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "updated" => {
+                self.updated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "stateUnknown" => {
+                self.state_unknown = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "consumedResources" => {
+                self.consumed_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "consumingResources" => {
+                self.consuming_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "type",
+        "deleted",
+        "updated",
+        "stateUnknown",
+        "consumedResources",
+        "consumingResources",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18341,86 +16523,45 @@ impl crate::__private::DecodeFields for DependencyObjectEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18582,64 +16723,39 @@ impl crate::__private::DecodeFields for DependencyStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "buildId" => {
-                    crate::__private::set(
-                        &mut self.build_id,
-                        map.next_value()?,
-                        "buildId",
-                    )
-                }
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "failedObjects" => {
-                    crate::__private::set(
-                        &mut self.failed_objects,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "failedObjects",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "client" => self.client = map.next_value()?,
+            "buildId" => self.build_id = map.next_value()?,
+            "dateStarted" => self.date_started = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "failedObjects" => {
+                self.failed_objects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "client",
+        "buildId",
+        "dateStarted",
+        "dateCompleted",
+        "status",
+        "failedObjects",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18837,34 +16953,22 @@ impl crate::__private::DecodeFields for DependencyType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "versioned" => {
-                    crate::__private::set(
-                        &mut self.versioned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "versioned",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "versioned" => {
+                self.versioned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "versioned", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18981,86 +17085,45 @@ impl crate::__private::DecodeFields for DependencyTypeEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19208,51 +17271,31 @@ impl crate::__private::DecodeFields for DeploymentIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "automerge" => {
-                    crate::__private::set(
-                        &mut self.automerge,
-                        map.next_value()?,
-                        "automerge",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalSource" => self.external_source = map.next_value()?,
+            "automerge" => self.automerge = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "externalSource",
+        "automerge",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19350,30 +17393,27 @@ impl crate::__private::DecodeFields for DeploymentPing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actions",
-                    )
-                }
-                "pollIntervalMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.poll_interval_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pollIntervalMilliseconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pollIntervalMilliseconds" => {
+                self.poll_interval_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actions",
+        "pollIntervalMilliseconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19527,80 +17567,43 @@ impl crate::__private::DecodeFields for DeploymentWebAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "actionMapId" => {
-                    crate::__private::set(
-                        &mut self.action_map_id,
-                        map.next_value()?,
-                        "actionMapId",
-                    )
-                }
-                "actionMapVersion" => {
-                    crate::__private::set(
-                        &mut self.action_map_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actionMapVersion",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "webMessagingOfferProperties" => {
-                    crate::__private::set(
-                        &mut self.web_messaging_offer_properties,
-                        map.next_value()?,
-                        "webMessagingOfferProperties",
-                    )
-                }
-                "contentOfferProperties" => {
-                    crate::__private::set(
-                        &mut self.content_offer_properties,
-                        map.next_value()?,
-                        "contentOfferProperties",
-                    )
-                }
-                "openActionProperties" => {
-                    crate::__private::set(
-                        &mut self.open_action_properties,
-                        map.next_value()?,
-                        "openActionProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "actionMapId" => self.action_map_id = map.next_value()?,
+            "actionMapVersion" => {
+                self.action_map_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "webMessagingOfferProperties" => {
+                self.web_messaging_offer_properties = map.next_value()?;
+            }
+            "contentOfferProperties" => self.content_offer_properties = map.next_value()?,
+            "openActionProperties" => self.open_action_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaType",
+        "customerId",
+        "customerIdType",
+        "actionMapId",
+        "actionMapVersion",
+        "sessionId",
+        "webMessagingOfferProperties",
+        "contentOfferProperties",
+        "openActionProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19784,36 +17787,25 @@ impl crate::__private::DecodeFields for Destination {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "address",
+        "name",
+        "userId",
+        "queueId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19907,44 +17899,25 @@ impl crate::__private::DecodeFields for Detail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "fieldName" => {
-                    crate::__private::set(
-                        &mut self.field_name,
-                        map.next_value()?,
-                        "fieldName",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "fieldName" => self.field_name = map.next_value()?,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorCode",
+        "fieldName",
+        "entityId",
+        "entityName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20032,26 +18005,20 @@ impl crate::__private::DecodeFields for DetectedDialogAct {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "probability"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20133,33 +18100,23 @@ impl crate::__private::DecodeFields for DetectedIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "probability", "entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20251,36 +18208,27 @@ impl crate::__private::DecodeFields for DetectedNamedEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "entityType",
+        "probability",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20374,27 +18322,19 @@ impl crate::__private::DecodeFields for DetectedNamedEntityValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "raw" => crate::__private::set(&mut self.raw, map.next_value()?, "raw"),
-                "resolved" => {
-                    crate::__private::set(
-                        &mut self.resolved,
-                        map.next_value()?,
-                        "resolved",
-                    )
-                }
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "raw" => self.raw = map.next_value()?,
+            "resolved" => self.resolved = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["raw", "resolved", "unit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20537,117 +18477,67 @@ impl crate::__private::DecodeFields for DevelopmentActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                "isLatest" => {
-                    crate::__private::set(
-                        &mut self.is_latest,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isLatest",
-                    )
-                }
-                "isModuleArchived" => {
-                    crate::__private::set(
-                        &mut self.is_module_archived,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isModuleArchived",
-                    )
-                }
-                "archivalMode" => {
-                    crate::__private::set(
-                        &mut self.archival_mode,
-                        map.next_value()?,
-                        "archivalMode",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateDue" => {
-                    crate::__private::set(
-                        &mut self.date_due,
-                        map.next_value()?,
-                        "dateDue",
-                    )
-                }
-                "facilitator" => {
-                    crate::__private::set(
-                        &mut self.facilitator,
-                        map.next_value()?,
-                        "facilitator",
-                    )
-                }
-                "attendees" => {
-                    crate::__private::set(
-                        &mut self.attendees,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attendees",
-                    )
-                }
-                "isOverdue" => {
-                    crate::__private::set(
-                        &mut self.is_overdue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isOverdue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isLatest" => {
+                self.is_latest = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isModuleArchived" => {
+                self.is_module_archived = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "archivalMode" => self.archival_mode = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateDue" => self.date_due = map.next_value()?,
+            "facilitator" => self.facilitator = map.next_value()?,
+            "attendees" => {
+                self.attendees = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isOverdue" => {
+                self.is_overdue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCompleted",
+        "createdBy",
+        "dateCreated",
+        "percentageScore",
+        "isPassed",
+        "isLatest",
+        "isModuleArchived",
+        "archivalMode",
+        "selfUri",
+        "name",
+        "type",
+        "status",
+        "dateDue",
+        "facilitator",
+        "attendees",
+        "isOverdue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20981,40 +18871,29 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateParam {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "metrics",
+        "groupBy",
+        "filter",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21115,26 +18994,20 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRequest
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21260,26 +19133,20 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRequest
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21406,26 +19273,18 @@ for DevelopmentActivityAggregateQueryRequestPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21553,30 +19412,20 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "metrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21655,26 +19504,18 @@ for DevelopmentActivityAggregateQueryResponseGroupedData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21752,22 +19593,18 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateQueryRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "stats" => {
-                    crate::__private::set(&mut self.stats, map.next_value()?, "stats")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "stats" => self.stats = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21934,44 +19771,20 @@ for DevelopmentActivityAggregateQueryResponseStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "min" => {
-                    crate::__private::set(
-                        &mut self.min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "min",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                "sum" => {
-                    crate::__private::set(
-                        &mut self.sum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sum",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "min" => self.min = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "sum" => self.sum = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count", "min", "max", "sum"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22042,23 +19855,19 @@ impl crate::__private::DecodeFields for DevelopmentActivityAggregateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22162,86 +19971,45 @@ impl crate::__private::DecodeFields for DevelopmentActivityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22431,82 +20199,45 @@ impl crate::__private::DecodeFields for Device {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "isMobile" => {
-                    crate::__private::set(
-                        &mut self.is_mobile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isMobile",
-                    )
-                }
-                "screenHeight" => {
-                    crate::__private::set(
-                        &mut self.screen_height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenHeight",
-                    )
-                }
-                "screenWidth" => {
-                    crate::__private::set(
-                        &mut self.screen_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenWidth",
-                    )
-                }
-                "screenDensity" => {
-                    crate::__private::set(
-                        &mut self.screen_density,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenDensity",
-                    )
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "osFamily" => {
-                    crate::__private::set(
-                        &mut self.os_family,
-                        map.next_value()?,
-                        "osFamily",
-                    )
-                }
-                "osVersion" => {
-                    crate::__private::set(
-                        &mut self.os_version,
-                        map.next_value()?,
-                        "osVersion",
-                    )
-                }
-                "manufacturer" => {
-                    crate::__private::set(
-                        &mut self.manufacturer,
-                        map.next_value()?,
-                        "manufacturer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "isMobile" => {
+                self.is_mobile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenHeight" => {
+                self.screen_height = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenWidth" => {
+                self.screen_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenDensity" => {
+                self.screen_density = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "osFamily" => self.os_family = map.next_value()?,
+            "osVersion" => self.os_version = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "type",
+        "isMobile",
+        "screenHeight",
+        "screenWidth",
+        "screenDensity",
+        "fingerprint",
+        "osFamily",
+        "osVersion",
+        "manufacturer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22680,23 +20411,21 @@ impl crate::__private::DecodeFields for DiagnosticsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reportLowMaxCallsPerAgentAlert" => {
-                    crate::__private::set(
-                        &mut self.report_low_max_calls_per_agent_alert,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "reportLowMaxCallsPerAgentAlert",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reportLowMaxCallsPerAgentAlert" => {
+                self.report_low_max_calls_per_agent_alert = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reportLowMaxCallsPerAgentAlert"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22817,75 +20546,41 @@ impl crate::__private::DecodeFields for DialerAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "actionTypeName" => {
-                    crate::__private::set(
-                        &mut self.action_type_name,
-                        map.next_value()?,
-                        "actionTypeName",
-                    )
-                }
-                "updateOption" => {
-                    crate::__private::set(
-                        &mut self.update_option,
-                        map.next_value()?,
-                        "updateOption",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "dataAction" => {
-                    crate::__private::set(
-                        &mut self.data_action,
-                        map.next_value()?,
-                        "dataAction",
-                    )
-                }
-                "contactColumnToDataActionFieldMappings" => {
-                    crate::__private::set(
-                        &mut self.contact_column_to_data_action_field_mappings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactColumnToDataActionFieldMappings",
-                    )
-                }
-                "contactIdField" => {
-                    crate::__private::set(
-                        &mut self.contact_id_field,
-                        map.next_value()?,
-                        "contactIdField",
-                    )
-                }
-                "callAnalysisResultField" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_result_field,
-                        map.next_value()?,
-                        "callAnalysisResultField",
-                    )
-                }
-                "agentWrapupField" => {
-                    crate::__private::set(
-                        &mut self.agent_wrapup_field,
-                        map.next_value()?,
-                        "agentWrapupField",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "actionTypeName" => self.action_type_name = map.next_value()?,
+            "updateOption" => self.update_option = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "dataAction" => self.data_action = map.next_value()?,
+            "contactColumnToDataActionFieldMappings" => {
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "contactIdField" => self.contact_id_field = map.next_value()?,
+            "callAnalysisResultField" => {
+                self.call_analysis_result_field = map.next_value()?;
+            }
+            "agentWrapupField" => self.agent_wrapup_field = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "actionTypeName",
+        "updateOption",
+        "properties",
+        "dataAction",
+        "contactColumnToDataActionFieldMappings",
+        "contactIdField",
+        "callAnalysisResultField",
+        "agentWrapupField",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23237,90 +20932,55 @@ impl crate::__private::DecodeFields for DialerAttemptLimitsConfigChangeAttemptLi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maxAttemptsPerContact" => {
-                    crate::__private::set(
-                        &mut self.max_attempts_per_contact,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxAttemptsPerContact",
-                    )
-                }
-                "maxAttemptsPerNumber" => {
-                    crate::__private::set(
-                        &mut self.max_attempts_per_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxAttemptsPerNumber",
-                    )
-                }
-                "timeZoneId" => {
-                    crate::__private::set(
-                        &mut self.time_zone_id,
-                        map.next_value()?,
-                        "timeZoneId",
-                    )
-                }
-                "resetPeriod" => {
-                    crate::__private::set(
-                        &mut self.reset_period,
-                        map.next_value()?,
-                        "resetPeriod",
-                    )
-                }
-                "recallEntries" => {
-                    crate::__private::set(
-                        &mut self.recall_entries,
-                        map.next_value()?,
-                        "recallEntries",
-                    )
-                }
-                "breadthFirstRecalls" => {
-                    crate::__private::set(
-                        &mut self.breadth_first_recalls,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "breadthFirstRecalls",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maxAttemptsPerContact" => {
+                self.max_attempts_per_contact = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxAttemptsPerNumber" => {
+                self.max_attempts_per_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeZoneId" => self.time_zone_id = map.next_value()?,
+            "resetPeriod" => self.reset_period = map.next_value()?,
+            "recallEntries" => self.recall_entries = map.next_value()?,
+            "breadthFirstRecalls" => {
+                self.breadth_first_recalls = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maxAttemptsPerContact",
+        "maxAttemptsPerNumber",
+        "timeZoneId",
+        "resetPeriod",
+        "recallEntries",
+        "breadthFirstRecalls",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23479,13 +21139,14 @@ impl crate::__private::DecodeFields for DialerAttemptLimitsConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23561,37 +21222,29 @@ impl crate::__private::DecodeFields for DialerAttemptLimitsConfigChangeRecallEnt
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nbrAttempts" => {
-                    crate::__private::set(
-                        &mut self.nbr_attempts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "nbrAttempts",
-                    )
-                }
-                "minutesBetweenAttempts" => {
-                    crate::__private::set(
-                        &mut self.minutes_between_attempts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minutesBetweenAttempts",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nbrAttempts" => {
+                self.nbr_attempts = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minutesBetweenAttempts" => {
+                self.minutes_between_attempts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nbrAttempts",
+        "minutesBetweenAttempts",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23683,37 +21336,25 @@ impl crate::__private::DecodeFields for DialerCallabletimesetConfigChangeCallabl
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeSlots" => {
-                    crate::__private::set(
-                        &mut self.time_slots,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeSlots",
-                    )
-                }
-                "timeZoneId" => {
-                    crate::__private::set(
-                        &mut self.time_zone_id,
-                        map.next_value()?,
-                        "timeZoneId",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeSlots" => {
+                self.time_slots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZoneId" => self.time_zone_id = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeSlots",
+        "timeZoneId",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23822,55 +21463,35 @@ for DialerCallabletimesetConfigChangeCallableTimeSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callableTimes" => {
-                    crate::__private::set(
-                        &mut self.callable_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callableTimes",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callableTimes" => {
+                self.callable_times = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "callableTimes",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23962,13 +21583,14 @@ impl crate::__private::DecodeFields for DialerCallabletimesetConfigChangeObject 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24046,44 +21668,25 @@ impl crate::__private::DecodeFields for DialerCallabletimesetConfigChangeTimeSlo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "stopTime" => {
-                    crate::__private::set(
-                        &mut self.stop_time,
-                        map.next_value()?,
-                        "stopTime",
-                    )
-                }
-                "day" => {
-                    crate::__private::set(
-                        &mut self.day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "day",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startTime" => self.start_time = map.next_value()?,
+            "stopTime" => self.stop_time = map.next_value()?,
+            "day" => self.day = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startTime",
+        "stopTime",
+        "day",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24320,232 +21923,125 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeCampaign {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "dialingMode" => {
-                    crate::__private::set(
-                        &mut self.dialing_mode,
-                        map.next_value()?,
-                        "dialingMode",
-                    )
-                }
-                "script" => {
-                    crate::__private::set(&mut self.script, map.next_value()?, "script")
-                }
-                "edgeGroup" => {
-                    crate::__private::set(
-                        &mut self.edge_group,
-                        map.next_value()?,
-                        "edgeGroup",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "campaignStatus" => {
-                    crate::__private::set(
-                        &mut self.campaign_status,
-                        map.next_value()?,
-                        "campaignStatus",
-                    )
-                }
-                "phoneColumns" => {
-                    crate::__private::set(
-                        &mut self.phone_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneColumns",
-                    )
-                }
-                "abandonRate" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandonRate",
-                    )
-                }
-                "dncLists" => {
-                    crate::__private::set(
-                        &mut self.dnc_lists,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncLists",
-                    )
-                }
-                "callableTimeSet" => {
-                    crate::__private::set(
-                        &mut self.callable_time_set,
-                        map.next_value()?,
-                        "callableTimeSet",
-                    )
-                }
-                "callAnalysisResponseSet" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_response_set,
-                        map.next_value()?,
-                        "callAnalysisResponseSet",
-                    )
-                }
-                "callerName" => {
-                    crate::__private::set(
-                        &mut self.caller_name,
-                        map.next_value()?,
-                        "callerName",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "outboundLineCount" => {
-                    crate::__private::set(
-                        &mut self.outbound_line_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundLineCount",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "ruleSets" => {
-                    crate::__private::set(
-                        &mut self.rule_sets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ruleSets",
-                    )
-                }
-                "skipPreviewDisabled" => {
-                    crate::__private::set(
-                        &mut self.skip_preview_disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "skipPreviewDisabled",
-                    )
-                }
-                "previewTimeOutSeconds" => {
-                    crate::__private::set(
-                        &mut self.preview_time_out_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "previewTimeOutSeconds",
-                    )
-                }
-                "singleNumberPreview" => {
-                    crate::__private::set(
-                        &mut self.single_number_preview,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "singleNumberPreview",
-                    )
-                }
-                "contactSort" => {
-                    crate::__private::set(
-                        &mut self.contact_sort,
-                        map.next_value()?,
-                        "contactSort",
-                    )
-                }
-                "contactSorts" => {
-                    crate::__private::set(
-                        &mut self.contact_sorts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactSorts",
-                    )
-                }
-                "noAnswerTimeout" => {
-                    crate::__private::set(
-                        &mut self.no_answer_timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noAnswerTimeout",
-                    )
-                }
-                "callAnalysisLanguage" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_language,
-                        map.next_value()?,
-                        "callAnalysisLanguage",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "contactListFilters" => {
-                    crate::__private::set(
-                        &mut self.contact_list_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactListFilters",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "agentOwnedColumn" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_column,
-                        map.next_value()?,
-                        "agentOwnedColumn",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactList" => self.contact_list = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "dialingMode" => self.dialing_mode = map.next_value()?,
+            "script" => self.script = map.next_value()?,
+            "edgeGroup" => self.edge_group = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "campaignStatus" => self.campaign_status = map.next_value()?,
+            "phoneColumns" => {
+                self.phone_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "abandonRate" => {
+                self.abandon_rate = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "callableTimeSet" => self.callable_time_set = map.next_value()?,
+            "callAnalysisResponseSet" => {
+                self.call_analysis_response_set = map.next_value()?;
+            }
+            "callerName" => self.caller_name = map.next_value()?,
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "outboundLineCount" => {
+                self.outbound_line_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skipPreviewDisabled" => {
+                self.skip_preview_disabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "previewTimeOutSeconds" => {
+                self.preview_time_out_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "singleNumberPreview" => {
+                self.single_number_preview = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactSort" => self.contact_sort = map.next_value()?,
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "noAnswerTimeout" => {
+                self.no_answer_timeout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "callAnalysisLanguage" => self.call_analysis_language = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "division" => self.division = map.next_value()?,
+            "agentOwnedColumn" => self.agent_owned_column = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactList",
+        "queue",
+        "dialingMode",
+        "script",
+        "edgeGroup",
+        "site",
+        "campaignStatus",
+        "phoneColumns",
+        "abandonRate",
+        "dncLists",
+        "callableTimeSet",
+        "callAnalysisResponseSet",
+        "callerName",
+        "callerAddress",
+        "outboundLineCount",
+        "errors",
+        "ruleSets",
+        "skipPreviewDisabled",
+        "previewTimeOutSeconds",
+        "singleNumberPreview",
+        "contactSort",
+        "contactSorts",
+        "noAnswerTimeout",
+        "callAnalysisLanguage",
+        "priority",
+        "contactListFilters",
+        "division",
+        "agentOwnedColumn",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24937,44 +22433,27 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeContactSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fieldName" => {
-                    crate::__private::set(
-                        &mut self.field_name,
-                        map.next_value()?,
-                        "fieldName",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "numeric" => {
-                    crate::__private::set(
-                        &mut self.numeric,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numeric",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fieldName" => self.field_name = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "numeric" => {
+                self.numeric = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fieldName",
+        "direction",
+        "numeric",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25090,13 +22569,14 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25170,33 +22650,23 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangePhoneColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnName" => {
-                    crate::__private::set(
-                        &mut self.column_name,
-                        map.next_value()?,
-                        "columnName",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnName" => self.column_name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnName",
+        "type",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25288,33 +22758,23 @@ impl crate::__private::DecodeFields for DialerCampaignConfigChangeRestErrorDetai
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "error",
+        "details",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25435,65 +22895,49 @@ impl crate::__private::DecodeFields for DialerCampaignProgressEventCampaignProgr
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaign" => {
-                    crate::__private::set(
-                        &mut self.campaign,
-                        map.next_value()?,
-                        "campaign",
-                    )
-                }
-                "numberOfContactsCalled" => {
-                    crate::__private::set(
-                        &mut self.number_of_contacts_called,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfContactsCalled",
-                    )
-                }
-                "numberOfContactsMessaged" => {
-                    crate::__private::set(
-                        &mut self.number_of_contacts_messaged,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfContactsMessaged",
-                    )
-                }
-                "totalNumberOfContacts" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfContacts",
-                    )
-                }
-                "percentage" => {
-                    crate::__private::set(
-                        &mut self.percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentage",
-                    )
-                }
-                "numberOfContactsSkipped" => {
-                    crate::__private::set(
-                        &mut self.number_of_contacts_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfContactsSkipped",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaign" => self.campaign = map.next_value()?,
+            "numberOfContactsCalled" => {
+                self.number_of_contacts_called = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numberOfContactsMessaged" => {
+                self.number_of_contacts_messaged = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalNumberOfContacts" => {
+                self.total_number_of_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentage" => {
+                self.percentage = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "numberOfContactsSkipped" => {
+                self.number_of_contacts_skipped = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaign",
+        "numberOfContactsCalled",
+        "numberOfContactsMessaged",
+        "totalNumberOfContacts",
+        "percentage",
+        "numberOfContactsSkipped",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25590,13 +23034,14 @@ impl crate::__private::DecodeFields for DialerCampaignProgressEventObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25721,83 +23166,55 @@ impl crate::__private::DecodeFields for DialerCampaignRuleConfigChangeCampaignRu
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaignRuleEntities" => {
-                    crate::__private::set(
-                        &mut self.campaign_rule_entities,
-                        map.next_value()?,
-                        "campaignRuleEntities",
-                    )
-                }
-                "campaignRuleConditions" => {
-                    crate::__private::set(
-                        &mut self.campaign_rule_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "campaignRuleConditions",
-                    )
-                }
-                "campaignRuleActions" => {
-                    crate::__private::set(
-                        &mut self.campaign_rule_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "campaignRuleActions",
-                    )
-                }
-                "matchAnyConditions" => {
-                    crate::__private::set(
-                        &mut self.match_any_conditions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matchAnyConditions",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaignRuleEntities" => self.campaign_rule_entities = map.next_value()?,
+            "campaignRuleConditions" => {
+                self.campaign_rule_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "campaignRuleActions" => {
+                self.campaign_rule_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "matchAnyConditions" => {
+                self.match_any_conditions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaignRuleEntities",
+        "campaignRuleConditions",
+        "campaignRuleActions",
+        "matchAnyConditions",
+        "enabled",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25945,45 +23362,29 @@ for DialerCampaignRuleConfigChangeCampaignRuleAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                "actionType" => {
-                    crate::__private::set(
-                        &mut self.action_type,
-                        map.next_value()?,
-                        "actionType",
-                    )
-                }
-                "campaignRuleActionEntities" => {
-                    crate::__private::set(
-                        &mut self.campaign_rule_action_entities,
-                        map.next_value()?,
-                        "campaignRuleActionEntities",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            "actionType" => self.action_type = map.next_value()?,
+            "campaignRuleActionEntities" => {
+                self.campaign_rule_action_entities = map.next_value()?;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "parameters",
+        "actionType",
+        "campaignRuleActionEntities",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26149,44 +23550,33 @@ for DialerCampaignRuleConfigChangeCampaignRuleActionEntities {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "useTriggeringEntity" => {
-                    crate::__private::set(
-                        &mut self.use_triggering_entity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useTriggeringEntity",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "campaigns" => {
-                    crate::__private::set(
-                        &mut self.campaigns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "campaigns",
-                    )
-                }
-                "sequences" => {
-                    crate::__private::set(
-                        &mut self.sequences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sequences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "useTriggeringEntity" => {
+                self.use_triggering_entity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sequences" => {
+                self.sequences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "useTriggeringEntity",
+        "additionalProperties",
+        "campaigns",
+        "sequences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26293,38 +23683,25 @@ for DialerCampaignRuleConfigChangeCampaignRuleCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                "conditionType" => {
-                    crate::__private::set(
-                        &mut self.condition_type,
-                        map.next_value()?,
-                        "conditionType",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            "conditionType" => self.condition_type = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "parameters",
+        "conditionType",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26453,30 +23830,22 @@ for DialerCampaignRuleConfigChangeCampaignRuleEntities {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaigns" => {
-                    crate::__private::set(
-                        &mut self.campaigns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "campaigns",
-                    )
-                }
-                "sequences" => {
-                    crate::__private::set(
-                        &mut self.sequences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sequences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sequences" => {
+                self.sequences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["campaigns", "sequences"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26543,13 +23912,14 @@ impl crate::__private::DecodeFields for DialerCampaignRuleConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26632,30 +24002,25 @@ impl crate::__private::DecodeFields for DialerCampaignScheduleConfigChangeAltera
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "start",
+        "end",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26814,76 +24179,43 @@ for DialerCampaignScheduleConfigChangeCampaignSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "campaign" => {
-                    crate::__private::set(
-                        &mut self.campaign,
-                        map.next_value()?,
-                        "campaign",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "campaign" => self.campaign = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "campaign",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26993,13 +24325,14 @@ impl crate::__private::DecodeFields for DialerCampaignScheduleConfigChangeObject
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27078,40 +24411,29 @@ for DialerCampaignScheduleConfigChangeRecurrencePattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interval",
-                    )
-                }
-                "daysOfWeek" => {
-                    crate::__private::set(
-                        &mut self.days_of_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "daysOfWeek",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "interval" => {
+                self.interval = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "interval",
+        "daysOfWeek",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27253,34 +24575,29 @@ for DialerCampaignScheduleConfigChangeRecurrenceRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "numberOfOccurrences" => {
-                    crate::__private::set(
-                        &mut self.number_of_occurrences,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfOccurrences",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "numberOfOccurrences" => {
+                self.number_of_occurrences = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "end",
+        "numberOfOccurrences",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27415,27 +24732,23 @@ for DialerCampaignScheduleConfigChangeScheduleInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "start",
+        "end",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27543,52 +24856,35 @@ for DialerCampaignScheduleConfigChangeScheduleRecurrence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "alterations" => {
-                    crate::__private::set(
-                        &mut self.alterations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alterations",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            "pattern" => self.pattern = map.next_value()?,
+            "alterations" => {
+                self.alterations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "start",
+        "end",
+        "timeZone",
+        "range",
+        "pattern",
+        "alterations",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27725,58 +25021,45 @@ for DialerCampaignSkillCombinationStatsEventCampaignSkillCombinationStats {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaign" => {
-                    crate::__private::set(
-                        &mut self.campaign,
-                        map.next_value()?,
-                        "campaign",
-                    )
-                }
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "totalSkillCombinations" => {
-                    crate::__private::set(
-                        &mut self.total_skill_combinations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalSkillCombinations",
-                    )
-                }
-                "totalRemainingContacts" => {
-                    crate::__private::set(
-                        &mut self.total_remaining_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalRemainingContacts",
-                    )
-                }
-                "totalProcessedContacts" => {
-                    crate::__private::set(
-                        &mut self.total_processed_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalProcessedContacts",
-                    )
-                }
-                "skillCombinationDetails" => {
-                    crate::__private::set(
-                        &mut self.skill_combination_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillCombinationDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaign" => self.campaign = map.next_value()?,
+            "contactList" => self.contact_list = map.next_value()?,
+            "totalSkillCombinations" => {
+                self.total_skill_combinations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalRemainingContacts" => {
+                self.total_remaining_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalProcessedContacts" => {
+                self.total_processed_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "skillCombinationDetails" => {
+                self.skill_combination_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaign",
+        "contactList",
+        "totalSkillCombinations",
+        "totalRemainingContacts",
+        "totalProcessedContacts",
+        "skillCombinationDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27895,44 +25178,39 @@ for DialerCampaignSkillCombinationStatsEventSkillCombinationDetailNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "skillCombination" => {
-                    crate::__private::set(
-                        &mut self.skill_combination,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillCombination",
-                    )
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                "processedCount" => {
-                    crate::__private::set(
-                        &mut self.processed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "processedCount",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skillCombination" => {
+                self.skill_combination = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "processedCount" => {
+                self.processed_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "skillCombination",
+        "totalCount",
+        "processedCount",
+        "completionPercentage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28139,128 +25417,61 @@ impl crate::__private::DecodeFields for DialerContact {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "contactListId" => {
-                    crate::__private::set(
-                        &mut self.contact_list_id,
-                        map.next_value()?,
-                        "contactListId",
-                    )
-                }
-                "data" => {
-                    crate::__private::set(&mut self.data, map.next_value()?, "data")
-                }
-                "callRecords" => {
-                    crate::__private::set(
-                        &mut self.call_records,
-                        map.next_value()?,
-                        "callRecords",
-                    )
-                }
-                "latestSmsEvaluations" => {
-                    crate::__private::set(
-                        &mut self.latest_sms_evaluations,
-                        map.next_value()?,
-                        "latestSmsEvaluations",
-                    )
-                }
-                "latestEmailEvaluations" => {
-                    crate::__private::set(
-                        &mut self.latest_email_evaluations,
-                        map.next_value()?,
-                        "latestEmailEvaluations",
-                    )
-                }
-                "latestWhatsAppEvaluations" => {
-                    crate::__private::set(
-                        &mut self.latest_whats_app_evaluations,
-                        map.next_value()?,
-                        "latestWhatsAppEvaluations",
-                    )
-                }
-                "callable" => {
-                    crate::__private::set(
-                        &mut self.callable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callable",
-                    )
-                }
-                "phoneNumberStatus" => {
-                    crate::__private::set(
-                        &mut self.phone_number_status,
-                        map.next_value()?,
-                        "phoneNumberStatus",
-                    )
-                }
-                "contactableStatus" => {
-                    crate::__private::set(
-                        &mut self.contactable_status,
-                        map.next_value()?,
-                        "contactableStatus",
-                    )
-                }
-                "contactColumnTimeZones" => {
-                    crate::__private::set(
-                        &mut self.contact_column_time_zones,
-                        map.next_value()?,
-                        "contactColumnTimeZones",
-                    )
-                }
-                "configurationOverrides" => {
-                    crate::__private::set(
-                        &mut self.configuration_overrides,
-                        map.next_value()?,
-                        "configurationOverrides",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "retentionType" => {
-                    crate::__private::set(
-                        &mut self.retention_type,
-                        map.next_value()?,
-                        "retentionType",
-                    )
-                }
-                "retentionDays" => {
-                    crate::__private::set(
-                        &mut self.retention_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retentionDays",
-                    )
-                }
-                "dateExpiration" => {
-                    crate::__private::set(
-                        &mut self.date_expiration,
-                        map.next_value()?,
-                        "dateExpiration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "contactListId" => self.contact_list_id = map.next_value()?,
+            "data" => self.data = map.next_value()?,
+            "callRecords" => self.call_records = map.next_value()?,
+            "latestSmsEvaluations" => self.latest_sms_evaluations = map.next_value()?,
+            "latestEmailEvaluations" => self.latest_email_evaluations = map.next_value()?,
+            "latestWhatsAppEvaluations" => {
+                self.latest_whats_app_evaluations = map.next_value()?;
+            }
+            "callable" => {
+                self.callable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "phoneNumberStatus" => self.phone_number_status = map.next_value()?,
+            "contactableStatus" => self.contactable_status = map.next_value()?,
+            "contactColumnTimeZones" => {
+                self.contact_column_time_zones = map.next_value()?;
+            }
+            "configurationOverrides" => self.configuration_overrides = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "retentionType" => self.retention_type = map.next_value()?,
+            "retentionDays" => {
+                self.retention_days = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateExpiration" => self.date_expiration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "contactListId",
+        "data",
+        "callRecords",
+        "latestSmsEvaluations",
+        "latestEmailEvaluations",
+        "latestWhatsAppEvaluations",
+        "callable",
+        "phoneNumberStatus",
+        "contactableStatus",
+        "contactColumnTimeZones",
+        "configurationOverrides",
+        "dateCreated",
+        "retentionType",
+        "retentionDays",
+        "dateExpiration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28479,24 +25690,18 @@ impl crate::__private::DecodeFields for DialerContactId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "contactListId" => {
-                    crate::__private::set(
-                        &mut self.contact_list_id,
-                        map.next_value()?,
-                        "contactListId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contactListId" => self.contact_list_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "contactListId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28643,125 +25848,67 @@ impl crate::__private::DecodeFields for DialerContactlistConfigChangeContactList
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnNames" => {
-                    crate::__private::set(
-                        &mut self.column_names,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "columnNames",
-                    )
-                }
-                "phoneColumns" => {
-                    crate::__private::set(
-                        &mut self.phone_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneColumns",
-                    )
-                }
-                "emailColumns" => {
-                    crate::__private::set(
-                        &mut self.email_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailColumns",
-                    )
-                }
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "previewModeColumnName" => {
-                    crate::__private::set(
-                        &mut self.preview_mode_column_name,
-                        map.next_value()?,
-                        "previewModeColumnName",
-                    )
-                }
-                "previewModeAcceptedValues" => {
-                    crate::__private::set(
-                        &mut self.preview_mode_accepted_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "previewModeAcceptedValues",
-                    )
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "attemptLimits" => {
-                    crate::__private::set(
-                        &mut self.attempt_limits,
-                        map.next_value()?,
-                        "attemptLimits",
-                    )
-                }
-                "automaticTimeZoneMapping" => {
-                    crate::__private::set(
-                        &mut self.automatic_time_zone_mapping,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "automaticTimeZoneMapping",
-                    )
-                }
-                "zipCodeColumnName" => {
-                    crate::__private::set(
-                        &mut self.zip_code_column_name,
-                        map.next_value()?,
-                        "zipCodeColumnName",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnNames" => {
+                self.column_names = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "phoneColumns" => {
+                self.phone_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "importStatus" => self.import_status = map.next_value()?,
+            "previewModeColumnName" => self.preview_mode_column_name = map.next_value()?,
+            "previewModeAcceptedValues" => {
+                self.preview_mode_accepted_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "attemptLimits" => self.attempt_limits = map.next_value()?,
+            "automaticTimeZoneMapping" => {
+                self.automatic_time_zone_mapping = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "zipCodeColumnName" => self.zip_code_column_name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnNames",
+        "phoneColumns",
+        "emailColumns",
+        "importStatus",
+        "previewModeColumnName",
+        "previewModeAcceptedValues",
+        "size",
+        "attemptLimits",
+        "automaticTimeZoneMapping",
+        "zipCodeColumnName",
+        "division",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28939,40 +26086,25 @@ for DialerContactlistConfigChangeContactPhoneNumberColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnName" => {
-                    crate::__private::set(
-                        &mut self.column_name,
-                        map.next_value()?,
-                        "columnName",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "callableTimeColumn" => {
-                    crate::__private::set(
-                        &mut self.callable_time_column,
-                        map.next_value()?,
-                        "callableTimeColumn",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnName" => self.column_name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "callableTimeColumn" => self.callable_time_column = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnName",
+        "type",
+        "callableTimeColumn",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29064,13 +26196,14 @@ impl crate::__private::DecodeFields for DialerContactlistConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29182,76 +26315,45 @@ for DialerContactlistfilterConfigChangeContactListFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "contactListColumns" => {
-                    crate::__private::set(
-                        &mut self.contact_list_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactListColumns",
-                    )
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "filterType" => {
-                    crate::__private::set(
-                        &mut self.filter_type,
-                        map.next_value()?,
-                        "filterType",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactList" => self.contact_list = map.next_value()?,
+            "contactListColumns" => {
+                self.contact_list_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filterType" => self.filter_type = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactList",
+        "contactListColumns",
+        "clauses",
+        "filterType",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29417,37 +26519,25 @@ impl crate::__private::DecodeFields for DialerContactlistfilterConfigChangeFilte
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filterType" => {
-                    crate::__private::set(
-                        &mut self.filter_type,
-                        map.next_value()?,
-                        "filterType",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filterType" => self.filter_type = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "filterType",
+        "predicates",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29595,53 +26685,33 @@ for DialerContactlistfilterConfigChangeFilterPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "column" => {
-                    crate::__private::set(&mut self.column, map.next_value()?, "column")
-                }
-                "columnType" => {
-                    crate::__private::set(
-                        &mut self.column_type,
-                        map.next_value()?,
-                        "columnType",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "column" => self.column = map.next_value()?,
+            "columnType" => self.column_type = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "column",
+        "columnType",
+        "operator",
+        "value",
+        "range",
+        "inverted",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29896,46 +26966,33 @@ impl crate::__private::DecodeFields for DialerContactlistfilterConfigChangeFilte
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "min" => crate::__private::set(&mut self.min, map.next_value()?, "min"),
-                "max" => crate::__private::set(&mut self.max, map.next_value()?, "max"),
-                "minInclusive" => {
-                    crate::__private::set(
-                        &mut self.min_inclusive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minInclusive",
-                    )
-                }
-                "maxInclusive" => {
-                    crate::__private::set(
-                        &mut self.max_inclusive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxInclusive",
-                    )
-                }
-                "inSet" => {
-                    crate::__private::set(
-                        &mut self.in_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inSet",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "min" => self.min = map.next_value()?,
+            "max" => self.max = map.next_value()?,
+            "minInclusive" => {
+                self.min_inclusive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maxInclusive" => {
+                self.max_inclusive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inSet" => self.in_set = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "min",
+        "max",
+        "minInclusive",
+        "maxInclusive",
+        "inSet",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30016,13 +27073,14 @@ impl crate::__private::DecodeFields for DialerContactlistfilterConfigChangeObjec
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30145,104 +27203,49 @@ impl crate::__private::DecodeFields for DialerDnclistConfigChangeDncList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "dncSourceType" => {
-                    crate::__private::set(
-                        &mut self.dnc_source_type,
-                        map.next_value()?,
-                        "dncSourceType",
-                    )
-                }
-                "loginId" => {
-                    crate::__private::set(
-                        &mut self.login_id,
-                        map.next_value()?,
-                        "loginId",
-                    )
-                }
-                "dncCodes" => {
-                    crate::__private::set(
-                        &mut self.dnc_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncCodes",
-                    )
-                }
-                "licenseId" => {
-                    crate::__private::set(
-                        &mut self.license_id,
-                        map.next_value()?,
-                        "licenseId",
-                    )
-                }
-                "contactMethod" => {
-                    crate::__private::set(
-                        &mut self.contact_method,
-                        map.next_value()?,
-                        "contactMethod",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "importStatus" => self.import_status = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dncSourceType" => self.dnc_source_type = map.next_value()?,
+            "loginId" => self.login_id = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "licenseId" => self.license_id = map.next_value()?,
+            "contactMethod" => self.contact_method = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "importStatus",
+        "size",
+        "dncSourceType",
+        "loginId",
+        "dncCodes",
+        "licenseId",
+        "contactMethod",
+        "division",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30462,13 +27465,14 @@ impl crate::__private::DecodeFields for DialerDnclistConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30571,86 +27575,45 @@ impl crate::__private::DecodeFields for DialerEventEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30786,23 +27749,21 @@ for DialerOutboundSettingsConfigChangeAutomaticTimeZoneMappingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callableWindows" => {
-                    crate::__private::set(
-                        &mut self.callable_windows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callableWindows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callableWindows" => {
+                self.callable_windows = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callableWindows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30927,76 +27888,55 @@ for DialerOutboundSettingsConfigChangeOutboundSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maxCallsPerAgent" => {
-                    crate::__private::set(
-                        &mut self.max_calls_per_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxCallsPerAgent",
-                    )
-                }
-                "maxLineUtilization" => {
-                    crate::__private::set(
-                        &mut self.max_line_utilization,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxLineUtilization",
-                    )
-                }
-                "abandonSeconds" => {
-                    crate::__private::set(
-                        &mut self.abandon_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandonSeconds",
-                    )
-                }
-                "complianceAbandonRateDenominator" => {
-                    crate::__private::set(
-                        &mut self.compliance_abandon_rate_denominator,
-                        map.next_value()?,
-                        "complianceAbandonRateDenominator",
-                    )
-                }
-                "automaticTimeZoneMapping" => {
-                    crate::__private::set(
-                        &mut self.automatic_time_zone_mapping,
-                        map.next_value()?,
-                        "automaticTimeZoneMapping",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maxCallsPerAgent" => {
+                self.max_calls_per_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxLineUtilization" => {
+                self.max_line_utilization = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "abandonSeconds" => {
+                self.abandon_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "complianceAbandonRateDenominator" => {
+                self.compliance_abandon_rate_denominator = map.next_value()?;
+            }
+            "automaticTimeZoneMapping" => {
+                self.automatic_time_zone_mapping = map.next_value()?;
+            }
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maxCallsPerAgent",
+        "maxLineUtilization",
+        "abandonSeconds",
+        "complianceAbandonRateDenominator",
+        "automaticTimeZoneMapping",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31212,52 +28152,37 @@ impl crate::__private::DecodeFields for DialerPreview {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "contactId" => {
-                    crate::__private::set(
-                        &mut self.contact_id,
-                        map.next_value()?,
-                        "contactId",
-                    )
-                }
-                "contactListId" => {
-                    crate::__private::set(
-                        &mut self.contact_list_id,
-                        map.next_value()?,
-                        "contactListId",
-                    )
-                }
-                "campaignId" => {
-                    crate::__private::set(
-                        &mut self.campaign_id,
-                        map.next_value()?,
-                        "campaignId",
-                    )
-                }
-                "phoneNumberColumns" => {
-                    crate::__private::set(
-                        &mut self.phone_number_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneNumberColumns",
-                    )
-                }
-                "callbackAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.callback_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callbackAutoAnswer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contactId" => self.contact_id = map.next_value()?,
+            "contactListId" => self.contact_list_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "phoneNumberColumns" => {
+                self.phone_number_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "callbackAutoAnswer" => {
+                self.callback_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "contactId",
+        "contactListId",
+        "campaignId",
+        "phoneNumberColumns",
+        "callbackAutoAnswer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31359,13 +28284,14 @@ impl crate::__private::DecodeFields for DialerResponsesetConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31443,36 +28369,25 @@ impl crate::__private::DecodeFields for DialerResponsesetConfigChangeReaction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "data" => {
-                    crate::__private::set(&mut self.data, map.next_value()?, "data")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "reactionType" => {
-                    crate::__private::set(
-                        &mut self.reaction_type,
-                        map.next_value()?,
-                        "reactionType",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "reactionType" => self.reaction_type = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "data",
+        "name",
+        "reactionType",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31644,62 +28559,39 @@ impl crate::__private::DecodeFields for DialerResponsesetConfigChangeResponseSet
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "responses" => {
-                    crate::__private::set(
-                        &mut self.responses,
-                        map.next_value()?,
-                        "responses",
-                    )
-                }
-                "beepDetectionEnabled" => {
-                    crate::__private::set(
-                        &mut self.beep_detection_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "beepDetectionEnabled",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "responses" => self.responses = map.next_value()?,
+            "beepDetectionEnabled" => {
+                self.beep_detection_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "responses",
+        "beepDetectionEnabled",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31842,48 +28734,33 @@ impl crate::__private::DecodeFields for DialerRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conditions",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "category" => self.category = map.next_value()?,
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "order",
+        "category",
+        "conditions",
+        "actions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32033,47 +28910,27 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "actionTypeName" => {
-                    crate::__private::set(
-                        &mut self.action_type_name,
-                        map.next_value()?,
-                        "actionTypeName",
-                    )
-                }
-                "updateOption" => {
-                    crate::__private::set(
-                        &mut self.update_option,
-                        map.next_value()?,
-                        "updateOption",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "actionTypeName" => self.action_type_name = map.next_value()?,
+            "updateOption" => self.update_option = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "actionTypeName",
+        "updateOption",
+        "properties",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32243,127 +29100,65 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataAction" => {
-                    crate::__private::set(
-                        &mut self.data_action,
-                        map.next_value()?,
-                        "dataAction",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "attributeName" => {
-                    crate::__private::set(
-                        &mut self.attribute_name,
-                        map.next_value()?,
-                        "attributeName",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "valueType" => {
-                    crate::__private::set(
-                        &mut self.value_type,
-                        map.next_value()?,
-                        "valueType",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "codes" => {
-                    crate::__private::set(
-                        &mut self.codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "codes",
-                    )
-                }
-                "propertyType" => {
-                    crate::__private::set(
-                        &mut self.property_type,
-                        map.next_value()?,
-                        "propertyType",
-                    )
-                }
-                "property" => {
-                    crate::__private::set(
-                        &mut self.property,
-                        map.next_value()?,
-                        "property",
-                    )
-                }
-                "dataNotFoundResolution" => {
-                    crate::__private::set(
-                        &mut self.data_not_found_resolution,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataNotFoundResolution",
-                    )
-                }
-                "contactIdField" => {
-                    crate::__private::set(
-                        &mut self.contact_id_field,
-                        map.next_value()?,
-                        "contactIdField",
-                    )
-                }
-                "callAnalysisResultField" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_result_field,
-                        map.next_value()?,
-                        "callAnalysisResultField",
-                    )
-                }
-                "agentWrapupField" => {
-                    crate::__private::set(
-                        &mut self.agent_wrapup_field,
-                        map.next_value()?,
-                        "agentWrapupField",
-                    )
-                }
-                "contactColumnToDataActionFieldMappings" => {
-                    crate::__private::set(
-                        &mut self.contact_column_to_data_action_field_mappings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactColumnToDataActionFieldMappings",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataAction" => self.data_action = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "attributeName" => self.attribute_name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "valueType" => self.value_type = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "codes" => self.codes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "propertyType" => self.property_type = map.next_value()?,
+            "property" => self.property = map.next_value()?,
+            "dataNotFoundResolution" => {
+                self.data_not_found_resolution = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactIdField" => self.contact_id_field = map.next_value()?,
+            "callAnalysisResultField" => {
+                self.call_analysis_result_field = map.next_value()?;
+            }
+            "agentWrapupField" => self.agent_wrapup_field = map.next_value()?,
+            "contactColumnToDataActionFieldMappings" => {
+                self.contact_column_to_data_action_field_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dataAction",
+        "additionalProperties",
+        "type",
+        "inverted",
+        "attributeName",
+        "value",
+        "valueType",
+        "operator",
+        "codes",
+        "propertyType",
+        "property",
+        "dataNotFoundResolution",
+        "contactIdField",
+        "callAnalysisResultField",
+        "agentWrapupField",
+        "contactColumnToDataActionFieldMappings",
+        "predicates",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32724,37 +29519,23 @@ for DialerRulesetConfigChangeContactColumnToDataActionFieldMapping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactColumnName" => {
-                    crate::__private::set(
-                        &mut self.contact_column_name,
-                        map.next_value()?,
-                        "contactColumnName",
-                    )
-                }
-                "dataActionField" => {
-                    crate::__private::set(
-                        &mut self.data_action_field,
-                        map.next_value()?,
-                        "dataActionField",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactColumnName" => self.contact_column_name = map.next_value()?,
+            "dataActionField" => self.data_action_field = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactColumnName",
+        "dataActionField",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32868,58 +29649,35 @@ for DialerRulesetConfigChangeDataActionConditionPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outputField" => {
-                    crate::__private::set(
-                        &mut self.output_field,
-                        map.next_value()?,
-                        "outputField",
-                    )
-                }
-                "outputOperator" => {
-                    crate::__private::set(
-                        &mut self.output_operator,
-                        map.next_value()?,
-                        "outputOperator",
-                    )
-                }
-                "comparisonValue" => {
-                    crate::__private::set(
-                        &mut self.comparison_value,
-                        map.next_value()?,
-                        "comparisonValue",
-                    )
-                }
-                "outputFieldMissingResolution" => {
-                    crate::__private::set(
-                        &mut self.output_field_missing_resolution,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outputFieldMissingResolution",
-                    )
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outputField" => self.output_field = map.next_value()?,
+            "outputOperator" => self.output_operator = map.next_value()?,
+            "comparisonValue" => self.comparison_value = map.next_value()?,
+            "outputFieldMissingResolution" => {
+                self.output_field_missing_resolution = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outputField",
+        "outputOperator",
+        "comparisonValue",
+        "outputFieldMissingResolution",
+        "inverted",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33093,13 +29851,14 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33189,55 +29948,35 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conditions",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "category" => self.category = map.next_value()?,
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conditions",
+        "additionalProperties",
+        "id",
+        "name",
+        "order",
+        "category",
+        "actions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33409,65 +30148,37 @@ impl crate::__private::DecodeFields for DialerRulesetConfigChangeRuleSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "rules" => {
-                    crate::__private::set(
-                        &mut self.rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rules",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactList" => self.contact_list = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactList",
+        "queue",
+        "rules",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33629,79 +30340,47 @@ impl crate::__private::DecodeFields for DialerSequenceConfigChangeCampaignSequen
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaigns" => {
-                    crate::__private::set(
-                        &mut self.campaigns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "campaigns",
-                    )
-                }
-                "currentCampaign" => {
-                    crate::__private::set(
-                        &mut self.current_campaign,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "currentCampaign",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "stopMessage" => {
-                    crate::__private::set(
-                        &mut self.stop_message,
-                        map.next_value()?,
-                        "stopMessage",
-                    )
-                }
-                "repeat" => {
-                    crate::__private::set(
-                        &mut self.repeat,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "repeat",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaigns" => {
+                self.campaigns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "currentCampaign" => {
+                self.current_campaign = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "status" => self.status = map.next_value()?,
+            "stopMessage" => self.stop_message = map.next_value()?,
+            "repeat" => self.repeat = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaigns",
+        "currentCampaign",
+        "status",
+        "stopMessage",
+        "repeat",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33858,13 +30537,14 @@ impl crate::__private::DecodeFields for DialerSequenceConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33932,13 +30612,14 @@ impl crate::__private::DecodeFields for DialerSequenceScheduleConfigChangeObject
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34067,76 +30748,43 @@ for DialerSequenceScheduleConfigChangeSequenceSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "sequence" => {
-                    crate::__private::set(
-                        &mut self.sequence,
-                        map.next_value()?,
-                        "sequence",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "sequence" => self.sequence = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "sequence",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34283,55 +30931,35 @@ for DialerWrapupcodemappingConfigChangeWrapUpCodeMapping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "defaultSet" => {
-                    crate::__private::set(
-                        &mut self.default_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "defaultSet",
-                    )
-                }
-                "mapping" => {
-                    crate::__private::set(
-                        &mut self.mapping,
-                        map.next_value()?,
-                        "mapping",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "defaultSet" => {
+                self.default_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mapping" => self.mapping = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "defaultSet",
+        "mapping",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34458,62 +31086,39 @@ impl crate::__private::DecodeFields for DialogflowAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "project" => {
-                    crate::__private::set(
-                        &mut self.project,
-                        map.next_value()?,
-                        "project",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "environments" => {
-                    crate::__private::set(
-                        &mut self.environments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "environments",
-                    )
-                }
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "project" => self.project = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "environments" => {
+                self.environments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "integration" => self.integration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "project",
+        "languages",
+        "intents",
+        "environments",
+        "integration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34638,48 +31243,29 @@ impl crate::__private::DecodeFields for DialogflowAgentSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "project" => {
-                    crate::__private::set(
-                        &mut self.project,
-                        map.next_value()?,
-                        "project",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "project" => self.project = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "integration" => self.integration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "project",
+        "description",
+        "integration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34808,86 +31394,45 @@ impl crate::__private::DecodeFields for DialogflowAgentSummaryEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35033,55 +31578,35 @@ impl crate::__private::DecodeFields for DialogflowCXAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "project" => {
-                    crate::__private::set(
-                        &mut self.project,
-                        map.next_value()?,
-                        "project",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "environments" => {
-                    crate::__private::set(
-                        &mut self.environments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "environments",
-                    )
-                }
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "project" => self.project = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "environments" => {
+                self.environments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "integration" => self.integration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "project",
+        "languages",
+        "environments",
+        "integration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35200,48 +31725,29 @@ impl crate::__private::DecodeFields for DialogflowCXAgentSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "project" => {
-                    crate::__private::set(
-                        &mut self.project,
-                        map.next_value()?,
-                        "project",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "project" => self.project = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "integration" => self.integration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "project",
+        "description",
+        "integration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35370,86 +31876,45 @@ impl crate::__private::DecodeFields for DialogflowCXAgentSummaryEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35579,27 +32044,19 @@ impl crate::__private::DecodeFields for DialogflowCXEnvironment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35678,20 +32135,18 @@ impl crate::__private::DecodeFields for DialogflowCXProject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35775,26 +32230,18 @@ impl crate::__private::DecodeFields for DialogflowIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "parameters"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35883,22 +32330,18 @@ impl crate::__private::DecodeFields for DialogflowParameter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35976,20 +32419,18 @@ impl crate::__private::DecodeFields for DialogflowProject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36131,110 +32572,57 @@ impl crate::__private::DecodeFields for DictionaryFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "term" => {
-                    crate::__private::set(&mut self.term, map.next_value()?, "term")
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "boostValue" => {
-                    crate::__private::set(
-                        &mut self.boost_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "boostValue",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "transcriptionEngine" => {
-                    crate::__private::set(
-                        &mut self.transcription_engine,
-                        map.next_value()?,
-                        "transcriptionEngine",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "invalidReason" => {
-                    crate::__private::set(
-                        &mut self.invalid_reason,
-                        map.next_value()?,
-                        "invalidReason",
-                    )
-                }
-                "displayAs" => {
-                    crate::__private::set(
-                        &mut self.display_as,
-                        map.next_value()?,
-                        "displayAs",
-                    )
-                }
-                "examplePhrases" => {
-                    crate::__private::set(
-                        &mut self.example_phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "examplePhrases",
-                    )
-                }
-                "soundsLike" => {
-                    crate::__private::set(
-                        &mut self.sounds_like,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "soundsLike",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "term" => self.term = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "boostValue" => {
+                self.boost_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "source" => self.source = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "transcriptionEngine" => self.transcription_engine = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "invalidReason" => self.invalid_reason = map.next_value()?,
+            "displayAs" => self.display_as = map.next_value()?,
+            "examplePhrases" => {
+                self.example_phrases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "soundsLike" => {
+                self.sounds_like = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "term",
+        "dialect",
+        "boostValue",
+        "source",
+        "dateCreated",
+        "createdBy",
+        "dateModified",
+        "modifiedBy",
+        "transcriptionEngine",
+        "status",
+        "invalidReason",
+        "displayAs",
+        "examplePhrases",
+        "soundsLike",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36532,58 +32920,35 @@ impl crate::__private::DecodeFields for DictionaryFeedbackEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageCount",
+        "total",
+        "selfUri",
+        "nextUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36691,22 +33056,18 @@ impl crate::__private::DecodeFields for DictionaryFeedbackExamplePhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phrase" => {
-                    crate::__private::set(&mut self.phrase, map.next_value()?, "phrase")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrase" => self.phrase = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phrase", "source"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36817,20 +33178,18 @@ impl crate::__private::DecodeFields for DigitLength {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["start", "end"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36953,72 +33312,50 @@ impl crate::__private::DecodeFields for DigitalAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "updateContactColumnActionSettings" => {
-                    crate::__private::set(
-                        &mut self.update_contact_column_action_settings,
-                        map.next_value()?,
-                        "updateContactColumnActionSettings",
-                    )
-                }
-                "doNotSendActionSettings" => {
-                    crate::__private::set(
-                        &mut self.do_not_send_action_settings,
-                        map.next_value()?,
-                        "doNotSendActionSettings",
-                    )
-                }
-                "appendToDncActionSettings" => {
-                    crate::__private::set(
-                        &mut self.append_to_dnc_action_settings,
-                        map.next_value()?,
-                        "appendToDncActionSettings",
-                    )
-                }
-                "markContactUncontactableActionSettings" => {
-                    crate::__private::set(
-                        &mut self.mark_contact_uncontactable_action_settings,
-                        map.next_value()?,
-                        "markContactUncontactableActionSettings",
-                    )
-                }
-                "markContactAddressUncontactableActionSettings" => {
-                    crate::__private::set(
-                        &mut self.mark_contact_address_uncontactable_action_settings,
-                        map.next_value()?,
-                        "markContactAddressUncontactableActionSettings",
-                    )
-                }
-                "setContentTemplateActionSettings" => {
-                    crate::__private::set(
-                        &mut self.set_content_template_action_settings,
-                        map.next_value()?,
-                        "setContentTemplateActionSettings",
-                    )
-                }
-                "setSmsPhoneNumberActionSettings" => {
-                    crate::__private::set(
-                        &mut self.set_sms_phone_number_action_settings,
-                        map.next_value()?,
-                        "setSmsPhoneNumberActionSettings",
-                    )
-                }
-                "setWhatsAppIntegrationActionSettings" => {
-                    crate::__private::set(
-                        &mut self.set_whats_app_integration_action_settings,
-                        map.next_value()?,
-                        "setWhatsAppIntegrationActionSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "updateContactColumnActionSettings" => {
+                self.update_contact_column_action_settings = map.next_value()?;
+            }
+            "doNotSendActionSettings" => {
+                self.do_not_send_action_settings = map.next_value()?;
+            }
+            "appendToDncActionSettings" => {
+                self.append_to_dnc_action_settings = map.next_value()?;
+            }
+            "markContactUncontactableActionSettings" => {
+                self.mark_contact_uncontactable_action_settings = map.next_value()?;
+            }
+            "markContactAddressUncontactableActionSettings" => {
+                self.mark_contact_address_uncontactable_action_settings = map
+                    .next_value()?;
+            }
+            "setContentTemplateActionSettings" => {
+                self.set_content_template_action_settings = map.next_value()?;
+            }
+            "setSmsPhoneNumberActionSettings" => {
+                self.set_sms_phone_number_action_settings = map.next_value()?;
+            }
+            "setWhatsAppIntegrationActionSettings" => {
+                self.set_whats_app_integration_action_settings = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "updateContactColumnActionSettings",
+        "doNotSendActionSettings",
+        "appendToDncActionSettings",
+        "markContactUncontactableActionSettings",
+        "markContactAddressUncontactableActionSettings",
+        "setContentTemplateActionSettings",
+        "setSmsPhoneNumberActionSettings",
+        "setWhatsAppIntegrationActionSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37186,79 +33523,53 @@ impl crate::__private::DecodeFields for DigitalCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "contactColumnConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.contact_column_condition_settings,
-                        map.next_value()?,
-                        "contactColumnConditionSettings",
-                    )
-                }
-                "contactAddressConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.contact_address_condition_settings,
-                        map.next_value()?,
-                        "contactAddressConditionSettings",
-                    )
-                }
-                "contactAddressTypeConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.contact_address_type_condition_settings,
-                        map.next_value()?,
-                        "contactAddressTypeConditionSettings",
-                    )
-                }
-                "lastAttemptByColumnConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.last_attempt_by_column_condition_settings,
-                        map.next_value()?,
-                        "lastAttemptByColumnConditionSettings",
-                    )
-                }
-                "lastAttemptOverallConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.last_attempt_overall_condition_settings,
-                        map.next_value()?,
-                        "lastAttemptOverallConditionSettings",
-                    )
-                }
-                "lastResultByColumnConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.last_result_by_column_condition_settings,
-                        map.next_value()?,
-                        "lastResultByColumnConditionSettings",
-                    )
-                }
-                "lastResultOverallConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.last_result_overall_condition_settings,
-                        map.next_value()?,
-                        "lastResultOverallConditionSettings",
-                    )
-                }
-                "dataActionConditionSettings" => {
-                    crate::__private::set(
-                        &mut self.data_action_condition_settings,
-                        map.next_value()?,
-                        "dataActionConditionSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactColumnConditionSettings" => {
+                self.contact_column_condition_settings = map.next_value()?;
+            }
+            "contactAddressConditionSettings" => {
+                self.contact_address_condition_settings = map.next_value()?;
+            }
+            "contactAddressTypeConditionSettings" => {
+                self.contact_address_type_condition_settings = map.next_value()?;
+            }
+            "lastAttemptByColumnConditionSettings" => {
+                self.last_attempt_by_column_condition_settings = map.next_value()?;
+            }
+            "lastAttemptOverallConditionSettings" => {
+                self.last_attempt_overall_condition_settings = map.next_value()?;
+            }
+            "lastResultByColumnConditionSettings" => {
+                self.last_result_by_column_condition_settings = map.next_value()?;
+            }
+            "lastResultOverallConditionSettings" => {
+                self.last_result_overall_condition_settings = map.next_value()?;
+            }
+            "dataActionConditionSettings" => {
+                self.data_action_condition_settings = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inverted",
+        "contactColumnConditionSettings",
+        "contactAddressConditionSettings",
+        "contactAddressTypeConditionSettings",
+        "lastAttemptByColumnConditionSettings",
+        "lastAttemptOverallConditionSettings",
+        "lastResultByColumnConditionSettings",
+        "lastResultOverallConditionSettings",
+        "dataActionConditionSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37434,51 +33745,33 @@ impl crate::__private::DecodeFields for DigitalDataActionConditionPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outputField" => {
-                    crate::__private::set(
-                        &mut self.output_field,
-                        map.next_value()?,
-                        "outputField",
-                    )
-                }
-                "outputOperator" => {
-                    crate::__private::set(
-                        &mut self.output_operator,
-                        map.next_value()?,
-                        "outputOperator",
-                    )
-                }
-                "comparisonValue" => {
-                    crate::__private::set(
-                        &mut self.comparison_value,
-                        map.next_value()?,
-                        "comparisonValue",
-                    )
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "outputFieldMissingResolution" => {
-                    crate::__private::set(
-                        &mut self.output_field_missing_resolution,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outputFieldMissingResolution",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outputField" => self.output_field = map.next_value()?,
+            "outputOperator" => self.output_operator = map.next_value()?,
+            "comparisonValue" => self.comparison_value = map.next_value()?,
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outputFieldMissingResolution" => {
+                self.output_field_missing_resolution = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outputField",
+        "outputOperator",
+        "comparisonValue",
+        "inverted",
+        "outputFieldMissingResolution",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37702,48 +33995,33 @@ impl crate::__private::DecodeFields for DigitalRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conditions",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "category" => self.category = map.next_value()?,
+            "conditions" => {
+                self.conditions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "order",
+        "category",
+        "conditions",
+        "actions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37907,62 +34185,35 @@ impl crate::__private::DecodeFields for DigitalRuleSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "rules" => {
-                    crate::__private::set(
-                        &mut self.rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rules",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactList" => self.contact_list = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "contactList",
+        "rules",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38103,86 +34354,45 @@ impl crate::__private::DecodeFields for DigitalRuleSetEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38304,19 +34514,17 @@ impl crate::__private::DecodeFields for Digits {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "digits" => {
-                    crate::__private::set(&mut self.digits, map.next_value()?, "digits")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "digits" => self.digits = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["digits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38464,58 +34672,35 @@ impl crate::__private::DecodeFields for DirectRouting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callMediaSettings" => {
-                    crate::__private::set(
-                        &mut self.call_media_settings,
-                        map.next_value()?,
-                        "callMediaSettings",
-                    )
-                }
-                "emailMediaSettings" => {
-                    crate::__private::set(
-                        &mut self.email_media_settings,
-                        map.next_value()?,
-                        "emailMediaSettings",
-                    )
-                }
-                "messageMediaSettings" => {
-                    crate::__private::set(
-                        &mut self.message_media_settings,
-                        map.next_value()?,
-                        "messageMediaSettings",
-                    )
-                }
-                "backupQueueId" => {
-                    crate::__private::set(
-                        &mut self.backup_queue_id,
-                        map.next_value()?,
-                        "backupQueueId",
-                    )
-                }
-                "waitForAgent" => {
-                    crate::__private::set(
-                        &mut self.wait_for_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitForAgent",
-                    )
-                }
-                "agentWaitSeconds" => {
-                    crate::__private::set(
-                        &mut self.agent_wait_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentWaitSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callMediaSettings" => self.call_media_settings = map.next_value()?,
+            "emailMediaSettings" => self.email_media_settings = map.next_value()?,
+            "messageMediaSettings" => self.message_media_settings = map.next_value()?,
+            "backupQueueId" => self.backup_queue_id = map.next_value()?,
+            "waitForAgent" => {
+                self.wait_for_agent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentWaitSeconds" => {
+                self.agent_wait_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "callMediaSettings",
+        "emailMediaSettings",
+        "messageMediaSettings",
+        "backupQueueId",
+        "waitForAgent",
+        "agentWaitSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38693,23 +34878,21 @@ impl crate::__private::DecodeFields for DirectRoutingMediaSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "useAgentAddressOutbound" => {
-                    crate::__private::set(
-                        &mut self.use_agent_address_outbound,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useAgentAddressOutbound",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "useAgentAddressOutbound" => {
+                self.use_agent_address_outbound = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["useAgentAddressOutbound"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38839,86 +35022,45 @@ impl crate::__private::DecodeFields for DirectoryUserDevicesListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39040,23 +35182,19 @@ impl crate::__private::DecodeFields for DisableSiteConnectionsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39128,26 +35266,18 @@ impl crate::__private::DecodeFields for DisallowedEntityLearningAssignmentItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errorCode", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39225,26 +35355,18 @@ impl crate::__private::DecodeFields for DisallowedEntityLearningAssignmentRefere
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errorCode", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39356,37 +35478,23 @@ impl crate::__private::DecodeFields for DisasterRecoveryAllRoutingRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.source_organization_id,
-                        map.next_value()?,
-                        "sourceOrganizationId",
-                    )
-                }
-                "switchOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.switch_organization_id,
-                        map.next_value()?,
-                        "switchOrganizationId",
-                    )
-                }
-                "targetRegion" => {
-                    crate::__private::set(
-                        &mut self.target_region,
-                        map.next_value()?,
-                        "targetRegion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceOrganizationId" => self.source_organization_id = map.next_value()?,
+            "switchOrganizationId" => self.switch_organization_id = map.next_value()?,
+            "targetRegion" => self.target_region = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceOrganizationId",
+        "switchOrganizationId",
+        "targetRegion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39510,32 +35618,20 @@ impl crate::__private::DecodeFields for DisconnectReason {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "code" => {
-                    crate::__private::set(
-                        &mut self.code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "code",
-                    )
-                }
-                "phrase" => {
-                    crate::__private::set(&mut self.phrase, map.next_value()?, "phrase")
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "code" => self.code = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "phrase" => self.phrase = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "code", "phrase", "reason"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39768,61 +35864,31 @@ impl crate::__private::DecodeFields for Disposition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "analyzer" => {
-                    crate::__private::set(
-                        &mut self.analyzer,
-                        map.next_value()?,
-                        "analyzer",
-                    )
-                }
-                "dispositionParameters" => {
-                    crate::__private::set(
-                        &mut self.disposition_parameters,
-                        map.next_value()?,
-                        "dispositionParameters",
-                    )
-                }
-                "detectedSpeechStart" => {
-                    crate::__private::set(
-                        &mut self.detected_speech_start,
-                        map.next_value()?,
-                        "detectedSpeechStart",
-                    )
-                }
-                "detectedSpeechEnd" => {
-                    crate::__private::set(
-                        &mut self.detected_speech_end,
-                        map.next_value()?,
-                        "detectedSpeechEnd",
-                    )
-                }
-                "amdTimeout" => {
-                    crate::__private::set(
-                        &mut self.amd_timeout,
-                        map.next_value()?,
-                        "amdTimeout",
-                    )
-                }
-                "silentCallTimeout" => {
-                    crate::__private::set(
-                        &mut self.silent_call_timeout,
-                        map.next_value()?,
-                        "silentCallTimeout",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "analyzer" => self.analyzer = map.next_value()?,
+            "dispositionParameters" => self.disposition_parameters = map.next_value()?,
+            "detectedSpeechStart" => self.detected_speech_start = map.next_value()?,
+            "detectedSpeechEnd" => self.detected_speech_end = map.next_value()?,
+            "amdTimeout" => self.amd_timeout = map.next_value()?,
+            "silentCallTimeout" => self.silent_call_timeout = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "analyzer",
+        "dispositionParameters",
+        "detectedSpeechStart",
+        "detectedSpeechEnd",
+        "amdTimeout",
+        "silentCallTimeout",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39988,44 +36054,27 @@ impl crate::__private::DecodeFields for DispositionAmdTimeout {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeoutMs" => {
-                    crate::__private::set(
-                        &mut self.timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutMs",
-                    )
-                }
-                "timerStartEvent" => {
-                    crate::__private::set(
-                        &mut self.timer_start_event,
-                        map.next_value()?,
-                        "timerStartEvent",
-                    )
-                }
-                "timerStartTime" => {
-                    crate::__private::set(
-                        &mut self.timer_start_time,
-                        map.next_value()?,
-                        "timerStartTime",
-                    )
-                }
-                "timerEndTime" => {
-                    crate::__private::set(
-                        &mut self.timer_end_time,
-                        map.next_value()?,
-                        "timerEndTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeoutMs" => {
+                self.timeout_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "timerStartEvent" => self.timer_start_event = map.next_value()?,
+            "timerStartTime" => self.timer_start_time = map.next_value()?,
+            "timerEndTime" => self.timer_end_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeoutMs",
+        "timerStartEvent",
+        "timerStartTime",
+        "timerEndTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40161,23 +36210,19 @@ impl crate::__private::DecodeFields for DispositionParameters {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "adjustableLiveSpeakerDetection" => {
-                    crate::__private::set(
-                        &mut self.adjustable_live_speaker_detection,
-                        map.next_value()?,
-                        "adjustableLiveSpeakerDetection",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adjustableLiveSpeakerDetection" => {
+                self.adjustable_live_speaker_detection = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["adjustableLiveSpeakerDetection"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40301,37 +36346,25 @@ impl crate::__private::DecodeFields for DispositionSilentCallTimeout {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeoutMs" => {
-                    crate::__private::set(
-                        &mut self.timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutMs",
-                    )
-                }
-                "timerStartTime" => {
-                    crate::__private::set(
-                        &mut self.timer_start_time,
-                        map.next_value()?,
-                        "timerStartTime",
-                    )
-                }
-                "timerEndTime" => {
-                    crate::__private::set(
-                        &mut self.timer_end_time,
-                        map.next_value()?,
-                        "timerEndTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeoutMs" => {
+                self.timeout_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "timerStartTime" => self.timer_start_time = map.next_value()?,
+            "timerEndTime" => self.timer_end_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeoutMs",
+        "timerStartTime",
+        "timerEndTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40543,27 +36576,19 @@ impl crate::__private::DecodeFields for Division {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40738,34 +36763,25 @@ impl crate::__private::DecodeFields for DivisionEntityRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "dateDivisionUpdated" => {
-                    crate::__private::set(
-                        &mut self.date_division_updated,
-                        map.next_value()?,
-                        "dateDivisionUpdated",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "dateDivisionUpdated" => self.date_division_updated = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "selfUri",
+        "dateDivisionUpdated",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40874,24 +36890,18 @@ impl crate::__private::DecodeFields for DivisionReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40976,34 +36986,20 @@ impl crate::__private::DecodeFields for DivisionedDomainEntityRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri", "division"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41126,93 +37122,51 @@ impl crate::__private::DecodeFields for DivsPermittedEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "allDivsPermitted" => {
-                    crate::__private::set(
-                        &mut self.all_divs_permitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allDivsPermitted",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "allDivsPermitted" => {
+                self.all_divs_permitted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "allDivsPermitted",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41370,40 +37324,27 @@ impl crate::__private::DecodeFields for DmarcResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "detectedPolicy" => {
-                    crate::__private::set(
-                        &mut self.detected_policy,
-                        map.next_value()?,
-                        "detectedPolicy",
-                    )
-                }
-                "dateChecked" => {
-                    crate::__private::set(
-                        &mut self.date_checked,
-                        map.next_value()?,
-                        "dateChecked",
-                    )
-                }
-                "records" => {
-                    crate::__private::set(
-                        &mut self.records,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "records",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "detectedPolicy" => self.detected_policy = map.next_value()?,
+            "dateChecked" => self.date_checked = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "detectedPolicy",
+        "dateChecked",
+        "records",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41667,118 +37608,53 @@ impl crate::__private::DecodeFields for DncList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "dncSourceType" => {
-                    crate::__private::set(
-                        &mut self.dnc_source_type,
-                        map.next_value()?,
-                        "dncSourceType",
-                    )
-                }
-                "contactMethod" => {
-                    crate::__private::set(
-                        &mut self.contact_method,
-                        map.next_value()?,
-                        "contactMethod",
-                    )
-                }
-                "loginId" => {
-                    crate::__private::set(
-                        &mut self.login_id,
-                        map.next_value()?,
-                        "loginId",
-                    )
-                }
-                "campaignId" => {
-                    crate::__private::set(
-                        &mut self.campaign_id,
-                        map.next_value()?,
-                        "campaignId",
-                    )
-                }
-                "dncCodes" => {
-                    crate::__private::set(
-                        &mut self.dnc_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncCodes",
-                    )
-                }
-                "licenseId" => {
-                    crate::__private::set(
-                        &mut self.license_id,
-                        map.next_value()?,
-                        "licenseId",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "customExclusionColumn" => {
-                    crate::__private::set(
-                        &mut self.custom_exclusion_column,
-                        map.next_value()?,
-                        "customExclusionColumn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "importStatus" => self.import_status = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dncSourceType" => self.dnc_source_type = map.next_value()?,
+            "contactMethod" => self.contact_method = map.next_value()?,
+            "loginId" => self.login_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "licenseId" => self.license_id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "customExclusionColumn" => self.custom_exclusion_column = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "importStatus",
+        "size",
+        "dncSourceType",
+        "contactMethod",
+        "loginId",
+        "campaignId",
+        "dncCodes",
+        "licenseId",
+        "division",
+        "customExclusionColumn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42113,118 +37989,53 @@ impl crate::__private::DecodeFields for DncListCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "dncSourceType" => {
-                    crate::__private::set(
-                        &mut self.dnc_source_type,
-                        map.next_value()?,
-                        "dncSourceType",
-                    )
-                }
-                "contactMethod" => {
-                    crate::__private::set(
-                        &mut self.contact_method,
-                        map.next_value()?,
-                        "contactMethod",
-                    )
-                }
-                "loginId" => {
-                    crate::__private::set(
-                        &mut self.login_id,
-                        map.next_value()?,
-                        "loginId",
-                    )
-                }
-                "campaignId" => {
-                    crate::__private::set(
-                        &mut self.campaign_id,
-                        map.next_value()?,
-                        "campaignId",
-                    )
-                }
-                "dncCodes" => {
-                    crate::__private::set(
-                        &mut self.dnc_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncCodes",
-                    )
-                }
-                "licenseId" => {
-                    crate::__private::set(
-                        &mut self.license_id,
-                        map.next_value()?,
-                        "licenseId",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "customExclusionColumn" => {
-                    crate::__private::set(
-                        &mut self.custom_exclusion_column,
-                        map.next_value()?,
-                        "customExclusionColumn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "importStatus" => self.import_status = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dncSourceType" => self.dnc_source_type = map.next_value()?,
+            "contactMethod" => self.contact_method = map.next_value()?,
+            "loginId" => self.login_id = map.next_value()?,
+            "campaignId" => self.campaign_id = map.next_value()?,
+            "dncCodes" => {
+                self.dnc_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "licenseId" => self.license_id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "customExclusionColumn" => self.custom_exclusion_column = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "importStatus",
+        "size",
+        "dncSourceType",
+        "contactMethod",
+        "loginId",
+        "campaignId",
+        "dncCodes",
+        "licenseId",
+        "division",
+        "customExclusionColumn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42500,62 +38311,33 @@ impl crate::__private::DecodeFields for DncListDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "dncSourceType" => {
-                    crate::__private::set(
-                        &mut self.dnc_source_type,
-                        map.next_value()?,
-                        "dncSourceType",
-                    )
-                }
-                "contactMethod" => {
-                    crate::__private::set(
-                        &mut self.contact_method,
-                        map.next_value()?,
-                        "contactMethod",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "importStatus" => self.import_status = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dncSourceType" => self.dnc_source_type = map.next_value()?,
+            "contactMethod" => self.contact_method = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "importStatus",
+        "size",
+        "dncSourceType",
+        "contactMethod",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42791,86 +38573,45 @@ impl crate::__private::DecodeFields for DncListDivisionViewListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43028,86 +38769,45 @@ impl crate::__private::DecodeFields for DncListEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43241,33 +38941,27 @@ impl crate::__private::DecodeFields for DncPatchCustomExclusionColumnsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "customExclusionColumnEntries" => {
-                    crate::__private::set(
-                        &mut self.custom_exclusion_column_entries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customExclusionColumnEntries",
-                    )
-                }
-                "expirationDateTime" => {
-                    crate::__private::set(
-                        &mut self.expiration_date_time,
-                        map.next_value()?,
-                        "expirationDateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "customExclusionColumnEntries" => {
+                self.custom_exclusion_column_entries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "expirationDateTime" => self.expiration_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "customExclusionColumnEntries",
+        "expirationDateTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43394,33 +39088,27 @@ impl crate::__private::DecodeFields for DncPatchEmailsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "emailAddresses" => {
-                    crate::__private::set(
-                        &mut self.email_addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailAddresses",
-                    )
-                }
-                "expirationDateTime" => {
-                    crate::__private::set(
-                        &mut self.expiration_date_time,
-                        map.next_value()?,
-                        "expirationDateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "emailAddresses" => {
+                self.email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "expirationDateTime" => self.expiration_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "emailAddresses",
+        "expirationDateTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43547,33 +39235,25 @@ impl crate::__private::DecodeFields for DncPatchPhoneNumbersRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "phoneNumbers" => {
-                    crate::__private::set(
-                        &mut self.phone_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneNumbers",
-                    )
-                }
-                "expirationDateTime" => {
-                    crate::__private::set(
-                        &mut self.expiration_date_time,
-                        map.next_value()?,
-                        "expirationDateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "expirationDateTime" => self.expiration_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "phoneNumbers",
+        "expirationDateTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43702,33 +39382,27 @@ impl crate::__private::DecodeFields for DncPatchWhatsAppNumbersRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "whatsAppNumbers" => {
-                    crate::__private::set(
-                        &mut self.whats_app_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "whatsAppNumbers",
-                    )
-                }
-                "expirationDateTime" => {
-                    crate::__private::set(
-                        &mut self.expiration_date_time,
-                        map.next_value()?,
-                        "expirationDateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "whatsAppNumbers" => {
+                self.whats_app_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "expirationDateTime" => self.expiration_date_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "whatsAppNumbers",
+        "expirationDateTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43843,13 +39517,14 @@ impl crate::__private::DecodeFields for DnclistDownloadReadyObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43912,13 +39587,14 @@ impl crate::__private::DecodeFields for DnclistImportStatusObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43990,33 +39666,23 @@ impl crate::__private::DecodeFields for DnsRecordEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "host" => {
-                    crate::__private::set(&mut self.host, map.next_value()?, "host")
-                }
-                "recordContents" => {
-                    crate::__private::set(
-                        &mut self.record_contents,
-                        map.next_value()?,
-                        "recordContents",
-                    )
-                }
-                "verificationStatus" => {
-                    crate::__private::set(
-                        &mut self.verification_status,
-                        map.next_value()?,
-                        "verificationStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "host" => self.host = map.next_value()?,
+            "recordContents" => self.record_contents = map.next_value()?,
+            "verificationStatus" => self.verification_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "host",
+        "recordContents",
+        "verificationStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44139,13 +39805,14 @@ impl crate::__private::DecodeFields for DoNotSendActionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44337,223 +40004,91 @@ impl crate::__private::DecodeFields for Document {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "changeNumber" => {
-                    crate::__private::set(
-                        &mut self.change_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "changeNumber",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateUploaded" => {
-                    crate::__private::set(
-                        &mut self.date_uploaded,
-                        map.next_value()?,
-                        "dateUploaded",
-                    )
-                }
-                "contentUri" => {
-                    crate::__private::set(
-                        &mut self.content_uri,
-                        map.next_value()?,
-                        "contentUri",
-                    )
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "uploadedBy" => {
-                    crate::__private::set(
-                        &mut self.uploaded_by,
-                        map.next_value()?,
-                        "uploadedBy",
-                    )
-                }
-                "sharingUri" => {
-                    crate::__private::set(
-                        &mut self.sharing_uri,
-                        map.next_value()?,
-                        "sharingUri",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "systemType" => {
-                    crate::__private::set(
-                        &mut self.system_type,
-                        map.next_value()?,
-                        "systemType",
-                    )
-                }
-                "filename" => {
-                    crate::__private::set(
-                        &mut self.filename,
-                        map.next_value()?,
-                        "filename",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "receiverAddress" => {
-                    crate::__private::set(
-                        &mut self.receiver_address,
-                        map.next_value()?,
-                        "receiverAddress",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "tagValues" => {
-                    crate::__private::set(
-                        &mut self.tag_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tagValues",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attributes",
-                    )
-                }
-                "thumbnails" => {
-                    crate::__private::set(
-                        &mut self.thumbnails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "thumbnails",
-                    )
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                "uploadDestinationUri" => {
-                    crate::__private::set(
-                        &mut self.upload_destination_uri,
-                        map.next_value()?,
-                        "uploadDestinationUri",
-                    )
-                }
-                "uploadMethod" => {
-                    crate::__private::set(
-                        &mut self.upload_method,
-                        map.next_value()?,
-                        "uploadMethod",
-                    )
-                }
-                "lockInfo" => {
-                    crate::__private::set(
-                        &mut self.lock_info,
-                        map.next_value()?,
-                        "lockInfo",
-                    )
-                }
-                "acl" => {
-                    crate::__private::set(
-                        &mut self.acl,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "acl",
-                    )
-                }
-                "sharingStatus" => {
-                    crate::__private::set(
-                        &mut self.sharing_status,
-                        map.next_value()?,
-                        "sharingStatus",
-                    )
-                }
-                "downloadSharingUri" => {
-                    crate::__private::set(
-                        &mut self.download_sharing_uri,
-                        map.next_value()?,
-                        "downloadSharingUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "changeNumber" => {
+                self.change_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateUploaded" => self.date_uploaded = map.next_value()?,
+            "contentUri" => self.content_uri = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "uploadedBy" => self.uploaded_by = map.next_value()?,
+            "sharingUri" => self.sharing_uri = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "systemType" => self.system_type = map.next_value()?,
+            "filename" => self.filename = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "receiverAddress" => self.receiver_address = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tagValues" => {
+                self.tag_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            "uploadDestinationUri" => self.upload_destination_uri = map.next_value()?,
+            "uploadMethod" => self.upload_method = map.next_value()?,
+            "lockInfo" => self.lock_info = map.next_value()?,
+            "acl" => self.acl = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "sharingStatus" => self.sharing_status = map.next_value()?,
+            "downloadSharingUri" => self.download_sharing_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "changeNumber",
+        "dateCreated",
+        "dateModified",
+        "dateUploaded",
+        "contentUri",
+        "workspace",
+        "createdBy",
+        "uploadedBy",
+        "sharingUri",
+        "contentType",
+        "contentLength",
+        "systemType",
+        "filename",
+        "pageCount",
+        "read",
+        "callerAddress",
+        "receiverAddress",
+        "tags",
+        "tagValues",
+        "attributes",
+        "thumbnails",
+        "uploadStatus",
+        "uploadDestinationUri",
+        "uploadMethod",
+        "lockInfo",
+        "acl",
+        "sharingStatus",
+        "downloadSharingUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44914,30 +40449,18 @@ impl crate::__private::DecodeFields for DocumentAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attribute" => {
-                    crate::__private::set(
-                        &mut self.attribute,
-                        map.next_value()?,
-                        "attribute",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attribute" => self.attribute = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attribute", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45017,23 +40540,17 @@ impl crate::__private::DecodeFields for DocumentBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45127,38 +40644,29 @@ impl crate::__private::DecodeFields for DocumentBodyBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "paragraph" => {
-                    crate::__private::set(
-                        &mut self.paragraph,
-                        map.next_value()?,
-                        "paragraph",
-                    )
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "paragraph" => self.paragraph = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            "table" => self.table = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "image",
+        "video",
+        "paragraph",
+        "list",
+        "table",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45342,38 +40850,29 @@ impl crate::__private::DecodeFields for DocumentBodyBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "paragraph" => {
-                    crate::__private::set(
-                        &mut self.paragraph,
-                        map.next_value()?,
-                        "paragraph",
-                    )
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "paragraph" => self.paragraph = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            "table" => self.table = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "image",
+        "video",
+        "paragraph",
+        "list",
+        "table",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45545,31 +41044,19 @@ impl crate::__private::DecodeFields for DocumentBodyImage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "hyperlink" => {
-                    crate::__private::set(
-                        &mut self.hyperlink,
-                        map.next_value()?,
-                        "hyperlink",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "hyperlink" => self.hyperlink = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "hyperlink", "properties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45666,54 +41153,31 @@ impl crate::__private::DecodeFields for DocumentBodyImageProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "align" => {
-                    crate::__private::set(&mut self.align, map.next_value()?, "align")
-                }
-                "indentation" => {
-                    crate::__private::set(
-                        &mut self.indentation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indentation",
-                    )
-                }
-                "width" => {
-                    crate::__private::set(
-                        &mut self.width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "width",
-                    )
-                }
-                "widthWithUnit" => {
-                    crate::__private::set(
-                        &mut self.width_with_unit,
-                        map.next_value()?,
-                        "widthWithUnit",
-                    )
-                }
-                "altText" => {
-                    crate::__private::set(
-                        &mut self.alt_text,
-                        map.next_value()?,
-                        "altText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "align" => self.align = map.next_value()?,
+            "indentation" => {
+                self.indentation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "width" => self.width = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "widthWithUnit" => self.width_with_unit = map.next_value()?,
+            "altText" => self.alt_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "backgroundColor",
+        "align",
+        "indentation",
+        "width",
+        "widthWithUnit",
+        "altText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45871,30 +41335,18 @@ impl crate::__private::DecodeFields for DocumentBodyList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45987,33 +41439,19 @@ impl crate::__private::DecodeFields for DocumentBodyListBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46130,30 +41568,18 @@ impl crate::__private::DecodeFields for DocumentBodyListBlockProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unorderedType" => {
-                    crate::__private::set(
-                        &mut self.unordered_type,
-                        map.next_value()?,
-                        "unorderedType",
-                    )
-                }
-                "orderedType" => {
-                    crate::__private::set(
-                        &mut self.ordered_type,
-                        map.next_value()?,
-                        "orderedType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unorderedType" => self.unordered_type = map.next_value()?,
+            "orderedType" => self.ordered_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unorderedType", "orderedType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46361,33 +41787,19 @@ impl crate::__private::DecodeFields for DocumentBodyListBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46530,68 +41942,35 @@ impl crate::__private::DecodeFields for DocumentBodyListItemProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "align" => {
-                    crate::__private::set(&mut self.align, map.next_value()?, "align")
-                }
-                "indentation" => {
-                    crate::__private::set(
-                        &mut self.indentation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indentation",
-                    )
-                }
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "fontType" => {
-                    crate::__private::set(
-                        &mut self.font_type,
-                        map.next_value()?,
-                        "fontType",
-                    )
-                }
-                "textColor" => {
-                    crate::__private::set(
-                        &mut self.text_color,
-                        map.next_value()?,
-                        "textColor",
-                    )
-                }
-                "unorderedType" => {
-                    crate::__private::set(
-                        &mut self.unordered_type,
-                        map.next_value()?,
-                        "unorderedType",
-                    )
-                }
-                "orderedType" => {
-                    crate::__private::set(
-                        &mut self.ordered_type,
-                        map.next_value()?,
-                        "orderedType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "align" => self.align = map.next_value()?,
+            "indentation" => {
+                self.indentation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "fontSize" => self.font_size = map.next_value()?,
+            "fontType" => self.font_type = map.next_value()?,
+            "textColor" => self.text_color = map.next_value()?,
+            "unorderedType" => self.unordered_type = map.next_value()?,
+            "orderedType" => self.ordered_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "backgroundColor",
+        "align",
+        "indentation",
+        "fontSize",
+        "fontType",
+        "textColor",
+        "unorderedType",
+        "orderedType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47016,30 +42395,18 @@ impl crate::__private::DecodeFields for DocumentBodyListWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47123,30 +42490,18 @@ impl crate::__private::DecodeFields for DocumentBodyParagraph {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["blocks", "properties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47242,54 +42597,31 @@ impl crate::__private::DecodeFields for DocumentBodyParagraphProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "fontType" => {
-                    crate::__private::set(
-                        &mut self.font_type,
-                        map.next_value()?,
-                        "fontType",
-                    )
-                }
-                "textColor" => {
-                    crate::__private::set(
-                        &mut self.text_color,
-                        map.next_value()?,
-                        "textColor",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "align" => {
-                    crate::__private::set(&mut self.align, map.next_value()?, "align")
-                }
-                "indentation" => {
-                    crate::__private::set(
-                        &mut self.indentation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indentation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fontSize" => self.font_size = map.next_value()?,
+            "fontType" => self.font_type = map.next_value()?,
+            "textColor" => self.text_color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "align" => self.align = map.next_value()?,
+            "indentation" => {
+                self.indentation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fontSize",
+        "fontType",
+        "textColor",
+        "backgroundColor",
+        "align",
+        "indentation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47587,30 +42919,18 @@ impl crate::__private::DecodeFields for DocumentBodyParagraphWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["blocks", "properties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47694,30 +43014,18 @@ impl crate::__private::DecodeFields for DocumentBodyTable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47797,23 +43105,17 @@ impl crate::__private::DecodeFields for DocumentBodyTableCaptionBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47907,38 +43209,29 @@ impl crate::__private::DecodeFields for DocumentBodyTableCaptionItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "paragraph" => {
-                    crate::__private::set(
-                        &mut self.paragraph,
-                        map.next_value()?,
-                        "paragraph",
-                    )
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "paragraph" => self.paragraph = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "paragraph",
+        "image",
+        "video",
+        "list",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48106,30 +43399,18 @@ impl crate::__private::DecodeFields for DocumentBodyTableCellBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48255,103 +43536,49 @@ impl crate::__private::DecodeFields for DocumentBodyTableCellBlockProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "cellType" => {
-                    crate::__private::set(
-                        &mut self.cell_type,
-                        map.next_value()?,
-                        "cellType",
-                    )
-                }
-                "width" => {
-                    crate::__private::set(
-                        &mut self.width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "width",
-                    )
-                }
-                "widthWithUnit" => {
-                    crate::__private::set(
-                        &mut self.width_with_unit,
-                        map.next_value()?,
-                        "widthWithUnit",
-                    )
-                }
-                "height" => {
-                    crate::__private::set(
-                        &mut self.height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "height",
-                    )
-                }
-                "horizontalAlign" => {
-                    crate::__private::set(
-                        &mut self.horizontal_align,
-                        map.next_value()?,
-                        "horizontalAlign",
-                    )
-                }
-                "verticalAlign" => {
-                    crate::__private::set(
-                        &mut self.vertical_align,
-                        map.next_value()?,
-                        "verticalAlign",
-                    )
-                }
-                "borderWidth" => {
-                    crate::__private::set(
-                        &mut self.border_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "borderWidth",
-                    )
-                }
-                "borderStyle" => {
-                    crate::__private::set(
-                        &mut self.border_style,
-                        map.next_value()?,
-                        "borderStyle",
-                    )
-                }
-                "borderColor" => {
-                    crate::__private::set(
-                        &mut self.border_color,
-                        map.next_value()?,
-                        "borderColor",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "scope" => {
-                    crate::__private::set(&mut self.scope, map.next_value()?, "scope")
-                }
-                "colSpan" => {
-                    crate::__private::set(
-                        &mut self.col_span,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "colSpan",
-                    )
-                }
-                "rowSpan" => {
-                    crate::__private::set(
-                        &mut self.row_span,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowSpan",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cellType" => self.cell_type = map.next_value()?,
+            "width" => self.width = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "widthWithUnit" => self.width_with_unit = map.next_value()?,
+            "height" => self.height = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "horizontalAlign" => self.horizontal_align = map.next_value()?,
+            "verticalAlign" => self.vertical_align = map.next_value()?,
+            "borderWidth" => {
+                self.border_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "borderStyle" => self.border_style = map.next_value()?,
+            "borderColor" => self.border_color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "scope" => self.scope = map.next_value()?,
+            "colSpan" => {
+                self.col_span = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rowSpan" => {
+                self.row_span = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "cellType",
+        "width",
+        "widthWithUnit",
+        "height",
+        "horizontalAlign",
+        "verticalAlign",
+        "borderWidth",
+        "borderStyle",
+        "borderColor",
+        "backgroundColor",
+        "scope",
+        "colSpan",
+        "rowSpan",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48755,30 +43982,18 @@ impl crate::__private::DecodeFields for DocumentBodyTableCellBlockWithHighlight 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48894,93 +44109,45 @@ impl crate::__private::DecodeFields for DocumentBodyTableProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "width" => {
-                    crate::__private::set(
-                        &mut self.width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "width",
-                    )
-                }
-                "widthWithUnit" => {
-                    crate::__private::set(
-                        &mut self.width_with_unit,
-                        map.next_value()?,
-                        "widthWithUnit",
-                    )
-                }
-                "height" => {
-                    crate::__private::set(
-                        &mut self.height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "height",
-                    )
-                }
-                "cellSpacing" => {
-                    crate::__private::set(
-                        &mut self.cell_spacing,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "cellSpacing",
-                    )
-                }
-                "cellPadding" => {
-                    crate::__private::set(
-                        &mut self.cell_padding,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "cellPadding",
-                    )
-                }
-                "borderWidth" => {
-                    crate::__private::set(
-                        &mut self.border_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "borderWidth",
-                    )
-                }
-                "alignment" => {
-                    crate::__private::set(
-                        &mut self.alignment,
-                        map.next_value()?,
-                        "alignment",
-                    )
-                }
-                "borderStyle" => {
-                    crate::__private::set(
-                        &mut self.border_style,
-                        map.next_value()?,
-                        "borderStyle",
-                    )
-                }
-                "borderColor" => {
-                    crate::__private::set(
-                        &mut self.border_color,
-                        map.next_value()?,
-                        "borderColor",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "caption" => {
-                    crate::__private::set(
-                        &mut self.caption,
-                        map.next_value()?,
-                        "caption",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "width" => self.width = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "widthWithUnit" => self.width_with_unit = map.next_value()?,
+            "height" => self.height = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "cellSpacing" => {
+                self.cell_spacing = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "cellPadding" => {
+                self.cell_padding = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "borderWidth" => {
+                self.border_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alignment" => self.alignment = map.next_value()?,
+            "borderStyle" => self.border_style = map.next_value()?,
+            "borderColor" => self.border_color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "caption" => self.caption = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "width",
+        "widthWithUnit",
+        "height",
+        "cellSpacing",
+        "cellPadding",
+        "borderWidth",
+        "alignment",
+        "borderStyle",
+        "borderColor",
+        "backgroundColor",
+        "caption",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49239,30 +44406,18 @@ impl crate::__private::DecodeFields for DocumentBodyTableRowBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "cells" => {
-                    crate::__private::set(
-                        &mut self.cells,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cells",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "cells" => self.cells = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "cells"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49358,58 +44513,29 @@ impl crate::__private::DecodeFields for DocumentBodyTableRowBlockProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowType" => {
-                    crate::__private::set(
-                        &mut self.row_type,
-                        map.next_value()?,
-                        "rowType",
-                    )
-                }
-                "alignment" => {
-                    crate::__private::set(
-                        &mut self.alignment,
-                        map.next_value()?,
-                        "alignment",
-                    )
-                }
-                "height" => {
-                    crate::__private::set(
-                        &mut self.height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "height",
-                    )
-                }
-                "borderStyle" => {
-                    crate::__private::set(
-                        &mut self.border_style,
-                        map.next_value()?,
-                        "borderStyle",
-                    )
-                }
-                "borderColor" => {
-                    crate::__private::set(
-                        &mut self.border_color,
-                        map.next_value()?,
-                        "borderColor",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowType" => self.row_type = map.next_value()?,
+            "alignment" => self.alignment = map.next_value()?,
+            "height" => self.height = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "borderStyle" => self.border_style = map.next_value()?,
+            "borderColor" => self.border_color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rowType",
+        "alignment",
+        "height",
+        "borderStyle",
+        "borderColor",
+        "backgroundColor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49679,30 +44805,18 @@ impl crate::__private::DecodeFields for DocumentBodyTableRowBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "cells" => {
-                    crate::__private::set(
-                        &mut self.cells,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cells",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "cells" => self.cells = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "cells"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49786,30 +44900,18 @@ impl crate::__private::DecodeFields for DocumentBodyTableWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "rows" => {
-                    crate::__private::set(
-                        &mut self.rows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "rows" => self.rows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "rows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49893,24 +44995,18 @@ impl crate::__private::DecodeFields for DocumentBodyVideo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "properties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49997,39 +45093,29 @@ impl crate::__private::DecodeFields for DocumentBodyVideoProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                "align" => {
-                    crate::__private::set(&mut self.align, map.next_value()?, "align")
-                }
-                "indentation" => {
-                    crate::__private::set(
-                        &mut self.indentation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indentation",
-                    )
-                }
-                "width" => {
-                    crate::__private::set(&mut self.width, map.next_value()?, "width")
-                }
-                "height" => {
-                    crate::__private::set(&mut self.height, map.next_value()?, "height")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backgroundColor" => self.background_color = map.next_value()?,
+            "align" => self.align = map.next_value()?,
+            "indentation" => {
+                self.indentation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "width" => self.width = map.next_value()?,
+            "height" => self.height = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "backgroundColor",
+        "align",
+        "indentation",
+        "width",
+        "height",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50177,23 +45263,17 @@ impl crate::__private::DecodeFields for DocumentBodyWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "blocks" => {
-                    crate::__private::set(
-                        &mut self.blocks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blocks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocks" => self.blocks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["blocks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50284,34 +45364,27 @@ impl crate::__private::DecodeFields for DocumentChunkBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "confidence",
+        "document",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50406,27 +45479,19 @@ impl crate::__private::DecodeFields for DocumentChunkReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50519,28 +45584,20 @@ impl crate::__private::DecodeFields for DocumentContentBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "image", "video"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50691,35 +45748,27 @@ impl crate::__private::DecodeFields for DocumentContentBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "answerHighlight" => {
-                    crate::__private::set(
-                        &mut self.answer_highlight,
-                        map.next_value()?,
-                        "answerHighlight",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "answerHighlight" => self.answer_highlight = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "image",
+        "video",
+        "answerHighlight",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50856,30 +45905,22 @@ impl crate::__private::DecodeFields for DocumentContentHighlightIndex {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startIndex" => {
-                    crate::__private::set(
-                        &mut self.start_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startIndex",
-                    )
-                }
-                "endIndex" => {
-                    crate::__private::set(
-                        &mut self.end_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endIndex",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startIndex" => {
+                self.start_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "endIndex" => {
+                self.end_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startIndex", "endIndex"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50968,26 +46009,18 @@ impl crate::__private::DecodeFields for DocumentElementLength {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "unit" => self.unit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "unit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51138,86 +46171,45 @@ impl crate::__private::DecodeFields for DocumentEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51361,31 +46353,27 @@ impl crate::__private::DecodeFields for DocumentListContentBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "image",
+        "video",
+        "list",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51560,38 +46548,29 @@ impl crate::__private::DecodeFields for DocumentListContentBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                "answerHighlight" => {
-                    crate::__private::set(
-                        &mut self.answer_highlight,
-                        map.next_value()?,
-                        "answerHighlight",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            "answerHighlight" => self.answer_highlight = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "image",
+        "video",
+        "list",
+        "answerHighlight",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51759,30 +46738,20 @@ impl crate::__private::DecodeFields for DocumentQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["clauses", "operator"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51908,30 +46877,20 @@ impl crate::__private::DecodeFields for DocumentQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52046,22 +47005,18 @@ impl crate::__private::DecodeFields for DocumentQueryInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52204,33 +47159,19 @@ impl crate::__private::DecodeFields for DocumentQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fields", "values", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52369,24 +47310,18 @@ impl crate::__private::DecodeFields for DocumentReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52485,41 +47420,31 @@ impl crate::__private::DecodeFields for DocumentTableContentBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "paragraph" => {
-                    crate::__private::set(
-                        &mut self.paragraph,
-                        map.next_value()?,
-                        "paragraph",
-                    )
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "paragraph" => self.paragraph = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            "table" => self.table = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "image",
+        "video",
+        "paragraph",
+        "list",
+        "table",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52724,48 +47649,33 @@ impl crate::__private::DecodeFields for DocumentTableContentBlockWithHighlight {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                "paragraph" => {
-                    crate::__private::set(
-                        &mut self.paragraph,
-                        map.next_value()?,
-                        "paragraph",
-                    )
-                }
-                "list" => {
-                    crate::__private::set(&mut self.list, map.next_value()?, "list")
-                }
-                "table" => {
-                    crate::__private::set(&mut self.table, map.next_value()?, "table")
-                }
-                "answerHighlight" => {
-                    crate::__private::set(
-                        &mut self.answer_highlight,
-                        map.next_value()?,
-                        "answerHighlight",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            "paragraph" => self.paragraph = map.next_value()?,
+            "list" => self.list = map.next_value()?,
+            "table" => self.table = map.next_value()?,
+            "answerHighlight" => self.answer_highlight = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "image",
+        "video",
+        "paragraph",
+        "list",
+        "table",
+        "answerHighlight",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52958,40 +47868,25 @@ impl crate::__private::DecodeFields for DocumentText {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "marks" => {
-                    crate::__private::set(
-                        &mut self.marks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "marks",
-                    )
-                }
-                "hyperlink" => {
-                    crate::__private::set(
-                        &mut self.hyperlink,
-                        map.next_value()?,
-                        "hyperlink",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "marks" => self.marks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "hyperlink" => self.hyperlink = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "marks",
+        "hyperlink",
+        "properties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53087,37 +47982,23 @@ impl crate::__private::DecodeFields for DocumentTextProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "textColor" => {
-                    crate::__private::set(
-                        &mut self.text_color,
-                        map.next_value()?,
-                        "textColor",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fontSize" => self.font_size = map.next_value()?,
+            "textColor" => self.text_color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fontSize",
+        "textColor",
+        "backgroundColor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53279,44 +48160,25 @@ impl crate::__private::DecodeFields for DocumentThumbnail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resolution" => {
-                    crate::__private::set(
-                        &mut self.resolution,
-                        map.next_value()?,
-                        "resolution",
-                    )
-                }
-                "imageUri" => {
-                    crate::__private::set(
-                        &mut self.image_uri,
-                        map.next_value()?,
-                        "imageUri",
-                    )
-                }
-                "height" => {
-                    crate::__private::set(
-                        &mut self.height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "height",
-                    )
-                }
-                "width" => {
-                    crate::__private::set(
-                        &mut self.width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "width",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resolution" => self.resolution = map.next_value()?,
+            "imageUri" => self.image_uri = map.next_value()?,
+            "height" => self.height = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "width" => self.width = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "resolution",
+        "imageUri",
+        "height",
+        "width",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53444,75 +48306,53 @@ impl crate::__private::DecodeFields for DocumentUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "changeNumber" => {
-                    crate::__private::set(
-                        &mut self.change_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "changeNumber",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "addTags" => {
-                    crate::__private::set(
-                        &mut self.add_tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addTags",
-                    )
-                }
-                "removeTags" => {
-                    crate::__private::set(
-                        &mut self.remove_tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "removeTags",
-                    )
-                }
-                "addTagIds" => {
-                    crate::__private::set(
-                        &mut self.add_tag_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addTagIds",
-                    )
-                }
-                "removeTagIds" => {
-                    crate::__private::set(
-                        &mut self.remove_tag_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "removeTagIds",
-                    )
-                }
-                "updateAttributes" => {
-                    crate::__private::set(
-                        &mut self.update_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "updateAttributes",
-                    )
-                }
-                "removeAttributes" => {
-                    crate::__private::set(
-                        &mut self.remove_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "removeAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "changeNumber" => {
+                self.change_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "addTags" => {
+                self.add_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "removeTags" => {
+                self.remove_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "addTagIds" => {
+                self.add_tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "removeTagIds" => {
+                self.remove_tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "updateAttributes" => {
+                self.update_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "removeAttributes" => {
+                self.remove_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "changeNumber",
+        "name",
+        "read",
+        "addTags",
+        "removeTags",
+        "addTagIds",
+        "removeTagIds",
+        "updateAttributes",
+        "removeAttributes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53651,40 +48491,27 @@ impl crate::__private::DecodeFields for DocumentUpload {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "tagIds" => {
-                    crate::__private::set(
-                        &mut self.tag_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tagIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tagIds" => {
+                self.tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "workspace",
+        "tags",
+        "tagIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53814,72 +48641,41 @@ impl crate::__private::DecodeFields for DocumentVariationAnswer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54011,30 +48807,18 @@ impl crate::__private::DecodeFields for DocumentVariationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "context" => self.context = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["context", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54123,20 +48907,18 @@ impl crate::__private::DecodeFields for DocumentVariationQueryChunkBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54249,72 +49031,41 @@ impl crate::__private::DecodeFields for DocumentVariationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54475,72 +49226,41 @@ impl crate::__private::DecodeFields for DocumentVariationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54669,44 +49389,27 @@ impl crate::__private::DecodeFields for DocumentVariationResponseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54811,27 +49514,21 @@ impl crate::__private::DecodeFields for DocumentVariationSearchChunkBlock {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "text", "confidence"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54992,140 +49689,83 @@ impl crate::__private::DecodeFields for DocumentationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => {
-                    crate::__private::set(
-                        &mut self.id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "id",
-                    )
-                }
-                "categories" => {
-                    crate::__private::set(
-                        &mut self.categories,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "categories",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "excerpt" => {
-                    crate::__private::set(
-                        &mut self.excerpt,
-                        map.next_value()?,
-                        "excerpt",
-                    )
-                }
-                "link" => {
-                    crate::__private::set(&mut self.link, map.next_value()?, "link")
-                }
-                "modified" => {
-                    crate::__private::set(
-                        &mut self.modified,
-                        map.next_value()?,
-                        "modified",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "service" => {
-                    crate::__private::set(
-                        &mut self.service,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "service",
-                    )
-                }
-                "slug" => {
-                    crate::__private::set(&mut self.slug, map.next_value()?, "slug")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "get_type" => {
-                    crate::__private::set(
-                        &mut self.get_type,
-                        map.next_value()?,
-                        "get_type",
-                    )
-                }
-                "facet_feature" => {
-                    crate::__private::set(
-                        &mut self.facet_feature,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "facet_feature",
-                    )
-                }
-                "facet_role" => {
-                    crate::__private::set(
-                        &mut self.facet_role,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "facet_role",
-                    )
-                }
-                "facet_service" => {
-                    crate::__private::set(
-                        &mut self.facet_service,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "facet_service",
-                    )
-                }
-                "faq_categories" => {
-                    crate::__private::set(
-                        &mut self.faq_categories,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "faq_categories",
-                    )
-                }
-                "releasenote_category" => {
-                    crate::__private::set(
-                        &mut self.releasenote_category,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "releasenote_category",
-                    )
-                }
-                "releasenote_tag" => {
-                    crate::__private::set(
-                        &mut self.releasenote_tag,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "releasenote_tag",
-                    )
-                }
-                "service-area" => {
-                    crate::__private::set(
-                        &mut self.service_area,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "service-area",
-                    )
-                }
-                "video_categories" => {
-                    crate::__private::set(
-                        &mut self.video_categories,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "video_categories",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "excerpt" => self.excerpt = map.next_value()?,
+            "link" => self.link = map.next_value()?,
+            "modified" => self.modified = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "service" => {
+                self.service = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "slug" => self.slug = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "get_type" => self.get_type = map.next_value()?,
+            "facet_feature" => {
+                self.facet_feature = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "facet_role" => {
+                self.facet_role = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "facet_service" => {
+                self.facet_service = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "faq_categories" => {
+                self.faq_categories = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "releasenote_category" => {
+                self.releasenote_category = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "releasenote_tag" => {
+                self.releasenote_tag = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "service-area" => {
+                self.service_area = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "video_categories" => {
+                self.video_categories = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "categories",
+        "description",
+        "content",
+        "excerpt",
+        "link",
+        "modified",
+        "name",
+        "service",
+        "slug",
+        "title",
+        "get_type",
+        "facet_feature",
+        "facet_role",
+        "facet_service",
+        "faq_categories",
+        "releasenote_category",
+        "releasenote_tag",
+        "service-area",
+        "video_categories",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55340,71 +49980,35 @@ impl crate::__private::DecodeFields for DocumentationSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55656,54 +50260,33 @@ impl crate::__private::DecodeFields for DocumentationSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55913,79 +50496,43 @@ impl crate::__private::DecodeFields for DocumentationSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56121,42 +50668,29 @@ impl crate::__private::DecodeFields for DocumentationV2SearchAggregation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "order",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "order" => self.order = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "field",
+        "name",
+        "type",
+        "value",
+        "size",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56323,71 +50857,35 @@ impl crate::__private::DecodeFields for DocumentationV2SearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56615,68 +51113,39 @@ impl crate::__private::DecodeFields for DocumentationV2SearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "aggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "types",
+        "query",
+        "aggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56849,58 +51318,39 @@ impl crate::__private::DecodeFields for DomainCapabilities {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "dhcp" => {
-                    crate::__private::set(
-                        &mut self.dhcp,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dhcp",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(
-                        &mut self.metric,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "metric",
-                    )
-                }
-                "autoMetric" => {
-                    crate::__private::set(
-                        &mut self.auto_metric,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoMetric",
-                    )
-                }
-                "supportsMetric" => {
-                    crate::__private::set(
-                        &mut self.supports_metric,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "supportsMetric",
-                    )
-                }
-                "pingEnabled" => {
-                    crate::__private::set(
-                        &mut self.ping_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pingEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dhcp" => self.dhcp = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metric" => self.metric = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "autoMetric" => {
+                self.auto_metric = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "supportsMetric" => {
+                self.supports_metric = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "pingEnabled" => {
+                self.ping_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "dhcp",
+        "metric",
+        "autoMetric",
+        "supportsMetric",
+        "pingEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57097,117 +51547,59 @@ impl crate::__private::DecodeFields for DomainCertificateAuthority {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "services" => {
-                    crate::__private::set(
-                        &mut self.services,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "services",
-                    )
-                }
-                "certificateDetails" => {
-                    crate::__private::set(
-                        &mut self.certificate_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificateDetails",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "services" => {
+                self.services = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "certificateDetails" => {
+                self.certificate_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "certificate",
+        "type",
+        "services",
+        "certificateDetails",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57496,82 +51888,51 @@ impl crate::__private::DecodeFields for DomainEdgeSoftwareUpdateDto {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "maxDownloadRate" => {
-                    crate::__private::set(
-                        &mut self.max_download_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxDownloadRate",
-                    )
-                }
-                "downloadStartTime" => {
-                    crate::__private::set(
-                        &mut self.download_start_time,
-                        map.next_value()?,
-                        "downloadStartTime",
-                    )
-                }
-                "executeStartTime" => {
-                    crate::__private::set(
-                        &mut self.execute_start_time,
-                        map.next_value()?,
-                        "executeStartTime",
-                    )
-                }
-                "executeStopTime" => {
-                    crate::__private::set(
-                        &mut self.execute_stop_time,
-                        map.next_value()?,
-                        "executeStopTime",
-                    )
-                }
-                "executeOnIdle" => {
-                    crate::__private::set(
-                        &mut self.execute_on_idle,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "executeOnIdle",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "edgeUri" => {
-                    crate::__private::set(
-                        &mut self.edge_uri,
-                        map.next_value()?,
-                        "edgeUri",
-                    )
-                }
-                "callDrainingWaitTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.call_draining_wait_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callDrainingWaitTimeSeconds",
-                    )
-                }
-                "current" => {
-                    crate::__private::set(
-                        &mut self.current,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "current",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "maxDownloadRate" => {
+                self.max_download_rate = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "downloadStartTime" => self.download_start_time = map.next_value()?,
+            "executeStartTime" => self.execute_start_time = map.next_value()?,
+            "executeStopTime" => self.execute_stop_time = map.next_value()?,
+            "executeOnIdle" => {
+                self.execute_on_idle = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "status" => self.status = map.next_value()?,
+            "edgeUri" => self.edge_uri = map.next_value()?,
+            "callDrainingWaitTimeSeconds" => {
+                self.call_draining_wait_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "current" => {
+                self.current = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "maxDownloadRate",
+        "downloadStartTime",
+        "executeStartTime",
+        "executeStopTime",
+        "executeOnIdle",
+        "status",
+        "edgeUri",
+        "callDrainingWaitTimeSeconds",
+        "current",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57800,62 +52161,37 @@ impl crate::__private::DecodeFields for DomainEdgeSoftwareVersionDto {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "edgeVersion" => {
-                    crate::__private::set(
-                        &mut self.edge_version,
-                        map.next_value()?,
-                        "edgeVersion",
-                    )
-                }
-                "publishDate" => {
-                    crate::__private::set(
-                        &mut self.publish_date,
-                        map.next_value()?,
-                        "publishDate",
-                    )
-                }
-                "edgeUri" => {
-                    crate::__private::set(
-                        &mut self.edge_uri,
-                        map.next_value()?,
-                        "edgeUri",
-                    )
-                }
-                "current" => {
-                    crate::__private::set(
-                        &mut self.current,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "current",
-                    )
-                }
-                "latestRelease" => {
-                    crate::__private::set(
-                        &mut self.latest_release,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latestRelease",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "edgeVersion" => self.edge_version = map.next_value()?,
+            "publishDate" => self.publish_date = map.next_value()?,
+            "edgeUri" => self.edge_uri = map.next_value()?,
+            "current" => {
+                self.current = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "latestRelease" => {
+                self.latest_release = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "edgeVersion",
+        "publishDate",
+        "edgeUri",
+        "current",
+        "latestRelease",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57996,86 +52332,45 @@ impl crate::__private::DecodeFields for DomainEdgeSoftwareVersionDtoEntityListin
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58209,27 +52504,19 @@ impl crate::__private::DecodeFields for DomainEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58340,86 +52627,45 @@ impl crate::__private::DecodeFields for DomainEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58617,86 +52863,45 @@ impl crate::__private::DecodeFields for DomainEntityListingEvaluationForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58874,86 +53079,45 @@ impl crate::__private::DecodeFields for DomainEntityListingQueryResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59111,86 +53275,45 @@ impl crate::__private::DecodeFields for DomainEntityListingResponseDivisionView 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59348,86 +53471,45 @@ impl crate::__private::DecodeFields for DomainEntityListingSurveyForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59705,27 +53787,19 @@ impl crate::__private::DecodeFields for DomainEntityRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -60112,296 +54186,147 @@ impl crate::__private::DecodeFields for DomainLogicalInterface {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "edgeUri" => {
-                    crate::__private::set(
-                        &mut self.edge_uri,
-                        map.next_value()?,
-                        "edgeUri",
-                    )
-                }
-                "edgeAssignedId" => {
-                    crate::__private::set(
-                        &mut self.edge_assigned_id,
-                        map.next_value()?,
-                        "edgeAssignedId",
-                    )
-                }
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "vlanTagId" => {
-                    crate::__private::set(
-                        &mut self.vlan_tag_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "vlanTagId",
-                    )
-                }
-                "hardwareAddress" => {
-                    crate::__private::set(
-                        &mut self.hardware_address,
-                        map.next_value()?,
-                        "hardwareAddress",
-                    )
-                }
-                "physicalAdapterId" => {
-                    crate::__private::set(
-                        &mut self.physical_adapter_id,
-                        map.next_value()?,
-                        "physicalAdapterId",
-                    )
-                }
-                "ifStatus" => {
-                    crate::__private::set(
-                        &mut self.if_status,
-                        map.next_value()?,
-                        "ifStatus",
-                    )
-                }
-                "interfaceType" => {
-                    crate::__private::set(
-                        &mut self.interface_type,
-                        map.next_value()?,
-                        "interfaceType",
-                    )
-                }
-                "publicNatAddressIpV4" => {
-                    crate::__private::set(
-                        &mut self.public_nat_address_ip_v4,
-                        map.next_value()?,
-                        "publicNatAddressIpV4",
-                    )
-                }
-                "publicNatAddressIpV6" => {
-                    crate::__private::set(
-                        &mut self.public_nat_address_ip_v6,
-                        map.next_value()?,
-                        "publicNatAddressIpV6",
-                    )
-                }
-                "routes" => {
-                    crate::__private::set(
-                        &mut self.routes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routes",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "ipv4Capabilities" => {
-                    crate::__private::set(
-                        &mut self.ipv4_capabilities,
-                        map.next_value()?,
-                        "ipv4Capabilities",
-                    )
-                }
-                "ipv6Capabilities" => {
-                    crate::__private::set(
-                        &mut self.ipv6_capabilities,
-                        map.next_value()?,
-                        "ipv6Capabilities",
-                    )
-                }
-                "currentState" => {
-                    crate::__private::set(
-                        &mut self.current_state,
-                        map.next_value()?,
-                        "currentState",
-                    )
-                }
-                "lastModifiedUserId" => {
-                    crate::__private::set(
-                        &mut self.last_modified_user_id,
-                        map.next_value()?,
-                        "lastModifiedUserId",
-                    )
-                }
-                "lastModifiedCorrelationId" => {
-                    crate::__private::set(
-                        &mut self.last_modified_correlation_id,
-                        map.next_value()?,
-                        "lastModifiedCorrelationId",
-                    )
-                }
-                "commandResponses" => {
-                    crate::__private::set(
-                        &mut self.command_responses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "commandResponses",
-                    )
-                }
-                "inheritPhoneTrunkBasesIPv4" => {
-                    crate::__private::set(
-                        &mut self.inherit_phone_trunk_bases_i_pv4,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inheritPhoneTrunkBasesIPv4",
-                    )
-                }
-                "inheritPhoneTrunkBasesIPv6" => {
-                    crate::__private::set(
-                        &mut self.inherit_phone_trunk_bases_i_pv6,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inheritPhoneTrunkBasesIPv6",
-                    )
-                }
-                "useForInternalEdgeCommunication" => {
-                    crate::__private::set(
-                        &mut self.use_for_internal_edge_communication,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useForInternalEdgeCommunication",
-                    )
-                }
-                "useForIndirectEdgeCommunication" => {
-                    crate::__private::set(
-                        &mut self.use_for_indirect_edge_communication,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useForIndirectEdgeCommunication",
-                    )
-                }
-                "useForCloudProxyEdgeCommunication" => {
-                    crate::__private::set(
-                        &mut self.use_for_cloud_proxy_edge_communication,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useForCloudProxyEdgeCommunication",
-                    )
-                }
-                "useForWanInterface" => {
-                    crate::__private::set(
-                        &mut self.use_for_wan_interface,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useForWanInterface",
-                    )
-                }
-                "externalTrunkBaseAssignments" => {
-                    crate::__private::set(
-                        &mut self.external_trunk_base_assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalTrunkBaseAssignments",
-                    )
-                }
-                "phoneTrunkBaseAssignments" => {
-                    crate::__private::set(
-                        &mut self.phone_trunk_base_assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneTrunkBaseAssignments",
-                    )
-                }
-                "traceEnabled" => {
-                    crate::__private::set(
-                        &mut self.trace_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "traceEnabled",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "edgeUri" => self.edge_uri = map.next_value()?,
+            "edgeAssignedId" => self.edge_assigned_id = map.next_value()?,
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "vlanTagId" => {
+                self.vlan_tag_id = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hardwareAddress" => self.hardware_address = map.next_value()?,
+            "physicalAdapterId" => self.physical_adapter_id = map.next_value()?,
+            "ifStatus" => self.if_status = map.next_value()?,
+            "interfaceType" => self.interface_type = map.next_value()?,
+            "publicNatAddressIpV4" => self.public_nat_address_ip_v4 = map.next_value()?,
+            "publicNatAddressIpV6" => self.public_nat_address_ip_v6 = map.next_value()?,
+            "routes" => self.routes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "ipv4Capabilities" => self.ipv4_capabilities = map.next_value()?,
+            "ipv6Capabilities" => self.ipv6_capabilities = map.next_value()?,
+            "currentState" => self.current_state = map.next_value()?,
+            "lastModifiedUserId" => self.last_modified_user_id = map.next_value()?,
+            "lastModifiedCorrelationId" => {
+                self.last_modified_correlation_id = map.next_value()?;
+            }
+            "commandResponses" => {
+                self.command_responses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "inheritPhoneTrunkBasesIPv4" => {
+                self.inherit_phone_trunk_bases_i_pv4 = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inheritPhoneTrunkBasesIPv6" => {
+                self.inherit_phone_trunk_bases_i_pv6 = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useForInternalEdgeCommunication" => {
+                self.use_for_internal_edge_communication = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useForIndirectEdgeCommunication" => {
+                self.use_for_indirect_edge_communication = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useForCloudProxyEdgeCommunication" => {
+                self.use_for_cloud_proxy_edge_communication = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useForWanInterface" => {
+                self.use_for_wan_interface = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalTrunkBaseAssignments" => {
+                self.external_trunk_base_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "phoneTrunkBaseAssignments" => {
+                self.phone_trunk_base_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "traceEnabled" => {
+                self.trace_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "edgeUri",
+        "edgeAssignedId",
+        "friendlyName",
+        "vlanTagId",
+        "hardwareAddress",
+        "physicalAdapterId",
+        "ifStatus",
+        "interfaceType",
+        "publicNatAddressIpV4",
+        "publicNatAddressIpV6",
+        "routes",
+        "addresses",
+        "ipv4Capabilities",
+        "ipv6Capabilities",
+        "currentState",
+        "lastModifiedUserId",
+        "lastModifiedCorrelationId",
+        "commandResponses",
+        "inheritPhoneTrunkBasesIPv4",
+        "inheritPhoneTrunkBasesIPv6",
+        "useForInternalEdgeCommunication",
+        "useForIndirectEdgeCommunication",
+        "useForCloudProxyEdgeCommunication",
+        "useForWanInterface",
+        "externalTrunkBaseAssignments",
+        "phoneTrunkBaseAssignments",
+        "traceEnabled",
+        "startDate",
+        "endDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -60860,40 +54785,27 @@ impl crate::__private::DecodeFields for DomainNetworkAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "persistent" => {
-                    crate::__private::set(
-                        &mut self.persistent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "persistent",
-                    )
-                }
-                "family" => {
-                    crate::__private::set(
-                        &mut self.family,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "family",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "persistent" => {
+                self.persistent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "family" => self.family = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "address",
+        "persistent",
+        "family",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61036,44 +54948,27 @@ impl crate::__private::DecodeFields for DomainNetworkCommandResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "commandName" => {
-                    crate::__private::set(
-                        &mut self.command_name,
-                        map.next_value()?,
-                        "commandName",
-                    )
-                }
-                "acknowledged" => {
-                    crate::__private::set(
-                        &mut self.acknowledged,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acknowledged",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "commandName" => self.command_name = map.next_value()?,
+            "acknowledged" => {
+                self.acknowledged = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "correlationId",
+        "commandName",
+        "acknowledged",
+        "errorInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61175,47 +55070,29 @@ impl crate::__private::DecodeFields for DomainNetworkRoute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "prefix" => {
-                    crate::__private::set(&mut self.prefix, map.next_value()?, "prefix")
-                }
-                "nexthop" => {
-                    crate::__private::set(
-                        &mut self.nexthop,
-                        map.next_value()?,
-                        "nexthop",
-                    )
-                }
-                "persistent" => {
-                    crate::__private::set(
-                        &mut self.persistent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "persistent",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(
-                        &mut self.metric,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "metric",
-                    )
-                }
-                "family" => {
-                    crate::__private::set(
-                        &mut self.family,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "family",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "prefix" => self.prefix = map.next_value()?,
+            "nexthop" => self.nexthop = map.next_value()?,
+            "persistent" => {
+                self.persistent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metric" => self.metric = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "family" => self.family = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "prefix",
+        "nexthop",
+        "persistent",
+        "metric",
+        "family",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61331,51 +55208,39 @@ impl crate::__private::DecodeFields for DomainOrgRoleDifference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "removedPermissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.removed_permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "removedPermissionPolicies",
-                    )
-                }
-                "addedPermissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.added_permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addedPermissionPolicies",
-                    )
-                }
-                "samePermissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.same_permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "samePermissionPolicies",
-                    )
-                }
-                "userOrgRole" => {
-                    crate::__private::set(
-                        &mut self.user_org_role,
-                        map.next_value()?,
-                        "userOrgRole",
-                    )
-                }
-                "roleFromDefault" => {
-                    crate::__private::set(
-                        &mut self.role_from_default,
-                        map.next_value()?,
-                        "roleFromDefault",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "removedPermissionPolicies" => {
+                self.removed_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addedPermissionPolicies" => {
+                self.added_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "samePermissionPolicies" => {
+                self.same_permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userOrgRole" => self.user_org_role = map.next_value()?,
+            "roleFromDefault" => self.role_from_default = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "removedPermissionPolicies",
+        "addedPermissionPolicies",
+        "samePermissionPolicies",
+        "userOrgRole",
+        "roleFromDefault",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61467,17 +55332,17 @@ impl crate::__private::DecodeFields for DomainOrganizationProduct {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61608,111 +55473,69 @@ impl crate::__private::DecodeFields for DomainOrganizationRole {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "defaultRoleId" => {
-                    crate::__private::set(
-                        &mut self.default_role_id,
-                        map.next_value()?,
-                        "defaultRoleId",
-                    )
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                "unusedPermissions" => {
-                    crate::__private::set(
-                        &mut self.unused_permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unusedPermissions",
-                    )
-                }
-                "permissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissionPolicies",
-                    )
-                }
-                "userCount" => {
-                    crate::__private::set(
-                        &mut self.user_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userCount",
-                    )
-                }
-                "roleNeedsUpdate" => {
-                    crate::__private::set(
-                        &mut self.role_needs_update,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "roleNeedsUpdate",
-                    )
-                }
-                "baseLicense" => {
-                    crate::__private::set(
-                        &mut self.base_license,
-                        map.next_value()?,
-                        "baseLicense",
-                    )
-                }
-                "addonLicenses" => {
-                    crate::__private::set(
-                        &mut self.addon_licenses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addonLicenses",
-                    )
-                }
-                "dateLicenseLastUpdated" => {
-                    crate::__private::set(
-                        &mut self.date_license_last_updated,
-                        map.next_value()?,
-                        "dateLicenseLastUpdated",
-                    )
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "default",
-                    )
-                }
-                "base" => {
-                    crate::__private::set(
-                        &mut self.base,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "base",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "defaultRoleId" => self.default_role_id = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "unusedPermissions" => {
+                self.unused_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userCount" => {
+                self.user_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "roleNeedsUpdate" => {
+                self.role_needs_update = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "baseLicense" => self.base_license = map.next_value()?,
+            "addonLicenses" => {
+                self.addon_licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateLicenseLastUpdated" => {
+                self.date_license_last_updated = map.next_value()?;
+            }
+            "default" => {
+                self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "base" => self.base = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "defaultRoleId",
+        "permissions",
+        "unusedPermissions",
+        "permissionPolicies",
+        "userCount",
+        "roleNeedsUpdate",
+        "baseLicense",
+        "addonLicenses",
+        "dateLicenseLastUpdated",
+        "default",
+        "base",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -61933,111 +55756,69 @@ impl crate::__private::DecodeFields for DomainOrganizationRoleCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "defaultRoleId" => {
-                    crate::__private::set(
-                        &mut self.default_role_id,
-                        map.next_value()?,
-                        "defaultRoleId",
-                    )
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                "unusedPermissions" => {
-                    crate::__private::set(
-                        &mut self.unused_permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unusedPermissions",
-                    )
-                }
-                "permissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissionPolicies",
-                    )
-                }
-                "userCount" => {
-                    crate::__private::set(
-                        &mut self.user_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userCount",
-                    )
-                }
-                "roleNeedsUpdate" => {
-                    crate::__private::set(
-                        &mut self.role_needs_update,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "roleNeedsUpdate",
-                    )
-                }
-                "baseLicense" => {
-                    crate::__private::set(
-                        &mut self.base_license,
-                        map.next_value()?,
-                        "baseLicense",
-                    )
-                }
-                "addonLicenses" => {
-                    crate::__private::set(
-                        &mut self.addon_licenses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addonLicenses",
-                    )
-                }
-                "dateLicenseLastUpdated" => {
-                    crate::__private::set(
-                        &mut self.date_license_last_updated,
-                        map.next_value()?,
-                        "dateLicenseLastUpdated",
-                    )
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "default",
-                    )
-                }
-                "base" => {
-                    crate::__private::set(
-                        &mut self.base,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "base",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "defaultRoleId" => self.default_role_id = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "unusedPermissions" => {
+                self.unused_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userCount" => {
+                self.user_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "roleNeedsUpdate" => {
+                self.role_needs_update = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "baseLicense" => self.base_license = map.next_value()?,
+            "addonLicenses" => {
+                self.addon_licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateLicenseLastUpdated" => {
+                self.date_license_last_updated = map.next_value()?;
+            }
+            "default" => {
+                self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "base" => self.base = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "defaultRoleId",
+        "permissions",
+        "unusedPermissions",
+        "permissionPolicies",
+        "userCount",
+        "roleNeedsUpdate",
+        "baseLicense",
+        "addonLicenses",
+        "dateLicenseLastUpdated",
+        "default",
+        "base",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -62216,48 +55997,35 @@ impl crate::__private::DecodeFields for DomainOrganizationRoleUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                "permissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissionPolicies",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "permissions",
+        "permissionPolicies",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -62372,46 +56140,35 @@ impl crate::__private::DecodeFields for DomainPermission {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "allowsConditions" => {
-                    crate::__private::set(
-                        &mut self.allows_conditions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowsConditions",
-                    )
-                }
-                "divisionAware" => {
-                    crate::__private::set(
-                        &mut self.division_aware,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "divisionAware",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "allowsConditions" => {
+                self.allows_conditions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "divisionAware" => {
+                self.division_aware = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "entityType",
+        "action",
+        "label",
+        "allowsConditions",
+        "divisionAware",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -62531,37 +56288,27 @@ impl crate::__private::DecodeFields for DomainPermissionCollection {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "permissionMap" => {
-                    crate::__private::set(
-                        &mut self.permission_map,
-                        map.next_value()?,
-                        "permissionMap",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "permissionMap" => self.permission_map = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "domain",
+        "permissionMap",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -62682,68 +56429,43 @@ impl crate::__private::DecodeFields for DomainPermissionPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "policyName" => {
-                    crate::__private::set(
-                        &mut self.policy_name,
-                        map.next_value()?,
-                        "policyName",
-                    )
-                }
-                "policyDescription" => {
-                    crate::__private::set(
-                        &mut self.policy_description,
-                        map.next_value()?,
-                        "policyDescription",
-                    )
-                }
-                "actionSet" => {
-                    crate::__private::set(
-                        &mut self.action_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actionSet",
-                    )
-                }
-                "namedResources" => {
-                    crate::__private::set(
-                        &mut self.named_resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "namedResources",
-                    )
-                }
-                "allowConditions" => {
-                    crate::__private::set(
-                        &mut self.allow_conditions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowConditions",
-                    )
-                }
-                "resourceConditionNode" => {
-                    crate::__private::set(
-                        &mut self.resource_condition_node,
-                        map.next_value()?,
-                        "resourceConditionNode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "policyName" => self.policy_name = map.next_value()?,
+            "policyDescription" => self.policy_description = map.next_value()?,
+            "actionSet" => {
+                self.action_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "namedResources" => {
+                self.named_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "allowConditions" => {
+                self.allow_conditions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "resourceConditionNode" => self.resource_condition_node = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "entityName",
+        "policyName",
+        "policyDescription",
+        "actionSet",
+        "namedResources",
+        "allowConditions",
+        "resourceConditionNode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -62857,30 +56579,18 @@ impl crate::__private::DecodeFields for DomainPhysicalCapabilities {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vlan" => {
-                    crate::__private::set(
-                        &mut self.vlan,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "vlan",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(
-                        &mut self.team,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "team",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vlan" => self.vlan = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "team" => self.team = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["vlan", "team"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -63038,128 +56748,55 @@ impl crate::__private::DecodeFields for DomainPhysicalInterface {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "edgeUri" => {
-                    crate::__private::set(
-                        &mut self.edge_uri,
-                        map.next_value()?,
-                        "edgeUri",
-                    )
-                }
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "hardwareAddress" => {
-                    crate::__private::set(
-                        &mut self.hardware_address,
-                        map.next_value()?,
-                        "hardwareAddress",
-                    )
-                }
-                "portLabel" => {
-                    crate::__private::set(
-                        &mut self.port_label,
-                        map.next_value()?,
-                        "portLabel",
-                    )
-                }
-                "physicalCapabilities" => {
-                    crate::__private::set(
-                        &mut self.physical_capabilities,
-                        map.next_value()?,
-                        "physicalCapabilities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "edgeUri" => self.edge_uri = map.next_value()?,
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "hardwareAddress" => self.hardware_address = map.next_value()?,
+            "portLabel" => self.port_label = map.next_value()?,
+            "physicalCapabilities" => self.physical_capabilities = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "edgeUri",
+        "friendlyName",
+        "hardwareAddress",
+        "portLabel",
+        "physicalCapabilities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -63381,51 +57018,29 @@ impl crate::__private::DecodeFields for DomainResourceConditionNode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "variableName" => {
-                    crate::__private::set(
-                        &mut self.variable_name,
-                        map.next_value()?,
-                        "variableName",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "operands" => {
-                    crate::__private::set(
-                        &mut self.operands,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operands",
-                    )
-                }
-                "conjunction" => {
-                    crate::__private::set(
-                        &mut self.conjunction,
-                        map.next_value()?,
-                        "conjunction",
-                    )
-                }
-                "terms" => {
-                    crate::__private::set(
-                        &mut self.terms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "terms",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "variableName" => self.variable_name = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conjunction" => self.conjunction = map.next_value()?,
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "variableName",
+        "operator",
+        "operands",
+        "conjunction",
+        "terms",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -63623,31 +57238,27 @@ impl crate::__private::DecodeFields for DomainResourceConditionValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "queue",
+        "team",
+        "value",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -63886,20 +57497,18 @@ impl crate::__private::DecodeFields for DomainRole {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64026,37 +57635,31 @@ impl crate::__private::DecodeFields for Domains {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "authorizedDomains" => {
-                    crate::__private::set(
-                        &mut self.authorized_domains,
-                        map.next_value()?,
-                        "authorizedDomains",
-                    )
-                }
-                "allowExistingEmailParticipants" => {
-                    crate::__private::set(
-                        &mut self.allow_existing_email_participants,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowExistingEmailParticipants",
-                    )
-                }
-                "allowOutboundToAnyDomainAcd" => {
-                    crate::__private::set(
-                        &mut self.allow_outbound_to_any_domain_acd,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowOutboundToAnyDomainAcd",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "authorizedDomains" => self.authorized_domains = map.next_value()?,
+            "allowExistingEmailParticipants" => {
+                self.allow_existing_email_participants = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allowOutboundToAnyDomainAcd" => {
+                self.allow_outbound_to_any_domain_acd = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "authorizedDomains",
+        "allowExistingEmailParticipants",
+        "allowOutboundToAnyDomainAcd",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64162,55 +57765,33 @@ impl crate::__private::DecodeFields for DownloadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "contentLocationUri" => {
-                    crate::__private::set(
-                        &mut self.content_location_uri,
-                        map.next_value()?,
-                        "contentLocationUri",
-                    )
-                }
-                "imageUri" => {
-                    crate::__private::set(
-                        &mut self.image_uri,
-                        map.next_value()?,
-                        "imageUri",
-                    )
-                }
-                "thumbnails" => {
-                    crate::__private::set(
-                        &mut self.thumbnails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "thumbnails",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "resultUri" => {
-                    crate::__private::set(
-                        &mut self.result_uri,
-                        map.next_value()?,
-                        "resultUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contentLocationUri" => self.content_location_uri = map.next_value()?,
+            "imageUri" => self.image_uri = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "resultUri" => self.result_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "contentLocationUri",
+        "imageUri",
+        "thumbnails",
+        "state",
+        "resultUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64352,23 +57933,17 @@ impl crate::__private::DecodeFields for DownloadServiceRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "files" => {
-                    crate::__private::set(
-                        &mut self.files,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "files",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "files" => self.files = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["files"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64470,58 +58045,35 @@ impl crate::__private::DecodeFields for Draft {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "miner" => {
-                    crate::__private::set(&mut self.miner, map.next_value()?, "miner")
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "miner" => self.miner = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "intents",
+        "topics",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64654,34 +58206,27 @@ impl crate::__private::DecodeFields for DraftIntents {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "utterances" => {
-                    crate::__private::set(
-                        &mut self.utterances,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "utterances",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "utterances",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64774,44 +58319,27 @@ impl crate::__private::DecodeFields for DraftListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -64901,30 +58429,18 @@ impl crate::__private::DecodeFields for DraftManipulationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "translate" => {
-                    crate::__private::set(
-                        &mut self.translate,
-                        map.next_value()?,
-                        "translate",
-                    )
-                }
-                "draftType" => {
-                    crate::__private::set(
-                        &mut self.draft_type,
-                        map.next_value()?,
-                        "draftType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "translate" => self.translate = map.next_value()?,
+            "draftType" => self.draft_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["translate", "draftType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65043,30 +58559,20 @@ impl crate::__private::DecodeFields for DraftRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intents", "topics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65168,34 +58674,22 @@ impl crate::__private::DecodeFields for DraftTopicRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "phrases", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65323,65 +58817,51 @@ impl crate::__private::DecodeFields for DraftTopics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "miner" => {
-                    crate::__private::set(&mut self.miner, map.next_value()?, "miner")
-                }
-                "conversationCount" => {
-                    crate::__private::set(
-                        &mut self.conversation_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationCount",
-                    )
-                }
-                "conversationPercent" => {
-                    crate::__private::set(
-                        &mut self.conversation_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationPercent",
-                    )
-                }
-                "utteranceCount" => {
-                    crate::__private::set(
-                        &mut self.utterance_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utteranceCount",
-                    )
-                }
-                "phraseCount" => {
-                    crate::__private::set(
-                        &mut self.phrase_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "phraseCount",
-                    )
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "miner" => self.miner = map.next_value()?,
+            "conversationCount" => {
+                self.conversation_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationPercent" => {
+                self.conversation_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "utteranceCount" => {
+                self.utterance_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "phraseCount" => {
+                self.phrase_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "conversationCount",
+        "conversationPercent",
+        "utteranceCount",
+        "phraseCount",
+        "phrases",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65496,30 +58976,18 @@ impl crate::__private::DecodeFields for DraftValidationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "valid" => {
-                    crate::__private::set(
-                        &mut self.valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valid",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["valid", "errors"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65613,58 +59081,35 @@ impl crate::__private::DecodeFields for Duration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "seconds" => {
-                    crate::__private::set(
-                        &mut self.seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seconds",
-                    )
-                }
-                "zero" => {
-                    crate::__private::set(
-                        &mut self.zero,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "zero",
-                    )
-                }
-                "nano" => {
-                    crate::__private::set(
-                        &mut self.nano,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "nano",
-                    )
-                }
-                "negative" => {
-                    crate::__private::set(
-                        &mut self.negative,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "negative",
-                    )
-                }
-                "positive" => {
-                    crate::__private::set(
-                        &mut self.positive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "positive",
-                    )
-                }
-                "units" => {
-                    crate::__private::set(
-                        &mut self.units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "units",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "seconds" => {
+                self.seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "zero" => self.zero = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "nano" => self.nano = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "negative" => {
+                self.negative = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "positive" => {
+                self.positive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "units" => self.units = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "seconds",
+        "zero",
+        "nano",
+        "negative",
+        "positive",
+        "units",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65776,44 +59221,25 @@ impl crate::__private::DecodeFields for DurationCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "durationTarget" => {
-                    crate::__private::set(
-                        &mut self.duration_target,
-                        map.next_value()?,
-                        "durationTarget",
-                    )
-                }
-                "durationOperator" => {
-                    crate::__private::set(
-                        &mut self.duration_operator,
-                        map.next_value()?,
-                        "durationOperator",
-                    )
-                }
-                "durationRange" => {
-                    crate::__private::set(
-                        &mut self.duration_range,
-                        map.next_value()?,
-                        "durationRange",
-                    )
-                }
-                "durationMode" => {
-                    crate::__private::set(
-                        &mut self.duration_mode,
-                        map.next_value()?,
-                        "durationMode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "durationTarget" => self.duration_target = map.next_value()?,
+            "durationOperator" => self.duration_operator = map.next_value()?,
+            "durationRange" => self.duration_range = map.next_value()?,
+            "durationMode" => self.duration_mode = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "durationTarget",
+        "durationOperator",
+        "durationRange",
+        "durationMode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -65981,30 +59407,18 @@ impl crate::__private::DecodeFields for DynamicContactQueueingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(
-                        &mut self.filter,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "filter",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sort" => self.sort = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "filter" => self.filter = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sort", "filter"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66108,36 +59522,25 @@ impl crate::__private::DecodeFields for DynamicGroupDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "dateModified",
+        "query",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66260,44 +59663,31 @@ impl crate::__private::DecodeFields for DynamicGroupLanguageSkillCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "languageSkill" => {
-                    crate::__private::set(
-                        &mut self.language_skill,
-                        map.next_value()?,
-                        "languageSkill",
-                    )
-                }
-                "comparator" => {
-                    crate::__private::set(
-                        &mut self.comparator,
-                        map.next_value()?,
-                        "comparator",
-                    )
-                }
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "childConditions" => {
-                    crate::__private::set(
-                        &mut self.child_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "childConditions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "languageSkill" => self.language_skill = map.next_value()?,
+            "comparator" => self.comparator = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "languageSkill",
+        "comparator",
+        "proficiency",
+        "childConditions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66453,23 +59843,21 @@ impl crate::__private::DecodeFields for DynamicGroupQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "skillConditions" => {
-                    crate::__private::set(
-                        &mut self.skill_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillConditions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "skillConditions" => {
+                self.skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["skillConditions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66537,23 +59925,19 @@ impl crate::__private::DecodeFields for DynamicGroupQueryPreview {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userCount" => {
-                    crate::__private::set(
-                        &mut self.user_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userCount" => {
+                self.user_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66658,44 +60042,31 @@ impl crate::__private::DecodeFields for DynamicGroupRoutingSkillCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "routingSkill" => {
-                    crate::__private::set(
-                        &mut self.routing_skill,
-                        map.next_value()?,
-                        "routingSkill",
-                    )
-                }
-                "comparator" => {
-                    crate::__private::set(
-                        &mut self.comparator,
-                        map.next_value()?,
-                        "comparator",
-                    )
-                }
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "childConditions" => {
-                    crate::__private::set(
-                        &mut self.child_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "childConditions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "routingSkill" => self.routing_skill = map.next_value()?,
+            "comparator" => self.comparator = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "childConditions" => {
+                self.child_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routingSkill",
+        "comparator",
+        "proficiency",
+        "childConditions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -66877,37 +60248,31 @@ impl crate::__private::DecodeFields for DynamicGroupSkillCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "routingSkillConditions" => {
-                    crate::__private::set(
-                        &mut self.routing_skill_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingSkillConditions",
-                    )
-                }
-                "languageSkillConditions" => {
-                    crate::__private::set(
-                        &mut self.language_skill_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languageSkillConditions",
-                    )
-                }
-                "operation" => {
-                    crate::__private::set(
-                        &mut self.operation,
-                        map.next_value()?,
-                        "operation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "routingSkillConditions" => {
+                self.routing_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "languageSkillConditions" => {
+                self.language_skill_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "operation" => self.operation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routingSkillConditions",
+        "languageSkillConditions",
+        "operation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67032,30 +60397,24 @@ impl crate::__private::DecodeFields for DynamicLineBalancingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "relativeWeight" => {
-                    crate::__private::set(
-                        &mut self.relative_weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "relativeWeight",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "relativeWeight" => {
+                self.relative_weight = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "relativeWeight"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67133,30 +60492,24 @@ impl crate::__private::DecodeFields for DynamicLineBalancingSettingsPatchRequest
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "relativeWeight" => {
-                    crate::__private::set(
-                        &mut self.relative_weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "relativeWeight",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "relativeWeight" => {
+                self.relative_weight = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "relativeWeight"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67242,44 +60595,25 @@ impl crate::__private::DecodeFields for DynamicListValues {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataActionId" => {
-                    crate::__private::set(
-                        &mut self.data_action_id,
-                        map.next_value()?,
-                        "dataActionId",
-                    )
-                }
-                "inputs" => {
-                    crate::__private::set(
-                        &mut self.inputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputs",
-                    )
-                }
-                "fieldMapping" => {
-                    crate::__private::set(
-                        &mut self.field_mapping,
-                        map.next_value()?,
-                        "fieldMapping",
-                    )
-                }
-                "matchType" => {
-                    crate::__private::set(
-                        &mut self.match_type,
-                        map.next_value()?,
-                        "matchType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataActionId" => self.data_action_id = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fieldMapping" => self.field_mapping = map.next_value()?,
+            "matchType" => self.match_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dataActionId",
+        "inputs",
+        "fieldMapping",
+        "matchType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67414,44 +60748,25 @@ impl crate::__private::DecodeFields for DynamicListValuesAllOf {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataActionId" => {
-                    crate::__private::set(
-                        &mut self.data_action_id,
-                        map.next_value()?,
-                        "dataActionId",
-                    )
-                }
-                "inputs" => {
-                    crate::__private::set(
-                        &mut self.inputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputs",
-                    )
-                }
-                "fieldMapping" => {
-                    crate::__private::set(
-                        &mut self.field_mapping,
-                        map.next_value()?,
-                        "fieldMapping",
-                    )
-                }
-                "matchType" => {
-                    crate::__private::set(
-                        &mut self.match_type,
-                        map.next_value()?,
-                        "matchType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataActionId" => self.data_action_id = map.next_value()?,
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fieldMapping" => self.field_mapping = map.next_value()?,
+            "matchType" => self.match_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dataActionId",
+        "inputs",
+        "fieldMapping",
+        "matchType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67567,13 +60882,14 @@ impl crate::__private::DecodeFields for DynamicUtilization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -67628,13 +60944,14 @@ impl crate::__private::DecodeFields for DynamicUtilizationRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -255,279 +255,125 @@ impl crate::__private::DecodeFields for Edge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "interfaces" => {
-                    crate::__private::set(
-                        &mut self.interfaces,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "interfaces",
-                    )
-                }
-                "make" => {
-                    crate::__private::set(&mut self.make, map.next_value()?, "make")
-                }
-                "model" => {
-                    crate::__private::set(&mut self.model, map.next_value()?, "model")
-                }
-                "apiVersion" => {
-                    crate::__private::set(
-                        &mut self.api_version,
-                        map.next_value()?,
-                        "apiVersion",
-                    )
-                }
-                "softwareVersion" => {
-                    crate::__private::set(
-                        &mut self.software_version,
-                        map.next_value()?,
-                        "softwareVersion",
-                    )
-                }
-                "softwareVersionTimestamp" => {
-                    crate::__private::set(
-                        &mut self.software_version_timestamp,
-                        map.next_value()?,
-                        "softwareVersionTimestamp",
-                    )
-                }
-                "softwareVersionPlatform" => {
-                    crate::__private::set(
-                        &mut self.software_version_platform,
-                        map.next_value()?,
-                        "softwareVersionPlatform",
-                    )
-                }
-                "softwareVersionConfiguration" => {
-                    crate::__private::set(
-                        &mut self.software_version_configuration,
-                        map.next_value()?,
-                        "softwareVersionConfiguration",
-                    )
-                }
-                "fullSoftwareVersion" => {
-                    crate::__private::set(
-                        &mut self.full_software_version,
-                        map.next_value()?,
-                        "fullSoftwareVersion",
-                    )
-                }
-                "pairingId" => {
-                    crate::__private::set(
-                        &mut self.pairing_id,
-                        map.next_value()?,
-                        "pairingId",
-                    )
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "fingerprintHint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint_hint,
-                        map.next_value()?,
-                        "fingerprintHint",
-                    )
-                }
-                "currentVersion" => {
-                    crate::__private::set(
-                        &mut self.current_version,
-                        map.next_value()?,
-                        "currentVersion",
-                    )
-                }
-                "stagedVersion" => {
-                    crate::__private::set(
-                        &mut self.staged_version,
-                        map.next_value()?,
-                        "stagedVersion",
-                    )
-                }
-                "patch" => {
-                    crate::__private::set(&mut self.patch, map.next_value()?, "patch")
-                }
-                "statusCode" => {
-                    crate::__private::set(
-                        &mut self.status_code,
-                        map.next_value()?,
-                        "statusCode",
-                    )
-                }
-                "edgeGroup" => {
-                    crate::__private::set(
-                        &mut self.edge_group,
-                        map.next_value()?,
-                        "edgeGroup",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "softwareStatus" => {
-                    crate::__private::set(
-                        &mut self.software_status,
-                        map.next_value()?,
-                        "softwareStatus",
-                    )
-                }
-                "onlineStatus" => {
-                    crate::__private::set(
-                        &mut self.online_status,
-                        map.next_value()?,
-                        "onlineStatus",
-                    )
-                }
-                "serialNumber" => {
-                    crate::__private::set(
-                        &mut self.serial_number,
-                        map.next_value()?,
-                        "serialNumber",
-                    )
-                }
-                "physicalEdge" => {
-                    crate::__private::set(
-                        &mut self.physical_edge,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "physicalEdge",
-                    )
-                }
-                "managed" => {
-                    crate::__private::set(
-                        &mut self.managed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "managed",
-                    )
-                }
-                "edgeDeploymentType" => {
-                    crate::__private::set(
-                        &mut self.edge_deployment_type,
-                        map.next_value()?,
-                        "edgeDeploymentType",
-                    )
-                }
-                "certType" => {
-                    crate::__private::set(
-                        &mut self.cert_type,
-                        map.next_value()?,
-                        "certType",
-                    )
-                }
-                "callDrainingState" => {
-                    crate::__private::set(
-                        &mut self.call_draining_state,
-                        map.next_value()?,
-                        "callDrainingState",
-                    )
-                }
-                "conversationCount" => {
-                    crate::__private::set(
-                        &mut self.conversation_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationCount",
-                    )
-                }
-                "proxy" => {
-                    crate::__private::set(&mut self.proxy, map.next_value()?, "proxy")
-                }
-                "offlineConfigCalled" => {
-                    crate::__private::set(
-                        &mut self.offline_config_called,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offlineConfigCalled",
-                    )
-                }
-                "osName" => {
-                    crate::__private::set(&mut self.os_name, map.next_value()?, "osName")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "interfaces" => {
+                self.interfaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "make" => self.make = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "apiVersion" => self.api_version = map.next_value()?,
+            "softwareVersion" => self.software_version = map.next_value()?,
+            "softwareVersionTimestamp" => {
+                self.software_version_timestamp = map.next_value()?;
+            }
+            "softwareVersionPlatform" => {
+                self.software_version_platform = map.next_value()?;
+            }
+            "softwareVersionConfiguration" => {
+                self.software_version_configuration = map.next_value()?;
+            }
+            "fullSoftwareVersion" => self.full_software_version = map.next_value()?,
+            "pairingId" => self.pairing_id = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "fingerprintHint" => self.fingerprint_hint = map.next_value()?,
+            "currentVersion" => self.current_version = map.next_value()?,
+            "stagedVersion" => self.staged_version = map.next_value()?,
+            "patch" => self.patch = map.next_value()?,
+            "statusCode" => self.status_code = map.next_value()?,
+            "edgeGroup" => self.edge_group = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "softwareStatus" => self.software_status = map.next_value()?,
+            "onlineStatus" => self.online_status = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "physicalEdge" => {
+                self.physical_edge = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "managed" => {
+                self.managed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "edgeDeploymentType" => self.edge_deployment_type = map.next_value()?,
+            "certType" => self.cert_type = map.next_value()?,
+            "callDrainingState" => self.call_draining_state = map.next_value()?,
+            "conversationCount" => {
+                self.conversation_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "proxy" => self.proxy = map.next_value()?,
+            "offlineConfigCalled" => {
+                self.offline_config_called = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "osName" => self.os_name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "interfaces",
+        "make",
+        "model",
+        "apiVersion",
+        "softwareVersion",
+        "softwareVersionTimestamp",
+        "softwareVersionPlatform",
+        "softwareVersionConfiguration",
+        "fullSoftwareVersion",
+        "pairingId",
+        "fingerprint",
+        "fingerprintHint",
+        "currentVersion",
+        "stagedVersion",
+        "patch",
+        "statusCode",
+        "edgeGroup",
+        "site",
+        "softwareStatus",
+        "onlineStatus",
+        "serialNumber",
+        "physicalEdge",
+        "managed",
+        "edgeDeploymentType",
+        "certType",
+        "callDrainingState",
+        "conversationCount",
+        "proxy",
+        "offlineConfigCalled",
+        "osName",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1203,30 +1049,20 @@ impl crate::__private::DecodeFields for EdgeAutoUpdateConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "rrule" => {
-                    crate::__private::set(&mut self.rrule, map.next_value()?, "rrule")
-                }
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeZone" => self.time_zone = map.next_value()?,
+            "rrule" => self.rrule = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeZone", "rrule", "start", "end"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1311,24 +1147,18 @@ impl crate::__private::DecodeFields for EdgeChangeTopicEdge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "onlineStatus" => {
-                    crate::__private::set(
-                        &mut self.online_status,
-                        map.next_value()?,
-                        "onlineStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "onlineStatus" => self.online_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "onlineStatus"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1462,51 +1292,35 @@ impl crate::__private::DecodeFields for EdgeConnectionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "interfaceName" => {
-                    crate::__private::set(
-                        &mut self.interface_name,
-                        map.next_value()?,
-                        "interfaceName",
-                    )
-                }
-                "interfaceIpAddress" => {
-                    crate::__private::set(
-                        &mut self.interface_ip_address,
-                        map.next_value()?,
-                        "interfaceIpAddress",
-                    )
-                }
-                "connectionErrors" => {
-                    crate::__private::set(
-                        &mut self.connection_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "connectionErrors",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "interfaceName" => self.interface_name = map.next_value()?,
+            "interfaceIpAddress" => self.interface_ip_address = map.next_value()?,
+            "connectionErrors" => {
+                self.connection_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "site" => self.site = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "interfaceName",
+        "interfaceIpAddress",
+        "connectionErrors",
+        "site",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1647,93 +1461,51 @@ impl crate::__private::DecodeFields for EdgeEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1959,121 +1731,61 @@ impl crate::__private::DecodeFields for EdgeGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "managed" => {
-                    crate::__private::set(
-                        &mut self.managed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "managed",
-                    )
-                }
-                "hybrid" => {
-                    crate::__private::set(
-                        &mut self.hybrid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hybrid",
-                    )
-                }
-                "edgeTrunkBaseAssignment" => {
-                    crate::__private::set(
-                        &mut self.edge_trunk_base_assignment,
-                        map.next_value()?,
-                        "edgeTrunkBaseAssignment",
-                    )
-                }
-                "phoneTrunkBases" => {
-                    crate::__private::set(
-                        &mut self.phone_trunk_bases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneTrunkBases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "managed" => {
+                self.managed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hybrid" => self.hybrid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "edgeTrunkBaseAssignment" => {
+                self.edge_trunk_base_assignment = map.next_value()?;
+            }
+            "phoneTrunkBases" => {
+                self.phone_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "managed",
+        "hybrid",
+        "edgeTrunkBaseAssignment",
+        "phoneTrunkBases",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2315,93 +2027,51 @@ impl crate::__private::DecodeFields for EdgeGroupEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2559,60 +2229,37 @@ impl crate::__private::DecodeFields for EdgeInterface {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "macAddress" => {
-                    crate::__private::set(
-                        &mut self.mac_address,
-                        map.next_value()?,
-                        "macAddress",
-                    )
-                }
-                "ifName" => {
-                    crate::__private::set(&mut self.if_name, map.next_value()?, "ifName")
-                }
-                "endpoints" => {
-                    crate::__private::set(
-                        &mut self.endpoints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "endpoints",
-                    )
-                }
-                "lineTypes" => {
-                    crate::__private::set(
-                        &mut self.line_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lineTypes",
-                    )
-                }
-                "addressFamilyId" => {
-                    crate::__private::set(
-                        &mut self.address_family_id,
-                        map.next_value()?,
-                        "addressFamilyId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "macAddress" => self.mac_address = map.next_value()?,
+            "ifName" => self.if_name = map.next_value()?,
+            "endpoints" => {
+                self.endpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lineTypes" => {
+                self.line_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "addressFamilyId" => self.address_family_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "ipAddress",
+        "name",
+        "macAddress",
+        "ifName",
+        "endpoints",
+        "lineTypes",
+        "addressFamilyId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2727,24 +2374,18 @@ for EdgeLogicalInterfacesChangeTopicDomainLogicalInterfaceChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2829,40 +2470,25 @@ impl crate::__private::DecodeFields for EdgeLogicalInterfacesChangeTopicErrorInf
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "messageWithParams",
+        "messageParams",
+        "code",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3012,100 +2638,47 @@ impl crate::__private::DecodeFields for EdgeLogsJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "files" => {
-                    crate::__private::set(
-                        &mut self.files,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "files",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "files" => self.files = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "files",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3371,135 +2944,59 @@ impl crate::__private::DecodeFields for EdgeLogsJobFile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "timeCreated" => {
-                    crate::__private::set(
-                        &mut self.time_created,
-                        map.next_value()?,
-                        "timeCreated",
-                    )
-                }
-                "timeModified" => {
-                    crate::__private::set(
-                        &mut self.time_modified,
-                        map.next_value()?,
-                        "timeModified",
-                    )
-                }
-                "sizeBytes" => {
-                    crate::__private::set(
-                        &mut self.size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sizeBytes",
-                    )
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                "edgePath" => {
-                    crate::__private::set(
-                        &mut self.edge_path,
-                        map.next_value()?,
-                        "edgePath",
-                    )
-                }
-                "downloadId" => {
-                    crate::__private::set(
-                        &mut self.download_id,
-                        map.next_value()?,
-                        "downloadId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "timeCreated" => self.time_created = map.next_value()?,
+            "timeModified" => self.time_modified = map.next_value()?,
+            "sizeBytes" => {
+                self.size_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            "edgePath" => self.edge_path = map.next_value()?,
+            "downloadId" => self.download_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "timeCreated",
+        "timeModified",
+        "sizeBytes",
+        "uploadStatus",
+        "edgePath",
+        "downloadId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3769,29 +3266,21 @@ impl crate::__private::DecodeFields for EdgeLogsJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "path" => {
-                    crate::__private::set(&mut self.path, map.next_value()?, "path")
-                }
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "recurse" => {
-                    crate::__private::set(
-                        &mut self.recurse,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recurse",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "path" => self.path = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            "recurse" => {
+                self.recurse = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["path", "query", "recurse"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3929,93 +3418,45 @@ impl crate::__private::DecodeFields for EdgeLogsJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4197,23 +3638,19 @@ impl crate::__private::DecodeFields for EdgeLogsJobUploadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileIds" => {
-                    crate::__private::set(
-                        &mut self.file_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fileIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileIds" => {
+                self.file_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4309,68 +3746,41 @@ impl crate::__private::DecodeFields for EdgeMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "edge" => {
-                    crate::__private::set(&mut self.edge, map.next_value()?, "edge")
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "upTimeMsec" => {
-                    crate::__private::set(
-                        &mut self.up_time_msec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "upTimeMsec",
-                    )
-                }
-                "processors" => {
-                    crate::__private::set(
-                        &mut self.processors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "processors",
-                    )
-                }
-                "memory" => {
-                    crate::__private::set(
-                        &mut self.memory,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memory",
-                    )
-                }
-                "disks" => {
-                    crate::__private::set(
-                        &mut self.disks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disks",
-                    )
-                }
-                "subsystems" => {
-                    crate::__private::set(
-                        &mut self.subsystems,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "subsystems",
-                    )
-                }
-                "networks" => {
-                    crate::__private::set(
-                        &mut self.networks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "networks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "edge" => self.edge = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            "upTimeMsec" => {
+                self.up_time_msec = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "processors" => {
+                self.processors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "memory" => self.memory = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "disks" => self.disks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subsystems" => {
+                self.subsystems = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "networks" => {
+                self.networks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "edge",
+        "eventTime",
+        "upTimeMsec",
+        "processors",
+        "memory",
+        "disks",
+        "subsystems",
+        "networks",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4488,37 +3898,29 @@ impl crate::__private::DecodeFields for EdgeMetricsDisk {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "availableBytes" => {
-                    crate::__private::set(
-                        &mut self.available_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "availableBytes",
-                    )
-                }
-                "partitionName" => {
-                    crate::__private::set(
-                        &mut self.partition_name,
-                        map.next_value()?,
-                        "partitionName",
-                    )
-                }
-                "totalBytes" => {
-                    crate::__private::set(
-                        &mut self.total_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "availableBytes" => {
+                self.available_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "partitionName" => self.partition_name = map.next_value()?,
+            "totalBytes" => {
+                self.total_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "availableBytes",
+        "partitionName",
+        "totalBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4606,33 +4008,29 @@ impl crate::__private::DecodeFields for EdgeMetricsMemory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "availableBytes" => {
-                    crate::__private::set(
-                        &mut self.available_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "availableBytes",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "totalBytes" => {
-                    crate::__private::set(
-                        &mut self.total_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "availableBytes" => {
+                self.available_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "totalBytes" => {
+                self.total_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "availableBytes",
+        "type",
+        "totalBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4734,47 +4132,43 @@ impl crate::__private::DecodeFields for EdgeMetricsNetwork {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ifname" => {
-                    crate::__private::set(&mut self.ifname, map.next_value()?, "ifname")
-                }
-                "sentBytesPerSec" => {
-                    crate::__private::set(
-                        &mut self.sent_bytes_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentBytesPerSec",
-                    )
-                }
-                "receivedBytesPerSec" => {
-                    crate::__private::set(
-                        &mut self.received_bytes_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "receivedBytesPerSec",
-                    )
-                }
-                "bandwidthBitsPerSec" => {
-                    crate::__private::set(
-                        &mut self.bandwidth_bits_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bandwidthBitsPerSec",
-                    )
-                }
-                "utilizationPct" => {
-                    crate::__private::set(
-                        &mut self.utilization_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utilizationPct",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ifname" => self.ifname = map.next_value()?,
+            "sentBytesPerSec" => {
+                self.sent_bytes_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "receivedBytesPerSec" => {
+                self.received_bytes_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "bandwidthBitsPerSec" => {
+                self.bandwidth_bits_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "utilizationPct" => {
+                self.utilization_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ifname",
+        "sentBytesPerSec",
+        "receivedBytesPerSec",
+        "bandwidthBitsPerSec",
+        "utilizationPct",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4884,47 +4278,39 @@ impl crate::__private::DecodeFields for EdgeMetricsProcessor {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activeTimePct" => {
-                    crate::__private::set(
-                        &mut self.active_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activeTimePct",
-                    )
-                }
-                "cpuId" => {
-                    crate::__private::set(&mut self.cpu_id, map.next_value()?, "cpuId")
-                }
-                "idleTimePct" => {
-                    crate::__private::set(
-                        &mut self.idle_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "idleTimePct",
-                    )
-                }
-                "privilegedTimePct" => {
-                    crate::__private::set(
-                        &mut self.privileged_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "privilegedTimePct",
-                    )
-                }
-                "userTimePct" => {
-                    crate::__private::set(
-                        &mut self.user_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userTimePct",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activeTimePct" => {
+                self.active_time_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cpuId" => self.cpu_id = map.next_value()?,
+            "idleTimePct" => {
+                self.idle_time_pct = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "privilegedTimePct" => {
+                self.privileged_time_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userTimePct" => {
+                self.user_time_pct = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activeTimePct",
+        "cpuId",
+        "idleTimePct",
+        "privilegedTimePct",
+        "userTimePct",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5024,37 +4410,25 @@ impl crate::__private::DecodeFields for EdgeMetricsSubsystem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "delayMs" => {
-                    crate::__private::set(
-                        &mut self.delay_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delayMs",
-                    )
-                }
-                "processName" => {
-                    crate::__private::set(
-                        &mut self.process_name,
-                        map.next_value()?,
-                        "processName",
-                    )
-                }
-                "mediaSubsystem" => {
-                    crate::__private::set(
-                        &mut self.media_subsystem,
-                        map.next_value()?,
-                        "mediaSubsystem",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "delayMs" => {
+                self.delay_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "processName" => self.process_name = map.next_value()?,
+            "mediaSubsystem" => self.media_subsystem = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "delayMs",
+        "processName",
+        "mediaSubsystem",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5142,37 +4516,29 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricDisk {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "partitionName" => {
-                    crate::__private::set(
-                        &mut self.partition_name,
-                        map.next_value()?,
-                        "partitionName",
-                    )
-                }
-                "availableBytes" => {
-                    crate::__private::set(
-                        &mut self.available_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "availableBytes",
-                    )
-                }
-                "totalBytes" => {
-                    crate::__private::set(
-                        &mut self.total_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "partitionName" => self.partition_name = map.next_value()?,
+            "availableBytes" => {
+                self.available_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalBytes" => {
+                self.total_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "partitionName",
+        "availableBytes",
+        "totalBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5260,33 +4626,29 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricMemory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "availableBytes" => {
-                    crate::__private::set(
-                        &mut self.available_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "availableBytes",
-                    )
-                }
-                "totalBytes" => {
-                    crate::__private::set(
-                        &mut self.total_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "availableBytes" => {
+                self.available_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalBytes" => {
+                self.total_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "availableBytes",
+        "totalBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5388,47 +4750,43 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricNetworks {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ifname" => {
-                    crate::__private::set(&mut self.ifname, map.next_value()?, "ifname")
-                }
-                "sentBytesPerSec" => {
-                    crate::__private::set(
-                        &mut self.sent_bytes_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentBytesPerSec",
-                    )
-                }
-                "receivedBytesPerSec" => {
-                    crate::__private::set(
-                        &mut self.received_bytes_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "receivedBytesPerSec",
-                    )
-                }
-                "bandwidthBitsPerSec" => {
-                    crate::__private::set(
-                        &mut self.bandwidth_bits_per_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bandwidthBitsPerSec",
-                    )
-                }
-                "utilizationPct" => {
-                    crate::__private::set(
-                        &mut self.utilization_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utilizationPct",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ifname" => self.ifname = map.next_value()?,
+            "sentBytesPerSec" => {
+                self.sent_bytes_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "receivedBytesPerSec" => {
+                self.received_bytes_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "bandwidthBitsPerSec" => {
+                self.bandwidth_bits_per_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "utilizationPct" => {
+                self.utilization_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ifname",
+        "sentBytesPerSec",
+        "receivedBytesPerSec",
+        "bandwidthBitsPerSec",
+        "utilizationPct",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5538,47 +4896,39 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricProcessor {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "cpuId" => {
-                    crate::__private::set(&mut self.cpu_id, map.next_value()?, "cpuId")
-                }
-                "idleTimePct" => {
-                    crate::__private::set(
-                        &mut self.idle_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "idleTimePct",
-                    )
-                }
-                "activeTimePct" => {
-                    crate::__private::set(
-                        &mut self.active_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activeTimePct",
-                    )
-                }
-                "privilegedTimePct" => {
-                    crate::__private::set(
-                        &mut self.privileged_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "privilegedTimePct",
-                    )
-                }
-                "userTimePct" => {
-                    crate::__private::set(
-                        &mut self.user_time_pct,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userTimePct",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cpuId" => self.cpu_id = map.next_value()?,
+            "idleTimePct" => {
+                self.idle_time_pct = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activeTimePct" => {
+                self.active_time_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "privilegedTimePct" => {
+                self.privileged_time_pct = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userTimePct" => {
+                self.user_time_pct = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "cpuId",
+        "idleTimePct",
+        "activeTimePct",
+        "privilegedTimePct",
+        "userTimePct",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5678,37 +5028,25 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricSubsystem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "processName" => {
-                    crate::__private::set(
-                        &mut self.process_name,
-                        map.next_value()?,
-                        "processName",
-                    )
-                }
-                "delayMs" => {
-                    crate::__private::set(
-                        &mut self.delay_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delayMs",
-                    )
-                }
-                "mediaSubsystem" => {
-                    crate::__private::set(
-                        &mut self.media_subsystem,
-                        map.next_value()?,
-                        "mediaSubsystem",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "processName" => self.process_name = map.next_value()?,
+            "delayMs" => {
+                self.delay_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaSubsystem" => self.media_subsystem = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "processName",
+        "delayMs",
+        "mediaSubsystem",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5792,30 +5130,20 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetricSubsystemMedia
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "processName" => {
-                    crate::__private::set(
-                        &mut self.process_name,
-                        map.next_value()?,
-                        "processName",
-                    )
-                }
-                "delayMs" => {
-                    crate::__private::set(
-                        &mut self.delay_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delayMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "processName" => self.process_name = map.next_value()?,
+            "delayMs" => {
+                self.delay_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["processName", "delayMs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5917,68 +5245,41 @@ impl crate::__private::DecodeFields for EdgeMetricsTopicEdgeMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "edge" => {
-                    crate::__private::set(&mut self.edge, map.next_value()?, "edge")
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "upTimeMsec" => {
-                    crate::__private::set(
-                        &mut self.up_time_msec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "upTimeMsec",
-                    )
-                }
-                "processors" => {
-                    crate::__private::set(
-                        &mut self.processors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "processors",
-                    )
-                }
-                "memory" => {
-                    crate::__private::set(
-                        &mut self.memory,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memory",
-                    )
-                }
-                "disks" => {
-                    crate::__private::set(
-                        &mut self.disks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disks",
-                    )
-                }
-                "subsystems" => {
-                    crate::__private::set(
-                        &mut self.subsystems,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "subsystems",
-                    )
-                }
-                "networks" => {
-                    crate::__private::set(
-                        &mut self.networks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "networks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "edge" => self.edge = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            "upTimeMsec" => {
+                self.up_time_msec = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "processors" => {
+                self.processors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "memory" => self.memory = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "disks" => self.disks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subsystems" => {
+                self.subsystems = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "networks" => {
+                self.networks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "edge",
+        "eventTime",
+        "upTimeMsec",
+        "processors",
+        "memory",
+        "disks",
+        "subsystems",
+        "networks",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6097,24 +5398,18 @@ impl crate::__private::DecodeFields for EdgeNetworkDiagnostic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6189,19 +5484,17 @@ impl crate::__private::DecodeFields for EdgeNetworkDiagnosticRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "host" => {
-                    crate::__private::set(&mut self.host, map.next_value()?, "host")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "host" => self.host = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["host"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6275,30 +5568,21 @@ impl crate::__private::DecodeFields for EdgeNetworkDiagnosticResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "commandCorrelationId" => {
-                    crate::__private::set(
-                        &mut self.command_correlation_id,
-                        map.next_value()?,
-                        "commandCorrelationId",
-                    )
-                }
-                "diagnostics" => {
-                    crate::__private::set(
-                        &mut self.diagnostics,
-                        map.next_value()?,
-                        "diagnostics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commandCorrelationId" => self.command_correlation_id = map.next_value()?,
+            "diagnostics" => self.diagnostics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "commandCorrelationId",
+        "diagnostics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6405,50 +5689,33 @@ impl crate::__private::DecodeFields for EdgeOfflineConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pairingId" => {
-                    crate::__private::set(
-                        &mut self.pairing_id,
-                        map.next_value()?,
-                        "pairingId",
-                    )
-                }
-                "network" => {
-                    crate::__private::set(
-                        &mut self.network,
-                        map.next_value()?,
-                        "network",
-                    )
-                }
-                "useVerificationCode" => {
-                    crate::__private::set(
-                        &mut self.use_verification_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useVerificationCode",
-                    )
-                }
-                "certType" => {
-                    crate::__private::set(
-                        &mut self.cert_type,
-                        map.next_value()?,
-                        "certType",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "proxy" => {
-                    crate::__private::set(&mut self.proxy, map.next_value()?, "proxy")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pairingId" => self.pairing_id = map.next_value()?,
+            "network" => self.network = map.next_value()?,
+            "useVerificationCode" => {
+                self.use_verification_code = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "certType" => self.cert_type = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "proxy" => self.proxy = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pairingId",
+        "network",
+        "useVerificationCode",
+        "certType",
+        "site",
+        "proxy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6612,44 +5879,27 @@ impl crate::__private::DecodeFields for EdgeOfflineConfigurationInterface {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "routes" => {
-                    crate::__private::set(
-                        &mut self.routes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routes",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "ipv4Capabilities" => {
-                    crate::__private::set(
-                        &mut self.ipv4_capabilities,
-                        map.next_value()?,
-                        "ipv4Capabilities",
-                    )
-                }
-                "ipv6Capabilities" => {
-                    crate::__private::set(
-                        &mut self.ipv6_capabilities,
-                        map.next_value()?,
-                        "ipv6Capabilities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "routes" => self.routes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "ipv4Capabilities" => self.ipv4_capabilities = map.next_value()?,
+            "ipv6Capabilities" => self.ipv6_capabilities = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routes",
+        "addresses",
+        "ipv4Capabilities",
+        "ipv6Capabilities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6735,17 +5985,17 @@ impl crate::__private::DecodeFields for EdgeOfflineConfigurationNetwork {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "wan" => crate::__private::set(&mut self.wan, map.next_value()?, "wan"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "wan" => self.wan = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["wan"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6808,23 +6058,17 @@ impl crate::__private::DecodeFields for EdgeOfflineConfigurationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6894,23 +6138,21 @@ impl crate::__private::DecodeFields for EdgeRebootParameters {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callDrainingWaitTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.call_draining_wait_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callDrainingWaitTimeSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callDrainingWaitTimeSeconds" => {
+                self.call_draining_wait_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callDrainingWaitTimeSeconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6990,30 +6232,27 @@ impl crate::__private::DecodeFields for EdgeServiceStateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inService" => {
-                    crate::__private::set(
-                        &mut self.in_service,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inService",
-                    )
-                }
-                "callDrainingWaitTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.call_draining_wait_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callDrainingWaitTimeSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inService" => {
+                self.in_service = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callDrainingWaitTimeSeconds" => {
+                self.call_draining_wait_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inService",
+        "callDrainingWaitTimeSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7109,41 +6348,27 @@ impl crate::__private::DecodeFields for EdgeSoftwareUpdateTopicDomainEdgeSoftwar
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadStartTime" => {
-                    crate::__private::set(
-                        &mut self.download_start_time,
-                        map.next_value()?,
-                        "downloadStartTime",
-                    )
-                }
-                "executeStartTime" => {
-                    crate::__private::set(
-                        &mut self.execute_start_time,
-                        map.next_value()?,
-                        "executeStartTime",
-                    )
-                }
-                "executeStopTime" => {
-                    crate::__private::set(
-                        &mut self.execute_stop_time,
-                        map.next_value()?,
-                        "executeStopTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadStartTime" => self.download_start_time = map.next_value()?,
+            "executeStartTime" => self.execute_start_time = map.next_value()?,
+            "executeStopTime" => self.execute_stop_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "downloadStartTime",
+        "executeStartTime",
+        "executeStopTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7397,124 +6622,55 @@ impl crate::__private::DecodeFields for EdgeTrunkBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "trunkMetabase" => {
-                    crate::__private::set(
-                        &mut self.trunk_metabase,
-                        map.next_value()?,
-                        "trunkMetabase",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "trunkType" => {
-                    crate::__private::set(
-                        &mut self.trunk_type,
-                        map.next_value()?,
-                        "trunkType",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "inboundSite" => {
-                    crate::__private::set(
-                        &mut self.inbound_site,
-                        map.next_value()?,
-                        "inboundSite",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "trunkMetabase" => self.trunk_metabase = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "trunkType" => self.trunk_type = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "inboundSite" => self.inbound_site = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "trunkMetabase",
+        "properties",
+        "trunkType",
+        "site",
+        "inboundSite",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7763,23 +6919,17 @@ impl crate::__private::DecodeFields for EdgeVersionInformation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "softwareVersion" => {
-                    crate::__private::set(
-                        &mut self.software_version,
-                        map.next_value()?,
-                        "softwareVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "softwareVersion" => self.software_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["softwareVersion"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7851,30 +7001,18 @@ impl crate::__private::DecodeFields for EdgeVersionReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "oldestVersion" => {
-                    crate::__private::set(
-                        &mut self.oldest_version,
-                        map.next_value()?,
-                        "oldestVersion",
-                    )
-                }
-                "newestVersion" => {
-                    crate::__private::set(
-                        &mut self.newest_version,
-                        map.next_value()?,
-                        "newestVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "oldestVersion" => self.oldest_version = map.next_value()?,
+            "newestVersion" => self.newest_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["oldestVersion", "newestVersion"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8052,43 +7190,27 @@ impl crate::__private::DecodeFields for Education {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "school" => {
-                    crate::__private::set(&mut self.school, map.next_value()?, "school")
-                }
-                "fieldOfStudy" => {
-                    crate::__private::set(
-                        &mut self.field_of_study,
-                        map.next_value()?,
-                        "fieldOfStudy",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "school" => self.school = map.next_value()?,
+            "fieldOfStudy" => self.field_of_study = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "school",
+        "fieldOfStudy",
+        "notes",
+        "dateStart",
+        "dateEnd",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8273,43 +7395,27 @@ impl crate::__private::DecodeFields for EffectiveConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "advanced" => {
-                    crate::__private::set(
-                        &mut self.advanced,
-                        map.next_value()?,
-                        "advanced",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "credentials" => {
-                    crate::__private::set(
-                        &mut self.credentials,
-                        map.next_value()?,
-                        "credentials",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "advanced" => self.advanced = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "credentials" => self.credentials = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "properties",
+        "advanced",
+        "name",
+        "notes",
+        "credentials",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8547,187 +7653,85 @@ impl crate::__private::DecodeFields for Email {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "initialState" => {
-                    crate::__private::set(
-                        &mut self.initial_state,
-                        map.next_value()?,
-                        "initialState",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messagesSent" => {
-                    crate::__private::set(
-                        &mut self.messages_sent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messagesSent",
-                    )
-                }
-                "segments" => {
-                    crate::__private::set(
-                        &mut self.segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segments",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "startHoldTime" => {
-                    crate::__private::set(
-                        &mut self.start_hold_time,
-                        map.next_value()?,
-                        "startHoldTime",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "disconnectedTime" => {
-                    crate::__private::set(
-                        &mut self.disconnected_time,
-                        map.next_value()?,
-                        "disconnectedTime",
-                    )
-                }
-                "autoGenerated" => {
-                    crate::__private::set(
-                        &mut self.auto_generated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoGenerated",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "scriptId" => {
-                    crate::__private::set(
-                        &mut self.script_id,
-                        map.next_value()?,
-                        "scriptId",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "draftAttachments" => {
-                    crate::__private::set(
-                        &mut self.draft_attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "draftAttachments",
-                    )
-                }
-                "spam" => {
-                    crate::__private::set(
-                        &mut self.spam,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "spam",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "afterCallWork" => {
-                    crate::__private::set(
-                        &mut self.after_call_work,
-                        map.next_value()?,
-                        "afterCallWork",
-                    )
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                "queueMediaSettings" => {
-                    crate::__private::set(
-                        &mut self.queue_media_settings,
-                        map.next_value()?,
-                        "queueMediaSettings",
-                    )
-                }
-                "parkTime" => {
-                    crate::__private::set(
-                        &mut self.park_time,
-                        map.next_value()?,
-                        "parkTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "initialState" => self.initial_state = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "subject" => self.subject = map.next_value()?,
+            "messagesSent" => {
+                self.messages_sent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "direction" => self.direction = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "startHoldTime" => self.start_hold_time = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "disconnectedTime" => self.disconnected_time = map.next_value()?,
+            "autoGenerated" => {
+                self.auto_generated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "provider" => self.provider = map.next_value()?,
+            "scriptId" => self.script_id = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "messageId" => self.message_id = map.next_value()?,
+            "draftAttachments" => {
+                self.draft_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "spam" => self.spam = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "afterCallWork" => self.after_call_work = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queueMediaSettings" => self.queue_media_settings = map.next_value()?,
+            "parkTime" => self.park_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "held",
+        "subject",
+        "messagesSent",
+        "segments",
+        "direction",
+        "recordingId",
+        "errorInfo",
+        "disconnectType",
+        "startHoldTime",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "autoGenerated",
+        "provider",
+        "scriptId",
+        "peerId",
+        "messageId",
+        "draftAttachments",
+        "spam",
+        "wrapup",
+        "afterCallWork",
+        "afterCallWorkRequired",
+        "queueMediaSettings",
+        "parkTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9381,22 +8385,18 @@ impl crate::__private::DecodeFields for EmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["email", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9512,47 +8512,29 @@ impl crate::__private::DecodeFields for EmailAttachment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "contentPath" => {
-                    crate::__private::set(
-                        &mut self.content_path,
-                        map.next_value()?,
-                        "contentPath",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "attachmentId" => {
-                    crate::__private::set(
-                        &mut self.attachment_id,
-                        map.next_value()?,
-                        "attachmentId",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "contentPath" => self.content_path = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "attachmentId" => self.attachment_id = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "contentPath",
+        "contentType",
+        "attachmentId",
+        "contentLength",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9690,44 +8672,25 @@ impl crate::__private::DecodeFields for EmailBeginTransmittingEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9862,76 +8825,43 @@ impl crate::__private::DecodeFields for EmailCampaignSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "emailCampaign" => {
-                    crate::__private::set(
-                        &mut self.email_campaign,
-                        map.next_value()?,
-                        "emailCampaign",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "emailCampaign" => self.email_campaign = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "emailCampaign",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10097,76 +9027,43 @@ for EmailCampaignScheduleConfigChangeEmailCampaignSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "emailCampaign" => {
-                    crate::__private::set(
-                        &mut self.email_campaign,
-                        map.next_value()?,
-                        "emailCampaign",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "emailCampaign" => self.email_campaign = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "emailCampaign",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10276,13 +9173,14 @@ impl crate::__private::DecodeFields for EmailCampaignScheduleConfigChangeObject 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10411,86 +9309,45 @@ impl crate::__private::DecodeFields for EmailCampaignScheduleEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10640,40 +9497,27 @@ impl crate::__private::DecodeFields for EmailColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnName" => {
-                    crate::__private::set(
-                        &mut self.column_name,
-                        map.next_value()?,
-                        "columnName",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "contactableTimeColumnName" => {
-                    crate::__private::set(
-                        &mut self.contactable_time_column_name,
-                        map.next_value()?,
-                        "contactableTimeColumnName",
-                    )
-                }
-                "contactableTimeColumn" => {
-                    crate::__private::set(
-                        &mut self.contactable_time_column,
-                        map.next_value()?,
-                        "contactableTimeColumn",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnName" => self.column_name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "contactableTimeColumnName" => {
+                self.contactable_time_column_name = map.next_value()?;
+            }
+            "contactableTimeColumn" => self.contactable_time_column = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnName",
+        "type",
+        "contactableTimeColumnName",
+        "contactableTimeColumn",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10805,44 +9649,25 @@ impl crate::__private::DecodeFields for EmailCommunicationAnsweredEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10986,57 +9811,31 @@ impl crate::__private::DecodeFields for EmailCommunicationDispositionAppliedEven
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "code",
+        "notes",
+        "tags",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11198,51 +9997,27 @@ impl crate::__private::DecodeFields for EmailCommunicationEndedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "disconnectType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11455,44 +10230,25 @@ impl crate::__private::DecodeFields for EmailCommunicationSentMessageEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11607,44 +10363,27 @@ impl crate::__private::DecodeFields for EmailConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailColumns" => {
-                    crate::__private::set(
-                        &mut self.email_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailColumns",
-                    )
-                }
-                "contentTemplate" => {
-                    crate::__private::set(
-                        &mut self.content_template,
-                        map.next_value()?,
-                        "contentTemplate",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "replyToAddress" => {
-                    crate::__private::set(
-                        &mut self.reply_to_address,
-                        map.next_value()?,
-                        "replyToAddress",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contentTemplate" => self.content_template = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "replyToAddress" => self.reply_to_address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumns",
+        "contentTemplate",
+        "fromAddress",
+        "replyToAddress",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11772,69 +10511,47 @@ impl crate::__private::DecodeFields for EmailConversation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participants",
-                    )
-                }
-                "otherMediaUris" => {
-                    crate::__private::set(
-                        &mut self.other_media_uris,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "otherMediaUris",
-                    )
-                }
-                "recentTransfers" => {
-                    crate::__private::set(
-                        &mut self.recent_transfers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recentTransfers",
-                    )
-                }
-                "utilizationLabelId" => {
-                    crate::__private::set(
-                        &mut self.utilization_label_id,
-                        map.next_value()?,
-                        "utilizationLabelId",
-                    )
-                }
-                "inactivityTimeout" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout,
-                        map.next_value()?,
-                        "inactivityTimeout",
-                    )
-                }
-                "divisions" => {
-                    crate::__private::set(
-                        &mut self.divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
+            "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "participants",
+        "otherMediaUris",
+        "recentTransfers",
+        "utilizationLabelId",
+        "inactivityTimeout",
+        "divisions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11981,86 +10698,45 @@ impl crate::__private::DecodeFields for EmailConversationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12249,58 +10925,29 @@ impl crate::__private::DecodeFields for EmailEndTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "finalState" => {
-                    crate::__private::set(
-                        &mut self.final_state,
-                        map.next_value()?,
-                        "finalState",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "finalState" => self.final_state = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "finalState",
+        "objectCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12443,26 +11090,18 @@ impl crate::__private::DecodeFields for EmailErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12618,72 +11257,37 @@ impl crate::__private::DecodeFields for EmailExternalEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "includeMessage" => {
-                    crate::__private::set(
-                        &mut self.include_message,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeMessage",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "includeMessage" => {
+                self.include_message = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "displayName",
+        "includeMessage",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12867,58 +11471,29 @@ impl crate::__private::DecodeFields for EmailFlowEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13072,51 +11647,27 @@ impl crate::__private::DecodeFields for EmailHoldUpdatedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "held",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13261,83 +11812,43 @@ impl crate::__private::DecodeFields for EmailInitialConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "cc" => {
-                    crate::__private::set(
-                        &mut self.cc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cc",
-                    )
-                }
-                "bcc" => {
-                    crate::__private::set(
-                        &mut self.bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bcc",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "previousEmailId" => {
-                    crate::__private::set(
-                        &mut self.previous_email_id,
-                        map.next_value()?,
-                        "previousEmailId",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "alerting" => {
-                    crate::__private::set(
-                        &mut self.alerting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alerting",
-                    )
-                }
-                "inbound" => {
-                    crate::__private::set(
-                        &mut self.inbound,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inbound",
-                    )
-                }
-                "invitedBy" => {
-                    crate::__private::set(
-                        &mut self.invited_by,
-                        map.next_value()?,
-                        "invitedBy",
-                    )
-                }
-                "additionalInfo" => {
-                    crate::__private::set(
-                        &mut self.additional_info,
-                        map.next_value()?,
-                        "additionalInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "to" => self.to = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subject" => self.subject = map.next_value()?,
+            "previousEmailId" => self.previous_email_id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "alerting" => {
+                self.alerting = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inbound" => {
+                self.inbound = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "invitedBy" => self.invited_by = map.next_value()?,
+            "additionalInfo" => self.additional_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "to",
+        "from",
+        "cc",
+        "bcc",
+        "subject",
+        "previousEmailId",
+        "held",
+        "alerting",
+        "inbound",
+        "invitedBy",
+        "additionalInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13638,286 +12149,133 @@ impl crate::__private::DecodeFields for EmailMediaParticipant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "startHoldTime" => {
-                    crate::__private::set(
-                        &mut self.start_hold_time,
-                        map.next_value()?,
-                        "startHoldTime",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "wrapupRequired" => {
-                    crate::__private::set(
-                        &mut self.wrapup_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupRequired",
-                    )
-                }
-                "wrapupPrompt" => {
-                    crate::__private::set(
-                        &mut self.wrapup_prompt,
-                        map.next_value()?,
-                        "wrapupPrompt",
-                    )
-                }
-                "mediaRoles" => {
-                    crate::__private::set(
-                        &mut self.media_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaRoles",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "script" => {
-                    crate::__private::set(&mut self.script, map.next_value()?, "script")
-                }
-                "wrapupTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.wrapup_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupTimeoutMs",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "alertingTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutMs",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "externalContactInitialDivisionId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_initial_division_id,
-                        map.next_value()?,
-                        "externalContactInitialDivisionId",
-                    )
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "peer" => {
-                    crate::__private::set(&mut self.peer, map.next_value()?, "peer")
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "journeyContext" => {
-                    crate::__private::set(
-                        &mut self.journey_context,
-                        map.next_value()?,
-                        "journeyContext",
-                    )
-                }
-                "conversationRoutingData" => {
-                    crate::__private::set(
-                        &mut self.conversation_routing_data,
-                        map.next_value()?,
-                        "conversationRoutingData",
-                    )
-                }
-                "startAcwTime" => {
-                    crate::__private::set(
-                        &mut self.start_acw_time,
-                        map.next_value()?,
-                        "startAcwTime",
-                    )
-                }
-                "endAcwTime" => {
-                    crate::__private::set(
-                        &mut self.end_acw_time,
-                        map.next_value()?,
-                        "endAcwTime",
-                    )
-                }
-                "parkTime" => {
-                    crate::__private::set(
-                        &mut self.park_time,
-                        map.next_value()?,
-                        "parkTime",
-                    )
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messagesSent" => {
-                    crate::__private::set(
-                        &mut self.messages_sent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messagesSent",
-                    )
-                }
-                "autoGenerated" => {
-                    crate::__private::set(
-                        &mut self.auto_generated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoGenerated",
-                    )
-                }
-                "draftAttachments" => {
-                    crate::__private::set(
-                        &mut self.draft_attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "draftAttachments",
-                    )
-                }
-                "spam" => {
-                    crate::__private::set(
-                        &mut self.spam,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "spam",
-                    )
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "startHoldTime" => self.start_hold_time = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "wrapupRequired" => {
+                self.wrapup_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "user" => self.user = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "script" => self.script = map.next_value()?,
+            "wrapupTimeoutMs" => {
+                self.wrapup_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alertingTimeoutMs" => {
+                self.alerting_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "provider" => self.provider = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "externalContactInitialDivisionId" => {
+                self.external_contact_initial_division_id = map.next_value()?;
+            }
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "peer" => self.peer = map.next_value()?,
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "journeyContext" => self.journey_context = map.next_value()?,
+            "conversationRoutingData" => {
+                self.conversation_routing_data = map.next_value()?;
+            }
+            "startAcwTime" => self.start_acw_time = map.next_value()?,
+            "endAcwTime" => self.end_acw_time = map.next_value()?,
+            "parkTime" => self.park_time = map.next_value()?,
+            "resumeTime" => self.resume_time = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "messagesSent" => {
+                self.messages_sent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "autoGenerated" => {
+                self.auto_generated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "draftAttachments" => {
+                self.draft_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "spam" => self.spam = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "messageId" => self.message_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "startTime",
+        "startAlertingTime",
+        "connectedTime",
+        "endTime",
+        "startHoldTime",
+        "purpose",
+        "state",
+        "direction",
+        "disconnectType",
+        "held",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "mediaRoles",
+        "user",
+        "queue",
+        "team",
+        "attributes",
+        "errorInfo",
+        "script",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "alertingTimeoutMs",
+        "provider",
+        "externalContact",
+        "externalContactInitialDivisionId",
+        "externalOrganization",
+        "wrapup",
+        "peer",
+        "flaggedReason",
+        "journeyContext",
+        "conversationRoutingData",
+        "startAcwTime",
+        "endAcwTime",
+        "parkTime",
+        "resumeTime",
+        "subject",
+        "messagesSent",
+        "autoGenerated",
+        "draftAttachments",
+        "spam",
+        "messageId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14527,30 +12885,18 @@ impl crate::__private::DecodeFields for EmailMediaPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actions" => self.actions = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["actions", "conditions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14654,72 +13000,43 @@ impl crate::__private::DecodeFields for EmailMediaPolicyConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "forUsers" => {
-                    crate::__private::set(
-                        &mut self.for_users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forUsers",
-                    )
-                }
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                "forQueues" => {
-                    crate::__private::set(
-                        &mut self.for_queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forQueues",
-                    )
-                }
-                "wrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wrapupCodes",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "timeAllowed" => {
-                    crate::__private::set(
-                        &mut self.time_allowed,
-                        map.next_value()?,
-                        "timeAllowed",
-                    )
-                }
-                "teams" => {
-                    crate::__private::set(
-                        &mut self.teams,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teams",
-                    )
-                }
-                "customerParticipation" => {
-                    crate::__private::set(
-                        &mut self.customer_participation,
-                        map.next_value()?,
-                        "customerParticipation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeAllowed" => self.time_allowed = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "customerParticipation" => self.customer_participation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forUsers",
+        "dateRanges",
+        "forQueues",
+        "wrapupCodes",
+        "languages",
+        "timeAllowed",
+        "teams",
+        "customerParticipation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14948,58 +13265,49 @@ impl crate::__private::DecodeFields for EmailMediaSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.enable_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAutoAnswer",
-                    )
-                }
-                "alertingTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutSeconds",
-                    )
-                }
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "autoAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerAlertToneSeconds",
-                    )
-                }
-                "manualAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.manual_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manualAnswerAlertToneSeconds",
-                    )
-                }
-                "allOutboundEmailAddresses" => {
-                    crate::__private::set(
-                        &mut self.all_outbound_email_addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "allOutboundEmailAddresses",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableAutoAnswer" => {
+                self.enable_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "alertingTimeoutSeconds" => {
+                self.alerting_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "autoAnswerAlertToneSeconds" => {
+                self.auto_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "manualAnswerAlertToneSeconds" => {
+                self.manual_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allOutboundEmailAddresses" => {
+                self.all_outbound_email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "alertingTimeoutSeconds",
+        "serviceLevel",
+        "autoAnswerAlertToneSeconds",
+        "manualAnswerAlertToneSeconds",
+        "allOutboundEmailAddresses",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15215,120 +13523,67 @@ impl crate::__private::DecodeFields for EmailMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "to",
-                    )
-                }
-                "cc" => {
-                    crate::__private::set(
-                        &mut self.cc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cc",
-                    )
-                }
-                "bcc" => {
-                    crate::__private::set(
-                        &mut self.bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bcc",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "replyTo" => {
-                    crate::__private::set(
-                        &mut self.reply_to,
-                        map.next_value()?,
-                        "replyTo",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "attachments" => {
-                    crate::__private::set(
-                        &mut self.attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attachments",
-                    )
-                }
-                "textBody" => {
-                    crate::__private::set(
-                        &mut self.text_body,
-                        map.next_value()?,
-                        "textBody",
-                    )
-                }
-                "htmlBody" => {
-                    crate::__private::set(
-                        &mut self.html_body,
-                        map.next_value()?,
-                        "htmlBody",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "historyIncluded" => {
-                    crate::__private::set(
-                        &mut self.history_included,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "historyIncluded",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "draftType" => {
-                    crate::__private::set(
-                        &mut self.draft_type,
-                        map.next_value()?,
-                        "draftType",
-                    )
-                }
-                "emailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "emailSizeBytes",
-                    )
-                }
-                "maxEmailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.max_email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxEmailSizeBytes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "from" => self.from = map.next_value()?,
+            "replyTo" => self.reply_to = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "textBody" => self.text_body = map.next_value()?,
+            "htmlBody" => self.html_body = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "historyIncluded" => {
+                self.history_included = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "draftType" => self.draft_type = map.next_value()?,
+            "emailSizeBytes" => {
+                self.email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxEmailSizeBytes" => {
+                self.max_email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "replyTo",
+        "subject",
+        "attachments",
+        "textBody",
+        "htmlBody",
+        "time",
+        "historyIncluded",
+        "state",
+        "draftType",
+        "emailSizeBytes",
+        "maxEmailSizeBytes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15641,113 +13896,65 @@ impl crate::__private::DecodeFields for EmailMessagePreview {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "to",
-                    )
-                }
-                "cc" => {
-                    crate::__private::set(
-                        &mut self.cc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cc",
-                    )
-                }
-                "bcc" => {
-                    crate::__private::set(
-                        &mut self.bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bcc",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "replyTo" => {
-                    crate::__private::set(
-                        &mut self.reply_to,
-                        map.next_value()?,
-                        "replyTo",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "attachments" => {
-                    crate::__private::set(
-                        &mut self.attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attachments",
-                    )
-                }
-                "textBodyPreview" => {
-                    crate::__private::set(
-                        &mut self.text_body_preview,
-                        map.next_value()?,
-                        "textBodyPreview",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "historyIncluded" => {
-                    crate::__private::set(
-                        &mut self.history_included,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "historyIncluded",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "draftType" => {
-                    crate::__private::set(
-                        &mut self.draft_type,
-                        map.next_value()?,
-                        "draftType",
-                    )
-                }
-                "emailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "emailSizeBytes",
-                    )
-                }
-                "maxEmailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.max_email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxEmailSizeBytes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "from" => self.from = map.next_value()?,
+            "replyTo" => self.reply_to = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "textBodyPreview" => self.text_body_preview = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "historyIncluded" => {
+                self.history_included = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "draftType" => self.draft_type = map.next_value()?,
+            "emailSizeBytes" => {
+                self.email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxEmailSizeBytes" => {
+                self.max_email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "replyTo",
+        "subject",
+        "attachments",
+        "textBodyPreview",
+        "time",
+        "historyIncluded",
+        "state",
+        "draftType",
+        "emailSizeBytes",
+        "maxEmailSizeBytes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16009,86 +14216,45 @@ impl crate::__private::DecodeFields for EmailMessagePreviewListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16278,99 +14444,57 @@ impl crate::__private::DecodeFields for EmailMessageReply {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "to",
-                    )
-                }
-                "cc" => {
-                    crate::__private::set(
-                        &mut self.cc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cc",
-                    )
-                }
-                "bcc" => {
-                    crate::__private::set(
-                        &mut self.bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bcc",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "replyTo" => {
-                    crate::__private::set(
-                        &mut self.reply_to,
-                        map.next_value()?,
-                        "replyTo",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "attachments" => {
-                    crate::__private::set(
-                        &mut self.attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attachments",
-                    )
-                }
-                "textBody" => {
-                    crate::__private::set(
-                        &mut self.text_body,
-                        map.next_value()?,
-                        "textBody",
-                    )
-                }
-                "htmlBody" => {
-                    crate::__private::set(
-                        &mut self.html_body,
-                        map.next_value()?,
-                        "htmlBody",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "historyIncluded" => {
-                    crate::__private::set(
-                        &mut self.history_included,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "historyIncluded",
-                    )
-                }
-                "emailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "emailSizeBytes",
-                    )
-                }
-                "maxEmailSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.max_email_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxEmailSizeBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "from" => self.from = map.next_value()?,
+            "replyTo" => self.reply_to = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "textBody" => self.text_body = map.next_value()?,
+            "htmlBody" => self.html_body = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "historyIncluded" => {
+                self.history_included = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "emailSizeBytes" => {
+                self.email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxEmailSizeBytes" => {
+                self.max_email_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "replyTo",
+        "subject",
+        "attachments",
+        "textBody",
+        "htmlBody",
+        "time",
+        "historyIncluded",
+        "emailSizeBytes",
+        "maxEmailSizeBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16525,65 +14649,33 @@ impl crate::__private::DecodeFields for EmailOutboundDomainResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dnsCnameBounceRecord" => {
-                    crate::__private::set(
-                        &mut self.dns_cname_bounce_record,
-                        map.next_value()?,
-                        "dnsCnameBounceRecord",
-                    )
-                }
-                "dnsTxtSendingRecord" => {
-                    crate::__private::set(
-                        &mut self.dns_txt_sending_record,
-                        map.next_value()?,
-                        "dnsTxtSendingRecord",
-                    )
-                }
-                "domainName" => {
-                    crate::__private::set(
-                        &mut self.domain_name,
-                        map.next_value()?,
-                        "domainName",
-                    )
-                }
-                "senderStatus" => {
-                    crate::__private::set(
-                        &mut self.sender_status,
-                        map.next_value()?,
-                        "senderStatus",
-                    )
-                }
-                "senderType" => {
-                    crate::__private::set(
-                        &mut self.sender_type,
-                        map.next_value()?,
-                        "senderType",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                "dmarcVerificationResult" => {
-                    crate::__private::set(
-                        &mut self.dmarc_verification_result,
-                        map.next_value()?,
-                        "dmarcVerificationResult",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dnsCnameBounceRecord" => self.dns_cname_bounce_record = map.next_value()?,
+            "dnsTxtSendingRecord" => self.dns_txt_sending_record = map.next_value()?,
+            "domainName" => self.domain_name = map.next_value()?,
+            "senderStatus" => self.sender_status = map.next_value()?,
+            "senderType" => self.sender_type = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            "dmarcVerificationResult" => {
+                self.dmarc_verification_result = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dnsCnameBounceRecord",
+        "dnsTxtSendingRecord",
+        "domainName",
+        "senderStatus",
+        "senderType",
+        "emailSetting",
+        "dmarcVerificationResult",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16862,58 +14954,31 @@ impl crate::__private::DecodeFields for EmailProgressTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.destination_communication_id,
-                        map.next_value()?,
-                        "destinationCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationCommunicationId" => {
+                self.destination_communication_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "objectCommunicationId",
+        "destinationCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17023,30 +15088,20 @@ impl crate::__private::DecodeFields for EmailRefinementConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "refinementSetting" => {
-                    crate::__private::set(
-                        &mut self.refinement_setting,
-                        map.next_value()?,
-                        "refinementSetting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "refinementSetting" => self.refinement_setting = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "refinementSetting"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17216,82 +15271,39 @@ impl crate::__private::DecodeFields for EmailRoutingEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageId" => self.language_id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "queueId",
+        "skillIds",
+        "languageId",
+        "label",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17531,93 +15543,43 @@ impl crate::__private::DecodeFields for EmailRoutingTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationQueueId" => {
-                    crate::__private::set(
-                        &mut self.destination_queue_id,
-                        map.next_value()?,
-                        "destinationQueueId",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationQueueId" => self.destination_queue_id = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationQueueId",
+        "languageId",
+        "skillIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17805,34 +15767,20 @@ impl crate::__private::DecodeFields for EmailSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "domains" => {
-                    crate::__private::set(
-                        &mut self.domains,
-                        map.next_value()?,
-                        "domains",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "domains" => self.domains = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "domains", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17949,86 +15897,45 @@ impl crate::__private::DecodeFields for EmailSettingEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18164,27 +16071,19 @@ impl crate::__private::DecodeFields for EmailSettingReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18261,23 +16160,23 @@ impl crate::__private::DecodeFields for EmailSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "multipleRouteDestinationsOnInboundEmailEnabled" => {
-                    crate::__private::set(
-                        &mut self.multiple_route_destinations_on_inbound_email_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "multipleRouteDestinationsOnInboundEmailEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "multipleRouteDestinationsOnInboundEmailEnabled" => {
+                self.multiple_route_destinations_on_inbound_email_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "multipleRouteDestinationsOnInboundEmailEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18345,23 +16244,17 @@ impl crate::__private::DecodeFields for EmailSetup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rootDomain" => {
-                    crate::__private::set(
-                        &mut self.root_domain,
-                        map.next_value()?,
-                        "rootDomain",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rootDomain" => self.root_domain = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rootDomain"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18439,30 +16332,20 @@ impl crate::__private::DecodeFields for EmailSummaryGenerationConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "summarySetting" => {
-                    crate::__private::set(
-                        &mut self.summary_setting,
-                        map.next_value()?,
-                        "summarySetting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "summarySetting" => self.summary_setting = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "summarySetting"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18540,24 +16423,18 @@ impl crate::__private::DecodeFields for EmailSummarySettingsEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18634,30 +16511,29 @@ impl crate::__private::DecodeFields for EmailThreadingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startNewConversationOnSubjectChange" => {
-                    crate::__private::set(
-                        &mut self.start_new_conversation_on_subject_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startNewConversationOnSubjectChange",
-                    )
-                }
-                "timeoutInMinutes" => {
-                    crate::__private::set(
-                        &mut self.timeout_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutInMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startNewConversationOnSubjectChange" => {
+                self.start_new_conversation_on_subject_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeoutInMinutes" => {
+                self.timeout_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startNewConversationOnSubjectChange",
+        "timeoutInMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18825,75 +16701,39 @@ impl crate::__private::DecodeFields for EmailUserEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "userId",
+        "queueId",
+        "afterCallWorkRequired",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19119,79 +16959,37 @@ impl crate::__private::DecodeFields for EmailUserTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationUserId" => {
-                    crate::__private::set(
-                        &mut self.destination_user_id,
-                        map.next_value()?,
-                        "destinationUserId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationUserId" => self.destination_user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationUserId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19346,23 +17144,21 @@ impl crate::__private::DecodeFields for EmailsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sendingSizeLimit" => {
-                    crate::__private::set(
-                        &mut self.sending_size_limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendingSizeLimit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sendingSizeLimit" => {
+                self.sending_size_limit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sendingSizeLimit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19438,30 +17234,26 @@ impl crate::__private::DecodeFields for EmbeddedIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableWhitelist" => {
-                    crate::__private::set(
-                        &mut self.enable_whitelist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableWhitelist",
-                    )
-                }
-                "domainWhitelist" => {
-                    crate::__private::set(
-                        &mut self.domain_whitelist,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "domainWhitelist",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableWhitelist" => {
+                self.enable_whitelist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "domainWhitelist" => {
+                self.domain_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enableWhitelist", "domainWhitelist"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19539,30 +17331,18 @@ impl crate::__private::DecodeFields for EmergencyCallFlow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emergencyFlow" => {
-                    crate::__private::set(
-                        &mut self.emergency_flow,
-                        map.next_value()?,
-                        "emergencyFlow",
-                    )
-                }
-                "ivrs" => {
-                    crate::__private::set(
-                        &mut self.ivrs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ivrs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emergencyFlow" => self.emergency_flow = map.next_value()?,
+            "ivrs" => self.ivrs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["emergencyFlow", "ivrs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19700,107 +17480,55 @@ impl crate::__private::DecodeFields for EmergencyGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "emergencyCallFlows" => {
-                    crate::__private::set(
-                        &mut self.emergency_call_flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emergencyCallFlows",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "emergencyCallFlows" => {
+                self.emergency_call_flows = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "enabled",
+        "emergencyCallFlows",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20006,34 +17734,20 @@ impl crate::__private::DecodeFields for EmergencyGroupDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20156,93 +17870,51 @@ impl crate::__private::DecodeFields for EmergencyGroupDivisionViewEntityListing 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20406,86 +18078,45 @@ impl crate::__private::DecodeFields for EmergencyGroupListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20643,38 +18274,29 @@ impl crate::__private::DecodeFields for EmergencyLocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "did" => crate::__private::set(&mut self.did, map.next_value()?, "did"),
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "did" => self.did = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "did",
+        "source",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20803,26 +18425,18 @@ impl crate::__private::DecodeFields for EmpathyScore {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "score" => {
-                    crate::__private::set(
-                        &mut self.score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "score",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "score" => self.score = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["score", "userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20944,72 +18558,45 @@ for EmployeePerformanceExternalMetricsDefinitionExternalMetricsDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                "unitDefinition" => {
-                    crate::__private::set(
-                        &mut self.unit_definition,
-                        map.next_value()?,
-                        "unitDefinition",
-                    )
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "defaultObjectiveType" => {
-                    crate::__private::set(
-                        &mut self.default_objective_type,
-                        map.next_value()?,
-                        "defaultObjectiveType",
-                    )
-                }
-                "retentionMonths" => {
-                    crate::__private::set(
-                        &mut self.retention_months,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retentionMonths",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "inUse" => {
-                    crate::__private::set(
-                        &mut self.in_use,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inUse",
-                    )
-                }
-                "dateLastRefreshed" => {
-                    crate::__private::set(
-                        &mut self.date_last_refreshed,
-                        map.next_value()?,
-                        "dateLastRefreshed",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "unitDefinition" => self.unit_definition = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "defaultObjectiveType" => self.default_objective_type = map.next_value()?,
+            "retentionMonths" => {
+                self.retention_months = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inUse" => self.in_use = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dateLastRefreshed" => self.date_last_refreshed = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "unit",
+        "unitDefinition",
+        "precision",
+        "defaultObjectiveType",
+        "retentionMonths",
+        "enabled",
+        "inUse",
+        "dateLastRefreshed",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21340,44 +18927,25 @@ impl crate::__private::DecodeFields for EmployerInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "officialName" => {
-                    crate::__private::set(
-                        &mut self.official_name,
-                        map.next_value()?,
-                        "officialName",
-                    )
-                }
-                "employeeId" => {
-                    crate::__private::set(
-                        &mut self.employee_id,
-                        map.next_value()?,
-                        "employeeId",
-                    )
-                }
-                "employeeType" => {
-                    crate::__private::set(
-                        &mut self.employee_type,
-                        map.next_value()?,
-                        "employeeType",
-                    )
-                }
-                "dateHire" => {
-                    crate::__private::set(
-                        &mut self.date_hire,
-                        map.next_value()?,
-                        "dateHire",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "officialName" => self.official_name = map.next_value()?,
+            "employeeId" => self.employee_id = map.next_value()?,
+            "employeeType" => self.employee_type = map.next_value()?,
+            "dateHire" => self.date_hire = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "officialName",
+        "employeeId",
+        "employeeType",
+        "dateHire",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21500,13 +19068,14 @@ impl crate::__private::DecodeFields for Empty {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21608,65 +19177,37 @@ impl crate::__private::DecodeFields for EncryptionKey {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "keydataSummary" => {
-                    crate::__private::set(
-                        &mut self.keydata_summary,
-                        map.next_value()?,
-                        "keydataSummary",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "localEncryptionConfiguration" => {
-                    crate::__private::set(
-                        &mut self.local_encryption_configuration,
-                        map.next_value()?,
-                        "localEncryptionConfiguration",
-                    )
-                }
-                "keyConfigurationType" => {
-                    crate::__private::set(
-                        &mut self.key_configuration_type,
-                        map.next_value()?,
-                        "keyConfigurationType",
-                    )
-                }
-                "kmsKeyArn" => {
-                    crate::__private::set(
-                        &mut self.kms_key_arn,
-                        map.next_value()?,
-                        "kmsKeyArn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "keydataSummary" => self.keydata_summary = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "localEncryptionConfiguration" => {
+                self.local_encryption_configuration = map.next_value()?;
+            }
+            "keyConfigurationType" => self.key_configuration_type = map.next_value()?,
+            "kmsKeyArn" => self.kms_key_arn = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "createDate",
+        "keydataSummary",
+        "user",
+        "localEncryptionConfiguration",
+        "keyConfigurationType",
+        "kmsKeyArn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21863,86 +19404,45 @@ impl crate::__private::DecodeFields for EncryptionKeyEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22096,37 +19596,23 @@ impl crate::__private::DecodeFields for EndConsultTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22273,58 +19759,29 @@ impl crate::__private::DecodeFields for EndTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "finalState" => {
-                    crate::__private::set(
-                        &mut self.final_state,
-                        map.next_value()?,
-                        "finalState",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "finalState" => self.final_state = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "finalState",
+        "objectCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22552,127 +20009,59 @@ impl crate::__private::DecodeFields for Endpoint {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "dids" => {
-                    crate::__private::set(
-                        &mut self.dids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dids",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "properties" => self.properties = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "site" => self.site = map.next_value()?,
+            "dids" => self.dids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "count",
+        "properties",
+        "schema",
+        "enabled",
+        "site",
+        "dids",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22902,44 +20291,20 @@ impl crate::__private::DecodeFields for EngagementFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(
-                        &mut self.from,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "from",
-                    )
-                }
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "to",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "from" => self.from = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "to" => self.to = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "from", "to", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23084,26 +20449,18 @@ impl crate::__private::DecodeFields for EngagementRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "visibility" => self.visibility = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["visibility", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23267,24 +20624,18 @@ impl crate::__private::DecodeFields for EngineIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23361,29 +20712,19 @@ impl crate::__private::DecodeFields for EnrichFieldRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "arrayAction" => {
-                    crate::__private::set(
-                        &mut self.array_action,
-                        map.next_value()?,
-                        "arrayAction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "arrayAction" => self.array_action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "action", "arrayAction"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23559,37 +20900,23 @@ impl crate::__private::DecodeFields for EnrichFieldRules {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultAction" => {
-                    crate::__private::set(
-                        &mut self.default_action,
-                        map.next_value()?,
-                        "defaultAction",
-                    )
-                }
-                "rules" => {
-                    crate::__private::set(
-                        &mut self.rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rules",
-                    )
-                }
-                "defaultArrayAction" => {
-                    crate::__private::set(
-                        &mut self.default_array_action,
-                        map.next_value()?,
-                        "defaultArrayAction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultAction" => self.default_action = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "defaultArrayAction" => self.default_array_action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "defaultAction",
+        "rules",
+        "defaultArrayAction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23795,17 +21122,17 @@ impl crate::__private::DecodeFields for Entity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23904,51 +21231,31 @@ impl crate::__private::DecodeFields for EntityChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "oldValues" => {
-                    crate::__private::set(
-                        &mut self.old_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "oldValues",
-                    )
-                }
-                "newValues" => {
-                    crate::__private::set(
-                        &mut self.new_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "newValues",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "oldValues" => {
+                self.old_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "newValues" => {
+                self.new_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entityId",
+        "entityName",
+        "entityType",
+        "oldValues",
+        "newValues",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24068,23 +21375,19 @@ impl crate::__private::DecodeFields for EntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24172,17 +21475,17 @@ impl crate::__private::DecodeFields for EntityReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24298,45 +21601,31 @@ impl crate::__private::DecodeFields for EntityTypeCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "shouldIgnoreCase" => {
-                    crate::__private::set(
-                        &mut self.should_ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldIgnoreCase",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "shouldIgnoreCase" => {
+                self.should_ignore_case = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+        "entityType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24584,85 +21873,41 @@ impl crate::__private::DecodeFields for ErrorBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(&mut self.limit, map.next_value()?, "limit")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "limit" => self.limit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "status",
+        "entityId",
+        "entityName",
+        "messageWithParams",
+        "messageParams",
+        "contextId",
+        "details",
+        "errors",
+        "limit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24818,64 +22063,33 @@ impl crate::__private::DecodeFields for ErrorDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "nested" => {
-                    crate::__private::set(&mut self.nested, map.next_value()?, "nested")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "message" => self.message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "nested" => self.nested = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "message",
+        "messageWithParams",
+        "messageParams",
+        "code",
+        "contextId",
+        "nested",
+        "details",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25029,26 +22243,18 @@ impl crate::__private::DecodeFields for ErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25219,85 +22425,43 @@ impl crate::__private::DecodeFields for EscalationRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "matchCriteria" => {
-                    crate::__private::set(
-                        &mut self.match_criteria,
-                        map.next_value()?,
-                        "matchCriteria",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "openEscalation" => {
-                    crate::__private::set(
-                        &mut self.open_escalation,
-                        map.next_value()?,
-                        "openEscalation",
-                    )
-                }
-                "facebookEscalation" => {
-                    crate::__private::set(
-                        &mut self.facebook_escalation,
-                        map.next_value()?,
-                        "facebookEscalation",
-                    )
-                }
-                "instagramEscalation" => {
-                    crate::__private::set(
-                        &mut self.instagram_escalation,
-                        map.next_value()?,
-                        "instagramEscalation",
-                    )
-                }
-                "twitterEscalation" => {
-                    crate::__private::set(
-                        &mut self.twitter_escalation,
-                        map.next_value()?,
-                        "twitterEscalation",
-                    )
-                }
-                "googleBusinessProfileEscalation" => {
-                    crate::__private::set(
-                        &mut self.google_business_profile_escalation,
-                        map.next_value()?,
-                        "googleBusinessProfileEscalation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "matchCriteria" => self.match_criteria = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "divisionId" => self.division_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "openEscalation" => self.open_escalation = map.next_value()?,
+            "facebookEscalation" => self.facebook_escalation = map.next_value()?,
+            "instagramEscalation" => self.instagram_escalation = map.next_value()?,
+            "twitterEscalation" => self.twitter_escalation = map.next_value()?,
+            "googleBusinessProfileEscalation" => {
+                self.google_business_profile_escalation = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "matchCriteria",
+        "priority",
+        "divisionId",
+        "description",
+        "status",
+        "openEscalation",
+        "facebookEscalation",
+        "instagramEscalation",
+        "twitterEscalation",
+        "googleBusinessProfileEscalation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25540,107 +22704,51 @@ impl crate::__private::DecodeFields for EscalationRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "matchCriteria" => {
-                    crate::__private::set(
-                        &mut self.match_criteria,
-                        map.next_value()?,
-                        "matchCriteria",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "openEscalation" => {
-                    crate::__private::set(
-                        &mut self.open_escalation,
-                        map.next_value()?,
-                        "openEscalation",
-                    )
-                }
-                "facebookEscalation" => {
-                    crate::__private::set(
-                        &mut self.facebook_escalation,
-                        map.next_value()?,
-                        "facebookEscalation",
-                    )
-                }
-                "instagramEscalation" => {
-                    crate::__private::set(
-                        &mut self.instagram_escalation,
-                        map.next_value()?,
-                        "instagramEscalation",
-                    )
-                }
-                "twitterEscalation" => {
-                    crate::__private::set(
-                        &mut self.twitter_escalation,
-                        map.next_value()?,
-                        "twitterEscalation",
-                    )
-                }
-                "googleBusinessProfileEscalation" => {
-                    crate::__private::set(
-                        &mut self.google_business_profile_escalation,
-                        map.next_value()?,
-                        "googleBusinessProfileEscalation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "matchCriteria" => self.match_criteria = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "divisionId" => self.division_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "openEscalation" => self.open_escalation = map.next_value()?,
+            "facebookEscalation" => self.facebook_escalation = map.next_value()?,
+            "instagramEscalation" => self.instagram_escalation = map.next_value()?,
+            "twitterEscalation" => self.twitter_escalation = map.next_value()?,
+            "googleBusinessProfileEscalation" => {
+                self.google_business_profile_escalation = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "matchCriteria",
+        "priority",
+        "divisionId",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "status",
+        "openEscalation",
+        "facebookEscalation",
+        "instagramEscalation",
+        "twitterEscalation",
+        "googleBusinessProfileEscalation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25845,37 +22953,23 @@ impl crate::__private::DecodeFields for EscalationTarget {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "targetType" => {
-                    crate::__private::set(
-                        &mut self.target_type,
-                        map.next_value()?,
-                        "targetType",
-                    )
-                }
-                "destination" => {
-                    crate::__private::set(
-                        &mut self.destination,
-                        map.next_value()?,
-                        "destination",
-                    )
-                }
-                "override" => {
-                    crate::__private::set(
-                        &mut self.override_,
-                        map.next_value()?,
-                        "override",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "targetType" => self.target_type = map.next_value()?,
+            "destination" => self.destination = map.next_value()?,
+            "override" => self.override_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "targetType",
+        "destination",
+        "override",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26040,26 +23134,22 @@ impl crate::__private::DecodeFields for EstimateAvailableFullDayTimeOffRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "requestedDurationMinutes" => {
-                    crate::__private::set(
-                        &mut self.requested_duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requestedDurationMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "requestedDurationMinutes" => {
+                self.requested_duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["date", "requestedDurationMinutes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26197,61 +23287,49 @@ impl crate::__private::DecodeFields for EstimateAvailableFullDayTimeOffResponse 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "durationMinutes" => {
-                    crate::__private::set(
-                        &mut self.duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMinutes",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "flexible" => {
-                    crate::__private::set(
-                        &mut self.flexible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flexible",
-                    )
-                }
-                "overrideDateType" => {
-                    crate::__private::set(
-                        &mut self.override_date_type,
-                        map.next_value()?,
-                        "overrideDateType",
-                    )
-                }
-                "earliestStartOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.earliest_start_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "earliestStartOffsetMinutes",
-                    )
-                }
-                "latestEndOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.latest_end_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latestEndOffsetMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "durationMinutes" => {
+                self.duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "flexible" => {
+                self.flexible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "overrideDateType" => self.override_date_type = map.next_value()?,
+            "earliestStartOffsetMinutes" => {
+                self.earliest_start_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "latestEndOffsetMinutes" => {
+                self.latest_end_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "date",
+        "durationMinutes",
+        "payableMinutes",
+        "flexible",
+        "overrideDateType",
+        "earliestStartOffsetMinutes",
+        "latestEndOffsetMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26404,26 +23482,22 @@ impl crate::__private::DecodeFields for EstimateAvailablePartialDayTimeOffReques
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "requestedDurationMinutes" => {
-                    crate::__private::set(
-                        &mut self.requested_duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requestedDurationMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "requestedDurationMinutes" => {
+                self.requested_duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["date", "requestedDurationMinutes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26549,47 +23623,37 @@ impl crate::__private::DecodeFields for EstimateAvailablePartialDayTimeOffRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "durationMinutes" => {
-                    crate::__private::set(
-                        &mut self.duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMinutes",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "flexible" => {
-                    crate::__private::set(
-                        &mut self.flexible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flexible",
-                    )
-                }
-                "overrideDateType" => {
-                    crate::__private::set(
-                        &mut self.override_date_type,
-                        map.next_value()?,
-                        "overrideDateType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "durationMinutes" => {
+                self.duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "flexible" => {
+                self.flexible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "overrideDateType" => self.override_date_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "date",
+        "durationMinutes",
+        "payableMinutes",
+        "flexible",
+        "overrideDateType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26745,44 +23809,31 @@ impl crate::__private::DecodeFields for EstimateAvailableTimeOffRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fullDayDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayDates",
-                    )
-                }
-                "partialDayDates" => {
-                    crate::__private::set(
-                        &mut self.partial_day_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "partialDayDates",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fullDayDates" => {
+                self.full_day_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "partialDayDates" => {
+                self.partial_day_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fullDayDates",
+        "partialDayDates",
+        "activityCodeId",
+        "paid",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26904,47 +23955,33 @@ impl crate::__private::DecodeFields for EstimateAvailableTimeOffResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fullDayDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayDates",
-                    )
-                }
-                "partialDayDates" => {
-                    crate::__private::set(
-                        &mut self.partial_day_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "partialDayDates",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fullDayDates" => {
+                self.full_day_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "partialDayDates" => {
+                self.partial_day_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "user" => self.user = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fullDayDates",
+        "partialDayDates",
+        "user",
+        "activityCodeId",
+        "paid",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27040,24 +24077,18 @@ impl crate::__private::DecodeFields for EstimateJobAsyncResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27132,23 +24163,19 @@ impl crate::__private::DecodeFields for EstimatedWaitTimePredictions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27235,30 +24262,24 @@ impl crate::__private::DecodeFields for EvaluateShiftTradeListJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "weekDates" => {
-                    crate::__private::set(
-                        &mut self.week_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weekDates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitIds", "weekDates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27332,23 +24353,19 @@ impl crate::__private::DecodeFields for EvaluateShiftTradeListJobResponseItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27426,26 +24443,18 @@ impl crate::__private::DecodeFields for EvaluatedShiftTradeResponseItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trade" => {
-                    crate::__private::set(&mut self.trade, map.next_value()?, "trade")
-                }
-                "matchReview" => {
-                    crate::__private::set(
-                        &mut self.match_review,
-                        map.next_value()?,
-                        "matchReview",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trade" => self.trade = map.next_value()?,
+            "matchReview" => self.match_review = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["trade", "matchReview"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27747,295 +24756,141 @@ impl crate::__private::DecodeFields for Evaluation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "calibration" => {
-                    crate::__private::set(
-                        &mut self.calibration,
-                        map.next_value()?,
-                        "calibration",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                "agentHasRead" => {
-                    crate::__private::set(
-                        &mut self.agent_has_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentHasRead",
-                    )
-                }
-                "assignee" => {
-                    crate::__private::set(
-                        &mut self.assignee,
-                        map.next_value()?,
-                        "assignee",
-                    )
-                }
-                "assigneeApplicable" => {
-                    crate::__private::set(
-                        &mut self.assignee_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigneeApplicable",
-                    )
-                }
-                "releaseDate" => {
-                    crate::__private::set(
-                        &mut self.release_date,
-                        map.next_value()?,
-                        "releaseDate",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "changedDate" => {
-                    crate::__private::set(
-                        &mut self.changed_date,
-                        map.next_value()?,
-                        "changedDate",
-                    )
-                }
-                "submittedDate" => {
-                    crate::__private::set(
-                        &mut self.submitted_date,
-                        map.next_value()?,
-                        "submittedDate",
-                    )
-                }
-                "revisionCreatedDate" => {
-                    crate::__private::set(
-                        &mut self.revision_created_date,
-                        map.next_value()?,
-                        "revisionCreatedDate",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaType",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "rescore" => {
-                    crate::__private::set(
-                        &mut self.rescore,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescore",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "conversationEndDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_end_date,
-                        map.next_value()?,
-                        "conversationEndDate",
-                    )
-                }
-                "neverRelease" => {
-                    crate::__private::set(
-                        &mut self.never_release,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "neverRelease",
-                    )
-                }
-                "assigned" => {
-                    crate::__private::set(
-                        &mut self.assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigned",
-                    )
-                }
-                "dateAssigneeChanged" => {
-                    crate::__private::set(
-                        &mut self.date_assignee_changed,
-                        map.next_value()?,
-                        "dateAssigneeChanged",
-                    )
-                }
-                "resourceId" => {
-                    crate::__private::set(
-                        &mut self.resource_id,
-                        map.next_value()?,
-                        "resourceId",
-                    )
-                }
-                "resourceType" => {
-                    crate::__private::set(
-                        &mut self.resource_type,
-                        map.next_value()?,
-                        "resourceType",
-                    )
-                }
-                "redacted" => {
-                    crate::__private::set(
-                        &mut self.redacted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "redacted",
-                    )
-                }
-                "agentTeam" => {
-                    crate::__private::set(
-                        &mut self.agent_team,
-                        map.next_value()?,
-                        "agentTeam",
-                    )
-                }
-                "isScoringIndex" => {
-                    crate::__private::set(
-                        &mut self.is_scoring_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isScoringIndex",
-                    )
-                }
-                "authorizedActions" => {
-                    crate::__private::set(
-                        &mut self.authorized_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "authorizedActions",
-                    )
-                }
-                "hasAssistanceFailed" => {
-                    crate::__private::set(
-                        &mut self.has_assistance_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasAssistanceFailed",
-                    )
-                }
-                "evaluationSource" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source,
-                        map.next_value()?,
-                        "evaluationSource",
-                    )
-                }
-                "disputeCount" => {
-                    crate::__private::set(
-                        &mut self.dispute_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputeCount",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "versionHistory" => {
-                    crate::__private::set(
-                        &mut self.version_history,
-                        map.next_value()?,
-                        "versionHistory",
-                    )
-                }
-                "declinedReview" => {
-                    crate::__private::set(
-                        &mut self.declined_review,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "declinedReview",
-                    )
-                }
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "retractedEvaluation" => {
-                    crate::__private::set(
-                        &mut self.retracted_evaluation,
-                        map.next_value()?,
-                        "retractedEvaluation",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "calibration" => self.calibration = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            "agentHasRead" => {
+                self.agent_has_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assignee" => self.assignee = map.next_value()?,
+            "assigneeApplicable" => {
+                self.assignee_applicable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "releaseDate" => self.release_date = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "changedDate" => self.changed_date = map.next_value()?,
+            "submittedDate" => self.submitted_date = map.next_value()?,
+            "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rescore" => {
+                self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "conversationEndDate" => self.conversation_end_date = map.next_value()?,
+            "neverRelease" => {
+                self.never_release = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assigned" => {
+                self.assigned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateAssigneeChanged" => self.date_assignee_changed = map.next_value()?,
+            "resourceId" => self.resource_id = map.next_value()?,
+            "resourceType" => self.resource_type = map.next_value()?,
+            "redacted" => {
+                self.redacted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentTeam" => self.agent_team = map.next_value()?,
+            "isScoringIndex" => {
+                self.is_scoring_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasAssistanceFailed" => {
+                self.has_assistance_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationSource" => self.evaluation_source = map.next_value()?,
+            "disputeCount" => {
+                self.dispute_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "versionHistory" => self.version_history = map.next_value()?,
+            "declinedReview" => {
+                self.declined_review = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "retractedEvaluation" => self.retracted_evaluation = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversation",
+        "evaluationForm",
+        "evaluator",
+        "agent",
+        "calibration",
+        "status",
+        "answers",
+        "agentHasRead",
+        "assignee",
+        "assigneeApplicable",
+        "releaseDate",
+        "assignedDate",
+        "createdDate",
+        "changedDate",
+        "submittedDate",
+        "revisionCreatedDate",
+        "queue",
+        "mediaType",
+        "divisionIds",
+        "rescore",
+        "conversationDate",
+        "conversationEndDate",
+        "neverRelease",
+        "assigned",
+        "dateAssigneeChanged",
+        "resourceId",
+        "resourceType",
+        "redacted",
+        "agentTeam",
+        "isScoringIndex",
+        "authorizedActions",
+        "hasAssistanceFailed",
+        "evaluationSource",
+        "disputeCount",
+        "version",
+        "versionHistory",
+        "declinedReview",
+        "evaluationContextId",
+        "retractedEvaluation",
+        "aiScoring",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28514,26 +25369,18 @@ impl crate::__private::DecodeFields for EvaluationAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28622,26 +25469,20 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28766,33 +25607,23 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28925,39 +25756,27 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29261,23 +26080,19 @@ impl crate::__private::DecodeFields for EvaluationAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29394,75 +26209,43 @@ impl crate::__private::DecodeFields for EvaluationAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29663,58 +26446,33 @@ impl crate::__private::DecodeFields for EvaluationAggregationQueryMe {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "timeZone",
+        "groupBy",
+        "metrics",
+        "alternateTimeDimension",
+        "contextId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29890,32 +26648,25 @@ impl crate::__private::DecodeFields for EvaluationAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30093,26 +26844,18 @@ impl crate::__private::DecodeFields for EvaluationAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["evaluationForm", "user"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30190,26 +26933,20 @@ impl crate::__private::DecodeFields for EvaluationAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30336,82 +27073,47 @@ impl crate::__private::DecodeFields for EvaluationAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30661,131 +27363,61 @@ impl crate::__private::DecodeFields for EvaluationCreateBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "agentHasRead" => {
-                    crate::__private::set(
-                        &mut self.agent_has_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentHasRead",
-                    )
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                "calibration" => {
-                    crate::__private::set(
-                        &mut self.calibration,
-                        map.next_value()?,
-                        "calibration",
-                    )
-                }
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "resourceType" => {
-                    crate::__private::set(
-                        &mut self.resource_type,
-                        map.next_value()?,
-                        "resourceType",
-                    )
-                }
-                "evaluationSource" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source,
-                        map.next_value()?,
-                        "evaluationSource",
-                    )
-                }
-                "rescore" => {
-                    crate::__private::set(
-                        &mut self.rescore,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescore",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "releaseDate" => {
-                    crate::__private::set(
-                        &mut self.release_date,
-                        map.next_value()?,
-                        "releaseDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "neverRelease" => {
-                    crate::__private::set(
-                        &mut self.never_release,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "neverRelease",
-                    )
-                }
-                "dateAssigneeChanged" => {
-                    crate::__private::set(
-                        &mut self.date_assignee_changed,
-                        map.next_value()?,
-                        "dateAssigneeChanged",
-                    )
-                }
-                "assignee" => {
-                    crate::__private::set(
-                        &mut self.assignee,
-                        map.next_value()?,
-                        "assignee",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "agentHasRead" => {
+                self.agent_has_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "answers" => self.answers = map.next_value()?,
+            "calibration" => self.calibration = map.next_value()?,
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "resourceType" => self.resource_type = map.next_value()?,
+            "evaluationSource" => self.evaluation_source = map.next_value()?,
+            "rescore" => {
+                self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queue" => self.queue = map.next_value()?,
+            "releaseDate" => self.release_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "neverRelease" => {
+                self.never_release = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateAssigneeChanged" => self.date_assignee_changed = map.next_value()?,
+            "assignee" => self.assignee = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "evaluationForm",
+        "evaluator",
+        "agent",
+        "agentHasRead",
+        "answers",
+        "calibration",
+        "evaluationContextId",
+        "conversation",
+        "resourceType",
+        "evaluationSource",
+        "rescore",
+        "queue",
+        "releaseDate",
+        "status",
+        "neverRelease",
+        "dateAssigneeChanged",
+        "assignee",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31048,24 +27680,18 @@ impl crate::__private::DecodeFields for EvaluationCreateCalibration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31138,24 +27764,18 @@ impl crate::__private::DecodeFields for EvaluationCreateConversation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31228,24 +27848,18 @@ impl crate::__private::DecodeFields for EvaluationCreateEvalForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31318,24 +27932,18 @@ impl crate::__private::DecodeFields for EvaluationCreateQueue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31414,24 +28022,18 @@ impl crate::__private::DecodeFields for EvaluationCreateUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31515,26 +28117,20 @@ impl crate::__private::DecodeFields for EvaluationDetailQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31659,33 +28255,23 @@ impl crate::__private::DecodeFields for EvaluationDetailQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31822,42 +28408,29 @@ impl crate::__private::DecodeFields for EvaluationDetailQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "metric",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32223,86 +28796,45 @@ impl crate::__private::DecodeFields for EvaluationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32539,104 +29071,53 @@ impl crate::__private::DecodeFields for EvaluationForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "questionGroups" => {
-                    crate::__private::set(
-                        &mut self.question_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionGroups",
-                    )
-                }
-                "publishedVersions" => {
-                    crate::__private::set(
-                        &mut self.published_versions,
-                        map.next_value()?,
-                        "publishedVersions",
-                    )
-                }
-                "evaluationSettings" => {
-                    crate::__private::set(
-                        &mut self.evaluation_settings,
-                        map.next_value()?,
-                        "evaluationSettings",
-                    )
-                }
-                "latestVersionFormName" => {
-                    crate::__private::set(
-                        &mut self.latest_version_form_name,
-                        map.next_value()?,
-                        "latestVersionFormName",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "redacted" => {
-                    crate::__private::set(
-                        &mut self.redacted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "redacted",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contextId" => self.context_id = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "publishedVersions" => self.published_versions = map.next_value()?,
+            "evaluationSettings" => self.evaluation_settings = map.next_value()?,
+            "latestVersionFormName" => self.latest_version_form_name = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "redacted" => {
+                self.redacted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dialect" => self.dialect = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "modifiedDate",
+        "published",
+        "contextId",
+        "questionGroups",
+        "publishedVersions",
+        "evaluationSettings",
+        "latestVersionFormName",
+        "aiScoring",
+        "redacted",
+        "dialect",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32801,30 +29282,18 @@ impl crate::__private::DecodeFields for EvaluationFormAndScoringSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["evaluationForm", "answers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32928,55 +29397,31 @@ impl crate::__private::DecodeFields for EvaluationFormDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "contextId",
+        "modifiedDate",
+        "dialect",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33111,86 +29556,45 @@ impl crate::__private::DecodeFields for EvaluationFormDivisionViewListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33376,104 +29780,51 @@ impl crate::__private::DecodeFields for EvaluationFormResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "questionGroups" => {
-                    crate::__private::set(
-                        &mut self.question_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionGroups",
-                    )
-                }
-                "weightMode" => {
-                    crate::__private::set(
-                        &mut self.weight_mode,
-                        map.next_value()?,
-                        "weightMode",
-                    )
-                }
-                "evaluationSettings" => {
-                    crate::__private::set(
-                        &mut self.evaluation_settings,
-                        map.next_value()?,
-                        "evaluationSettings",
-                    )
-                }
-                "publishedVersions" => {
-                    crate::__private::set(
-                        &mut self.published_versions,
-                        map.next_value()?,
-                        "publishedVersions",
-                    )
-                }
-                "latestVersionFormName" => {
-                    crate::__private::set(
-                        &mut self.latest_version_form_name,
-                        map.next_value()?,
-                        "latestVersionFormName",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contextId" => self.context_id = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weightMode" => self.weight_mode = map.next_value()?,
+            "evaluationSettings" => self.evaluation_settings = map.next_value()?,
+            "publishedVersions" => self.published_versions = map.next_value()?,
+            "latestVersionFormName" => self.latest_version_form_name = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "modifiedDate",
+        "published",
+        "contextId",
+        "questionGroups",
+        "weightMode",
+        "evaluationSettings",
+        "publishedVersions",
+        "latestVersionFormName",
+        "aiScoring",
+        "dialect",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33687,86 +30038,45 @@ impl crate::__private::DecodeFields for EvaluationFormResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33942,101 +30252,49 @@ impl crate::__private::DecodeFields for EvaluationFormSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "questionGroups" => {
-                    crate::__private::set(
-                        &mut self.question_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionGroups",
-                    )
-                }
-                "weightMode" => {
-                    crate::__private::set(
-                        &mut self.weight_mode,
-                        map.next_value()?,
-                        "weightMode",
-                    )
-                }
-                "evaluationSettings" => {
-                    crate::__private::set(
-                        &mut self.evaluation_settings,
-                        map.next_value()?,
-                        "evaluationSettings",
-                    )
-                }
-                "publishedVersions" => {
-                    crate::__private::set(
-                        &mut self.published_versions,
-                        map.next_value()?,
-                        "publishedVersions",
-                    )
-                }
-                "latestVersionFormName" => {
-                    crate::__private::set(
-                        &mut self.latest_version_form_name,
-                        map.next_value()?,
-                        "latestVersionFormName",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contextId" => self.context_id = map.next_value()?,
+            "questionGroups" => {
+                self.question_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weightMode" => self.weight_mode = map.next_value()?,
+            "evaluationSettings" => self.evaluation_settings = map.next_value()?,
+            "publishedVersions" => self.published_versions = map.next_value()?,
+            "latestVersionFormName" => self.latest_version_form_name = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "modifiedDate",
+        "published",
+        "contextId",
+        "questionGroups",
+        "weightMode",
+        "evaluationSettings",
+        "publishedVersions",
+        "latestVersionFormName",
+        "aiScoring",
+        "dialect",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34224,30 +30482,24 @@ impl crate::__private::DecodeFields for EvaluationQualityV2TopicEvaluationScorin
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalScore" => {
-                    crate::__private::set(
-                        &mut self.total_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalScore",
-                    )
-                }
-                "totalCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.total_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCriticalScore",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalScore" => {
+                self.total_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "totalCriticalScore" => {
+                self.total_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["totalScore", "totalCriticalScore"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34335,37 +30587,23 @@ impl crate::__private::DecodeFields for EvaluationQualityV2TopicEvaluationSource
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationSourceType" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source_type,
-                        map.next_value()?,
-                        "evaluationSourceType",
-                    )
-                }
-                "evaluationSourceId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source_id,
-                        map.next_value()?,
-                        "evaluationSourceId",
-                    )
-                }
-                "evaluationSourceName" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source_name,
-                        map.next_value()?,
-                        "evaluationSourceName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationSourceType" => self.evaluation_source_type = map.next_value()?,
+            "evaluationSourceId" => self.evaluation_source_id = map.next_value()?,
+            "evaluationSourceName" => self.evaluation_source_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationSourceType",
+        "evaluationSourceId",
+        "evaluationSourceName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34611,261 +30849,129 @@ impl crate::__private::DecodeFields for EvaluationQualityV2TopicEvaluationV2 {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "evaluationFormId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form_id,
-                        map.next_value()?,
-                        "evaluationFormId",
-                    )
-                }
-                "formName" => {
-                    crate::__private::set(
-                        &mut self.form_name,
-                        map.next_value()?,
-                        "formName",
-                    )
-                }
-                "scoringSet" => {
-                    crate::__private::set(
-                        &mut self.scoring_set,
-                        map.next_value()?,
-                        "scoringSet",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "agentHasRead" => {
-                    crate::__private::set(
-                        &mut self.agent_has_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentHasRead",
-                    )
-                }
-                "releaseDate" => {
-                    crate::__private::set(
-                        &mut self.release_date,
-                        map.next_value()?,
-                        "releaseDate",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                "changedDate" => {
-                    crate::__private::set(
-                        &mut self.changed_date,
-                        map.next_value()?,
-                        "changedDate",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "resourceId" => {
-                    crate::__private::set(
-                        &mut self.resource_id,
-                        map.next_value()?,
-                        "resourceId",
-                    )
-                }
-                "resourceType" => {
-                    crate::__private::set(
-                        &mut self.resource_type,
-                        map.next_value()?,
-                        "resourceType",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "rescore" => {
-                    crate::__private::set(
-                        &mut self.rescore,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescore",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaType",
-                    )
-                }
-                "calibration" => {
-                    crate::__private::set(
-                        &mut self.calibration,
-                        map.next_value()?,
-                        "calibration",
-                    )
-                }
-                "evaluationSource" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source,
-                        map.next_value()?,
-                        "evaluationSource",
-                    )
-                }
-                "assigneeUserId" => {
-                    crate::__private::set(
-                        &mut self.assignee_user_id,
-                        map.next_value()?,
-                        "assigneeUserId",
-                    )
-                }
-                "previousAssigneeUserId" => {
-                    crate::__private::set(
-                        &mut self.previous_assignee_user_id,
-                        map.next_value()?,
-                        "previousAssigneeUserId",
-                    )
-                }
-                "assigneeApplicable" => {
-                    crate::__private::set(
-                        &mut self.assignee_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigneeApplicable",
-                    )
-                }
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "disputeCount" => {
-                    crate::__private::set(
-                        &mut self.dispute_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputeCount",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "previousStatus" => {
-                    crate::__private::set(
-                        &mut self.previous_status,
-                        map.next_value()?,
-                        "previousStatus",
-                    )
-                }
-                "declinedReview" => {
-                    crate::__private::set(
-                        &mut self.declined_review,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "declinedReview",
-                    )
-                }
-                "retractedEvaluation" => {
-                    crate::__private::set(
-                        &mut self.retracted_evaluation,
-                        map.next_value()?,
-                        "retractedEvaluation",
-                    )
-                }
-                "rescoreCount" => {
-                    crate::__private::set(
-                        &mut self.rescore_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescoreCount",
-                    )
-                }
-                "evaluatorCommentHasUpdated" => {
-                    crate::__private::set(
-                        &mut self.evaluator_comment_has_updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "evaluatorCommentHasUpdated",
-                    )
-                }
-                "agentCommentHasUpdated" => {
-                    crate::__private::set(
-                        &mut self.agent_comment_has_updated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCommentHasUpdated",
-                    )
-                }
-                "previousRescoreCount" => {
-                    crate::__private::set(
-                        &mut self.previous_rescore_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "previousRescoreCount",
-                    )
-                }
-                "previousEvaluatorUserId" => {
-                    crate::__private::set(
-                        &mut self.previous_evaluator_user_id,
-                        map.next_value()?,
-                        "previousEvaluatorUserId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            "evaluationFormId" => self.evaluation_form_id = map.next_value()?,
+            "formName" => self.form_name = map.next_value()?,
+            "scoringSet" => self.scoring_set = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "agentHasRead" => {
+                self.agent_has_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "releaseDate" => self.release_date = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            "changedDate" => self.changed_date = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "resourceId" => self.resource_id = map.next_value()?,
+            "resourceType" => self.resource_type = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rescore" => {
+                self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "calibration" => self.calibration = map.next_value()?,
+            "evaluationSource" => self.evaluation_source = map.next_value()?,
+            "assigneeUserId" => self.assignee_user_id = map.next_value()?,
+            "previousAssigneeUserId" => {
+                self.previous_assignee_user_id = map.next_value()?;
+            }
+            "assigneeApplicable" => {
+                self.assignee_applicable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "disputeCount" => {
+                self.dispute_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousStatus" => self.previous_status = map.next_value()?,
+            "declinedReview" => {
+                self.declined_review = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "retractedEvaluation" => self.retracted_evaluation = map.next_value()?,
+            "rescoreCount" => {
+                self.rescore_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "evaluatorCommentHasUpdated" => {
+                self.evaluator_comment_has_updated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentCommentHasUpdated" => {
+                self.agent_comment_has_updated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "previousRescoreCount" => {
+                self.previous_rescore_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "previousEvaluatorUserId" => {
+                self.previous_evaluator_user_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "conversationId",
+        "agent",
+        "evaluator",
+        "eventTime",
+        "evaluationFormId",
+        "formName",
+        "scoringSet",
+        "contextId",
+        "status",
+        "agentHasRead",
+        "releaseDate",
+        "assignedDate",
+        "changedDate",
+        "eventType",
+        "resourceId",
+        "resourceType",
+        "divisionIds",
+        "rescore",
+        "conversationDate",
+        "mediaType",
+        "calibration",
+        "evaluationSource",
+        "assigneeUserId",
+        "previousAssigneeUserId",
+        "assigneeApplicable",
+        "evaluationContextId",
+        "disputeCount",
+        "version",
+        "previousStatus",
+        "declinedReview",
+        "retractedEvaluation",
+        "rescoreCount",
+        "evaluatorCommentHasUpdated",
+        "agentCommentHasUpdated",
+        "previousRescoreCount",
+        "previousEvaluatorUserId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35258,24 +31364,18 @@ impl crate::__private::DecodeFields for EvaluationQualityV2TopicUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35444,100 +31544,61 @@ impl crate::__private::DecodeFields for EvaluationQuestion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "helpText" => {
-                    crate::__private::set(
-                        &mut self.help_text,
-                        map.next_value()?,
-                        "helpText",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "naEnabled" => {
-                    crate::__private::set(
-                        &mut self.na_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "naEnabled",
-                    )
-                }
-                "commentsRequired" => {
-                    crate::__private::set(
-                        &mut self.comments_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "commentsRequired",
-                    )
-                }
-                "visibilityCondition" => {
-                    crate::__private::set(
-                        &mut self.visibility_condition,
-                        map.next_value()?,
-                        "visibilityCondition",
-                    )
-                }
-                "answerOptions" => {
-                    crate::__private::set(
-                        &mut self.answer_options,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "answerOptions",
-                    )
-                }
-                "multipleSelectOptionQuestions" => {
-                    crate::__private::set(
-                        &mut self.multiple_select_option_questions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "multipleSelectOptionQuestions",
-                    )
-                }
-                "defaultAnswer" => {
-                    crate::__private::set(
-                        &mut self.default_answer,
-                        map.next_value()?,
-                        "defaultAnswer",
-                    )
-                }
-                "automatedScoringFocus" => {
-                    crate::__private::set(
-                        &mut self.automated_scoring_focus,
-                        map.next_value()?,
-                        "automatedScoringFocus",
-                    )
-                }
-                "isKill" => {
-                    crate::__private::set(
-                        &mut self.is_kill,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isKill",
-                    )
-                }
-                "isCritical" => {
-                    crate::__private::set(
-                        &mut self.is_critical,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCritical",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "helpText" => self.help_text = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "naEnabled" => {
+                self.na_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "commentsRequired" => {
+                self.comments_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "visibilityCondition" => self.visibility_condition = map.next_value()?,
+            "answerOptions" => {
+                self.answer_options = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "multipleSelectOptionQuestions" => {
+                self.multiple_select_option_questions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "defaultAnswer" => self.default_answer = map.next_value()?,
+            "automatedScoringFocus" => self.automated_scoring_focus = map.next_value()?,
+            "isKill" => {
+                self.is_kill = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isCritical" => {
+                self.is_critical = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "contextId",
+        "text",
+        "helpText",
+        "type",
+        "naEnabled",
+        "commentsRequired",
+        "visibilityCondition",
+        "answerOptions",
+        "multipleSelectOptionQuestions",
+        "defaultAnswer",
+        "automatedScoringFocus",
+        "isKill",
+        "isCritical",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35942,86 +32003,55 @@ impl crate::__private::DecodeFields for EvaluationQuestionGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "defaultAnswersToHighest" => {
-                    crate::__private::set(
-                        &mut self.default_answers_to_highest,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultAnswersToHighest",
-                    )
-                }
-                "defaultAnswersToNA" => {
-                    crate::__private::set(
-                        &mut self.default_answers_to_na,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultAnswersToNA",
-                    )
-                }
-                "naEnabled" => {
-                    crate::__private::set(
-                        &mut self.na_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "naEnabled",
-                    )
-                }
-                "weight" => {
-                    crate::__private::set(
-                        &mut self.weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weight",
-                    )
-                }
-                "manualWeight" => {
-                    crate::__private::set(
-                        &mut self.manual_weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manualWeight",
-                    )
-                }
-                "questions" => {
-                    crate::__private::set(
-                        &mut self.questions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questions",
-                    )
-                }
-                "visibilityCondition" => {
-                    crate::__private::set(
-                        &mut self.visibility_condition,
-                        map.next_value()?,
-                        "visibilityCondition",
-                    )
-                }
-                "defaultAnswersTo" => {
-                    crate::__private::set(
-                        &mut self.default_answers_to,
-                        map.next_value()?,
-                        "defaultAnswersTo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "defaultAnswersToHighest" => {
+                self.default_answers_to_highest = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "defaultAnswersToNA" => {
+                self.default_answers_to_na = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "naEnabled" => {
+                self.na_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "weight" => self.weight = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "manualWeight" => {
+                self.manual_weight = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "questions" => {
+                self.questions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "visibilityCondition" => self.visibility_condition = map.next_value()?,
+            "defaultAnswersTo" => self.default_answers_to = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "contextId",
+        "name",
+        "type",
+        "defaultAnswersToHighest",
+        "defaultAnswersToNA",
+        "naEnabled",
+        "weight",
+        "manualWeight",
+        "questions",
+        "visibilityCondition",
+        "defaultAnswersTo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36288,128 +32318,105 @@ impl crate::__private::DecodeFields for EvaluationQuestionGroupScore {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "questionGroupId" => {
-                    crate::__private::set(
-                        &mut self.question_group_id,
-                        map.next_value()?,
-                        "questionGroupId",
-                    )
-                }
-                "totalScore" => {
-                    crate::__private::set(
-                        &mut self.total_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalScore",
-                    )
-                }
-                "maxTotalScore" => {
-                    crate::__private::set(
-                        &mut self.max_total_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalScore",
-                    )
-                }
-                "markedNA" => {
-                    crate::__private::set(
-                        &mut self.marked_na,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "markedNA",
-                    )
-                }
-                "systemMarkedNA" => {
-                    crate::__private::set(
-                        &mut self.system_marked_na,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "systemMarkedNA",
-                    )
-                }
-                "totalCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.total_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCriticalScore",
-                    )
-                }
-                "maxTotalCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.max_total_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalCriticalScore",
-                    )
-                }
-                "totalNonCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.total_non_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNonCriticalScore",
-                    )
-                }
-                "maxTotalNonCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.max_total_non_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalNonCriticalScore",
-                    )
-                }
-                "totalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.total_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalScoreUnweighted",
-                    )
-                }
-                "maxTotalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.max_total_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalScoreUnweighted",
-                    )
-                }
-                "totalCriticalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.total_critical_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCriticalScoreUnweighted",
-                    )
-                }
-                "maxTotalCriticalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.max_total_critical_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalCriticalScoreUnweighted",
-                    )
-                }
-                "totalNonCriticalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.total_non_critical_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNonCriticalScoreUnweighted",
-                    )
-                }
-                "maxTotalNonCriticalScoreUnweighted" => {
-                    crate::__private::set(
-                        &mut self.max_total_non_critical_score_unweighted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalNonCriticalScoreUnweighted",
-                    )
-                }
-                "questionScores" => {
-                    crate::__private::set(
-                        &mut self.question_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionScores",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "questionGroupId" => self.question_group_id = map.next_value()?,
+            "totalScore" => {
+                self.total_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maxTotalScore" => {
+                self.max_total_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "markedNA" => {
+                self.marked_na = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "systemMarkedNA" => {
+                self.system_marked_na = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalCriticalScore" => {
+                self.total_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalCriticalScore" => {
+                self.max_total_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalNonCriticalScore" => {
+                self.total_non_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalNonCriticalScore" => {
+                self.max_total_non_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalScoreUnweighted" => {
+                self.total_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalScoreUnweighted" => {
+                self.max_total_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalCriticalScoreUnweighted" => {
+                self.total_critical_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalCriticalScoreUnweighted" => {
+                self.max_total_critical_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalNonCriticalScoreUnweighted" => {
+                self.total_non_critical_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalNonCriticalScoreUnweighted" => {
+                self.max_total_non_critical_score_unweighted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "questionScores" => {
+                self.question_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "questionGroupId",
+        "totalScore",
+        "maxTotalScore",
+        "markedNA",
+        "systemMarkedNA",
+        "totalCriticalScore",
+        "maxTotalCriticalScore",
+        "totalNonCriticalScore",
+        "maxTotalNonCriticalScore",
+        "totalScoreUnweighted",
+        "maxTotalScoreUnweighted",
+        "totalCriticalScoreUnweighted",
+        "maxTotalCriticalScoreUnweighted",
+        "totalNonCriticalScoreUnweighted",
+        "maxTotalNonCriticalScoreUnweighted",
+        "questionScores",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36663,86 +32670,51 @@ impl crate::__private::DecodeFields for EvaluationQuestionScore {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "questionId" => {
-                    crate::__private::set(
-                        &mut self.question_id,
-                        map.next_value()?,
-                        "questionId",
-                    )
-                }
-                "answerId" => {
-                    crate::__private::set(
-                        &mut self.answer_id,
-                        map.next_value()?,
-                        "answerId",
-                    )
-                }
-                "score" => {
-                    crate::__private::set(
-                        &mut self.score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "score",
-                    )
-                }
-                "markedNA" => {
-                    crate::__private::set(
-                        &mut self.marked_na,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "markedNA",
-                    )
-                }
-                "systemMarkedNA" => {
-                    crate::__private::set(
-                        &mut self.system_marked_na,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "systemMarkedNA",
-                    )
-                }
-                "assistedAnswerId" => {
-                    crate::__private::set(
-                        &mut self.assisted_answer_id,
-                        map.next_value()?,
-                        "assistedAnswerId",
-                    )
-                }
-                "failedKillQuestion" => {
-                    crate::__private::set(
-                        &mut self.failed_kill_question,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failedKillQuestion",
-                    )
-                }
-                "comments" => {
-                    crate::__private::set(
-                        &mut self.comments,
-                        map.next_value()?,
-                        "comments",
-                    )
-                }
-                "aiAnswer" => {
-                    crate::__private::set(
-                        &mut self.ai_answer,
-                        map.next_value()?,
-                        "aiAnswer",
-                    )
-                }
-                "multipleSelectQuestionOptionScores" => {
-                    crate::__private::set(
-                        &mut self.multiple_select_question_option_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "multipleSelectQuestionOptionScores",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "questionId" => self.question_id = map.next_value()?,
+            "answerId" => self.answer_id = map.next_value()?,
+            "score" => self.score = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "markedNA" => {
+                self.marked_na = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "systemMarkedNA" => {
+                self.system_marked_na = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assistedAnswerId" => self.assisted_answer_id = map.next_value()?,
+            "failedKillQuestion" => {
+                self.failed_kill_question = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "comments" => self.comments = map.next_value()?,
+            "aiAnswer" => self.ai_answer = map.next_value()?,
+            "multipleSelectQuestionOptionScores" => {
+                self.multiple_select_question_option_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "questionId",
+        "answerId",
+        "score",
+        "markedNA",
+        "systemMarkedNA",
+        "assistedAnswerId",
+        "failedKillQuestion",
+        "comments",
+        "aiAnswer",
+        "multipleSelectQuestionOptionScores",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36922,24 +32894,18 @@ impl crate::__private::DecodeFields for EvaluationReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37210,288 +33176,139 @@ impl crate::__private::DecodeFields for EvaluationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "calibration" => {
-                    crate::__private::set(
-                        &mut self.calibration,
-                        map.next_value()?,
-                        "calibration",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                "agentHasRead" => {
-                    crate::__private::set(
-                        &mut self.agent_has_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentHasRead",
-                    )
-                }
-                "assignee" => {
-                    crate::__private::set(
-                        &mut self.assignee,
-                        map.next_value()?,
-                        "assignee",
-                    )
-                }
-                "assigneeApplicable" => {
-                    crate::__private::set(
-                        &mut self.assignee_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigneeApplicable",
-                    )
-                }
-                "releaseDate" => {
-                    crate::__private::set(
-                        &mut self.release_date,
-                        map.next_value()?,
-                        "releaseDate",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "changedDate" => {
-                    crate::__private::set(
-                        &mut self.changed_date,
-                        map.next_value()?,
-                        "changedDate",
-                    )
-                }
-                "submittedDate" => {
-                    crate::__private::set(
-                        &mut self.submitted_date,
-                        map.next_value()?,
-                        "submittedDate",
-                    )
-                }
-                "revisionCreatedDate" => {
-                    crate::__private::set(
-                        &mut self.revision_created_date,
-                        map.next_value()?,
-                        "revisionCreatedDate",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaType",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "rescore" => {
-                    crate::__private::set(
-                        &mut self.rescore,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescore",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "conversationEndDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_end_date,
-                        map.next_value()?,
-                        "conversationEndDate",
-                    )
-                }
-                "neverRelease" => {
-                    crate::__private::set(
-                        &mut self.never_release,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "neverRelease",
-                    )
-                }
-                "assigned" => {
-                    crate::__private::set(
-                        &mut self.assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigned",
-                    )
-                }
-                "dateAssigneeChanged" => {
-                    crate::__private::set(
-                        &mut self.date_assignee_changed,
-                        map.next_value()?,
-                        "dateAssigneeChanged",
-                    )
-                }
-                "resourceId" => {
-                    crate::__private::set(
-                        &mut self.resource_id,
-                        map.next_value()?,
-                        "resourceId",
-                    )
-                }
-                "resourceType" => {
-                    crate::__private::set(
-                        &mut self.resource_type,
-                        map.next_value()?,
-                        "resourceType",
-                    )
-                }
-                "redacted" => {
-                    crate::__private::set(
-                        &mut self.redacted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "redacted",
-                    )
-                }
-                "isScoringIndex" => {
-                    crate::__private::set(
-                        &mut self.is_scoring_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isScoringIndex",
-                    )
-                }
-                "authorizedActions" => {
-                    crate::__private::set(
-                        &mut self.authorized_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "authorizedActions",
-                    )
-                }
-                "hasAssistanceFailed" => {
-                    crate::__private::set(
-                        &mut self.has_assistance_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasAssistanceFailed",
-                    )
-                }
-                "evaluationSource" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source,
-                        map.next_value()?,
-                        "evaluationSource",
-                    )
-                }
-                "disputeCount" => {
-                    crate::__private::set(
-                        &mut self.dispute_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputeCount",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "versionHistory" => {
-                    crate::__private::set(
-                        &mut self.version_history,
-                        map.next_value()?,
-                        "versionHistory",
-                    )
-                }
-                "declinedReview" => {
-                    crate::__private::set(
-                        &mut self.declined_review,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "declinedReview",
-                    )
-                }
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "retractedEvaluation" => {
-                    crate::__private::set(
-                        &mut self.retracted_evaluation,
-                        map.next_value()?,
-                        "retractedEvaluation",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "calibration" => self.calibration = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            "agentHasRead" => {
+                self.agent_has_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assignee" => self.assignee = map.next_value()?,
+            "assigneeApplicable" => {
+                self.assignee_applicable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "releaseDate" => self.release_date = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "changedDate" => self.changed_date = map.next_value()?,
+            "submittedDate" => self.submitted_date = map.next_value()?,
+            "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rescore" => {
+                self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "conversationEndDate" => self.conversation_end_date = map.next_value()?,
+            "neverRelease" => {
+                self.never_release = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assigned" => {
+                self.assigned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateAssigneeChanged" => self.date_assignee_changed = map.next_value()?,
+            "resourceId" => self.resource_id = map.next_value()?,
+            "resourceType" => self.resource_type = map.next_value()?,
+            "redacted" => {
+                self.redacted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isScoringIndex" => {
+                self.is_scoring_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasAssistanceFailed" => {
+                self.has_assistance_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationSource" => self.evaluation_source = map.next_value()?,
+            "disputeCount" => {
+                self.dispute_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "versionHistory" => self.version_history = map.next_value()?,
+            "declinedReview" => {
+                self.declined_review = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "retractedEvaluation" => self.retracted_evaluation = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversation",
+        "evaluationForm",
+        "evaluator",
+        "agent",
+        "calibration",
+        "status",
+        "answers",
+        "agentHasRead",
+        "assignee",
+        "assigneeApplicable",
+        "releaseDate",
+        "assignedDate",
+        "createdDate",
+        "changedDate",
+        "submittedDate",
+        "revisionCreatedDate",
+        "queue",
+        "mediaType",
+        "divisionIds",
+        "rescore",
+        "conversationDate",
+        "conversationEndDate",
+        "neverRelease",
+        "assigned",
+        "dateAssigneeChanged",
+        "resourceId",
+        "resourceType",
+        "redacted",
+        "isScoringIndex",
+        "authorizedActions",
+        "hasAssistanceFailed",
+        "evaluationSource",
+        "disputeCount",
+        "version",
+        "versionHistory",
+        "declinedReview",
+        "evaluationContextId",
+        "retractedEvaluation",
+        "aiScoring",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37980,93 +33797,69 @@ impl crate::__private::DecodeFields for EvaluationScoringSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalScore" => {
-                    crate::__private::set(
-                        &mut self.total_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalScore",
-                    )
-                }
-                "totalCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.total_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCriticalScore",
-                    )
-                }
-                "maxTotalRawCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.max_total_raw_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalRawCriticalScore",
-                    )
-                }
-                "maxTotalRawScore" => {
-                    crate::__private::set(
-                        &mut self.max_total_raw_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxTotalRawScore",
-                    )
-                }
-                "totalNonCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.total_non_critical_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNonCriticalScore",
-                    )
-                }
-                "questionGroupScores" => {
-                    crate::__private::set(
-                        &mut self.question_group_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionGroupScores",
-                    )
-                }
-                "anyFailedKillQuestions" => {
-                    crate::__private::set(
-                        &mut self.any_failed_kill_questions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "anyFailedKillQuestions",
-                    )
-                }
-                "comments" => {
-                    crate::__private::set(
-                        &mut self.comments,
-                        map.next_value()?,
-                        "comments",
-                    )
-                }
-                "privateComments" => {
-                    crate::__private::set(
-                        &mut self.private_comments,
-                        map.next_value()?,
-                        "privateComments",
-                    )
-                }
-                "agentComments" => {
-                    crate::__private::set(
-                        &mut self.agent_comments,
-                        map.next_value()?,
-                        "agentComments",
-                    )
-                }
-                "transcriptTopics" => {
-                    crate::__private::set(
-                        &mut self.transcript_topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptTopics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalScore" => {
+                self.total_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "totalCriticalScore" => {
+                self.total_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalRawCriticalScore" => {
+                self.max_total_raw_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxTotalRawScore" => {
+                self.max_total_raw_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalNonCriticalScore" => {
+                self.total_non_critical_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "questionGroupScores" => {
+                self.question_group_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "anyFailedKillQuestions" => {
+                self.any_failed_kill_questions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "comments" => self.comments = map.next_value()?,
+            "privateComments" => self.private_comments = map.next_value()?,
+            "agentComments" => self.agent_comments = map.next_value()?,
+            "transcriptTopics" => {
+                self.transcript_topics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalScore",
+        "totalCriticalScore",
+        "maxTotalRawCriticalScore",
+        "maxTotalRawScore",
+        "totalNonCriticalScore",
+        "questionGroupScores",
+        "anyFailedKillQuestions",
+        "comments",
+        "privateComments",
+        "agentComments",
+        "transcriptTopics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38264,101 +34057,53 @@ impl crate::__private::DecodeFields for EvaluationSearchAggregationBucket {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "keyAsString" => {
-                    crate::__private::set(
-                        &mut self.key_as_string,
-                        map.next_value()?,
-                        "keyAsString",
-                    )
-                }
-                "documentCount" => {
-                    crate::__private::set(
-                        &mut self.document_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "documentCount",
-                    )
-                }
-                "keyValue" => {
-                    crate::__private::set(
-                        &mut self.key_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keyValue",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(
-                        &mut self.from,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "from",
-                    )
-                }
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "to",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "minimum" => {
-                    crate::__private::set(
-                        &mut self.minimum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimum",
-                    )
-                }
-                "maximum" => {
-                    crate::__private::set(
-                        &mut self.maximum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximum",
-                    )
-                }
-                "average" => {
-                    crate::__private::set(
-                        &mut self.average,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "average",
-                    )
-                }
-                "sum" => {
-                    crate::__private::set(
-                        &mut self.sum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sum",
-                    )
-                }
-                "subAggregations" => {
-                    crate::__private::set(
-                        &mut self.sub_aggregations,
-                        map.next_value()?,
-                        "subAggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "keyAsString" => self.key_as_string = map.next_value()?,
+            "documentCount" => {
+                self.document_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "keyValue" => {
+                self.key_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "from" => self.from = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "to" => self.to = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "minimum" => {
+                self.minimum = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maximum" => {
+                self.maximum = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "average" => {
+                self.average = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sum" => self.sum = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "subAggregations" => self.sub_aggregations = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "keyAsString",
+        "documentCount",
+        "keyValue",
+        "from",
+        "to",
+        "value",
+        "count",
+        "minimum",
+        "maximum",
+        "average",
+        "sum",
+        "subAggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38531,56 +34276,37 @@ impl crate::__private::DecodeFields for EvaluationSearchAggregationDTO {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "calendarInterval" => {
-                    crate::__private::set(
-                        &mut self.calendar_interval,
-                        map.next_value()?,
-                        "calendarInterval",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "ranges" => {
-                    crate::__private::set(
-                        &mut self.ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ranges",
-                    )
-                }
-                "subAggregations" => {
-                    crate::__private::set(
-                        &mut self.sub_aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "subAggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "field" => self.field = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "calendarInterval" => self.calendar_interval = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "ranges" => self.ranges = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subAggregations" => {
+                self.sub_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "field",
+        "type",
+        "size",
+        "calendarInterval",
+        "format",
+        "ranges",
+        "subAggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38990,79 +34716,51 @@ impl crate::__private::DecodeFields for EvaluationSearchAggregationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "minimum" => {
-                    crate::__private::set(
-                        &mut self.minimum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimum",
-                    )
-                }
-                "maximum" => {
-                    crate::__private::set(
-                        &mut self.maximum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximum",
-                    )
-                }
-                "average" => {
-                    crate::__private::set(
-                        &mut self.average,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "average",
-                    )
-                }
-                "sum" => {
-                    crate::__private::set(
-                        &mut self.sum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sum",
-                    )
-                }
-                "documentCountErrorUpperBound" => {
-                    crate::__private::set(
-                        &mut self.document_count_error_upper_bound,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "documentCountErrorUpperBound",
-                    )
-                }
-                "sumOtherDocumentCount" => {
-                    crate::__private::set(
-                        &mut self.sum_other_document_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sumOtherDocumentCount",
-                    )
-                }
-                "buckets" => {
-                    crate::__private::set(
-                        &mut self.buckets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "buckets",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "minimum" => {
+                self.minimum = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maximum" => {
+                self.maximum = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "average" => {
+                self.average = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sum" => self.sum = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "documentCountErrorUpperBound" => {
+                self.document_count_error_upper_bound = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sumOtherDocumentCount" => {
+                self.sum_other_document_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "buckets" => {
+                self.buckets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "value",
+        "count",
+        "minimum",
+        "maximum",
+        "average",
+        "sum",
+        "documentCountErrorUpperBound",
+        "sumOtherDocumentCount",
+        "buckets",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39208,53 +34906,31 @@ impl crate::__private::DecodeFields for EvaluationSearchCriteriaDTO {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "field" => self.field = map.next_value()?,
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "field",
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39833,288 +35509,139 @@ impl crate::__private::DecodeFields for EvaluationSearchItemResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "calibration" => {
-                    crate::__private::set(
-                        &mut self.calibration,
-                        map.next_value()?,
-                        "calibration",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                "agentHasRead" => {
-                    crate::__private::set(
-                        &mut self.agent_has_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentHasRead",
-                    )
-                }
-                "assignee" => {
-                    crate::__private::set(
-                        &mut self.assignee,
-                        map.next_value()?,
-                        "assignee",
-                    )
-                }
-                "assigneeApplicable" => {
-                    crate::__private::set(
-                        &mut self.assignee_applicable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigneeApplicable",
-                    )
-                }
-                "releaseDate" => {
-                    crate::__private::set(
-                        &mut self.release_date,
-                        map.next_value()?,
-                        "releaseDate",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "changedDate" => {
-                    crate::__private::set(
-                        &mut self.changed_date,
-                        map.next_value()?,
-                        "changedDate",
-                    )
-                }
-                "submittedDate" => {
-                    crate::__private::set(
-                        &mut self.submitted_date,
-                        map.next_value()?,
-                        "submittedDate",
-                    )
-                }
-                "revisionCreatedDate" => {
-                    crate::__private::set(
-                        &mut self.revision_created_date,
-                        map.next_value()?,
-                        "revisionCreatedDate",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaType",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "rescore" => {
-                    crate::__private::set(
-                        &mut self.rescore,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescore",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "conversationEndDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_end_date,
-                        map.next_value()?,
-                        "conversationEndDate",
-                    )
-                }
-                "neverRelease" => {
-                    crate::__private::set(
-                        &mut self.never_release,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "neverRelease",
-                    )
-                }
-                "assigned" => {
-                    crate::__private::set(
-                        &mut self.assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assigned",
-                    )
-                }
-                "dateAssigneeChanged" => {
-                    crate::__private::set(
-                        &mut self.date_assignee_changed,
-                        map.next_value()?,
-                        "dateAssigneeChanged",
-                    )
-                }
-                "resourceId" => {
-                    crate::__private::set(
-                        &mut self.resource_id,
-                        map.next_value()?,
-                        "resourceId",
-                    )
-                }
-                "resourceType" => {
-                    crate::__private::set(
-                        &mut self.resource_type,
-                        map.next_value()?,
-                        "resourceType",
-                    )
-                }
-                "redacted" => {
-                    crate::__private::set(
-                        &mut self.redacted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "redacted",
-                    )
-                }
-                "isScoringIndex" => {
-                    crate::__private::set(
-                        &mut self.is_scoring_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isScoringIndex",
-                    )
-                }
-                "authorizedActions" => {
-                    crate::__private::set(
-                        &mut self.authorized_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "authorizedActions",
-                    )
-                }
-                "hasAssistanceFailed" => {
-                    crate::__private::set(
-                        &mut self.has_assistance_failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasAssistanceFailed",
-                    )
-                }
-                "evaluationSource" => {
-                    crate::__private::set(
-                        &mut self.evaluation_source,
-                        map.next_value()?,
-                        "evaluationSource",
-                    )
-                }
-                "disputeCount" => {
-                    crate::__private::set(
-                        &mut self.dispute_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputeCount",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "versionHistory" => {
-                    crate::__private::set(
-                        &mut self.version_history,
-                        map.next_value()?,
-                        "versionHistory",
-                    )
-                }
-                "declinedReview" => {
-                    crate::__private::set(
-                        &mut self.declined_review,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "declinedReview",
-                    )
-                }
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "retractedEvaluation" => {
-                    crate::__private::set(
-                        &mut self.retracted_evaluation,
-                        map.next_value()?,
-                        "retractedEvaluation",
-                    )
-                }
-                "aiScoring" => {
-                    crate::__private::set(
-                        &mut self.ai_scoring,
-                        map.next_value()?,
-                        "aiScoring",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "calibration" => self.calibration = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            "agentHasRead" => {
+                self.agent_has_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assignee" => self.assignee = map.next_value()?,
+            "assigneeApplicable" => {
+                self.assignee_applicable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "releaseDate" => self.release_date = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "changedDate" => self.changed_date = map.next_value()?,
+            "submittedDate" => self.submitted_date = map.next_value()?,
+            "revisionCreatedDate" => self.revision_created_date = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "mediaType" => {
+                self.media_type = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rescore" => {
+                self.rescore = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "conversationEndDate" => self.conversation_end_date = map.next_value()?,
+            "neverRelease" => {
+                self.never_release = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assigned" => {
+                self.assigned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateAssigneeChanged" => self.date_assignee_changed = map.next_value()?,
+            "resourceId" => self.resource_id = map.next_value()?,
+            "resourceType" => self.resource_type = map.next_value()?,
+            "redacted" => {
+                self.redacted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isScoringIndex" => {
+                self.is_scoring_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "authorizedActions" => {
+                self.authorized_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasAssistanceFailed" => {
+                self.has_assistance_failed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationSource" => self.evaluation_source = map.next_value()?,
+            "disputeCount" => {
+                self.dispute_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "versionHistory" => self.version_history = map.next_value()?,
+            "declinedReview" => {
+                self.declined_review = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "retractedEvaluation" => self.retracted_evaluation = map.next_value()?,
+            "aiScoring" => self.ai_scoring = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversation",
+        "evaluationForm",
+        "evaluator",
+        "agent",
+        "calibration",
+        "status",
+        "answers",
+        "agentHasRead",
+        "assignee",
+        "assigneeApplicable",
+        "releaseDate",
+        "assignedDate",
+        "createdDate",
+        "changedDate",
+        "submittedDate",
+        "revisionCreatedDate",
+        "queue",
+        "mediaType",
+        "divisionIds",
+        "rescore",
+        "conversationDate",
+        "conversationEndDate",
+        "neverRelease",
+        "assigned",
+        "dateAssigneeChanged",
+        "resourceId",
+        "resourceType",
+        "redacted",
+        "isScoringIndex",
+        "authorizedActions",
+        "hasAssistanceFailed",
+        "evaluationSource",
+        "disputeCount",
+        "version",
+        "versionHistory",
+        "declinedReview",
+        "evaluationContextId",
+        "retractedEvaluation",
+        "aiScoring",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40549,61 +36076,41 @@ impl crate::__private::DecodeFields for EvaluationSearchRequestDTO {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "aggregations",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "systemSubmitted" => {
-                    crate::__private::set(
-                        &mut self.system_submitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "systemSubmitted",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "aggregations" => {
+                self.aggregations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "systemSubmitted" => {
+                self.system_submitted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "aggregations",
+        "pageSize",
+        "pageNumber",
+        "sortOrder",
+        "sortBy",
+        "systemSubmitted",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40808,44 +36315,31 @@ impl crate::__private::DecodeFields for EvaluationSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value()?,
-                        "aggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "aggregations" => self.aggregations = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "results",
+        "aggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40979,56 +36473,37 @@ impl crate::__private::DecodeFields for EvaluationSearchSubAggregationDTO {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "size" => {
-                    crate::__private::set(
-                        &mut self.size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "size",
-                    )
-                }
-                "calendarInterval" => {
-                    crate::__private::set(
-                        &mut self.calendar_interval,
-                        map.next_value()?,
-                        "calendarInterval",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "ranges" => {
-                    crate::__private::set(
-                        &mut self.ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ranges",
-                    )
-                }
-                "subAggregations" => {
-                    crate::__private::set(
-                        &mut self.sub_aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "subAggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "field" => self.field = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "size" => self.size = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "calendarInterval" => self.calendar_interval = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "ranges" => self.ranges = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "subAggregations" => {
+                self.sub_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "field",
+        "type",
+        "size",
+        "calendarInterval",
+        "format",
+        "ranges",
+        "subAggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41462,44 +36937,41 @@ impl crate::__private::DecodeFields for EvaluationSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "revisionsEnabled" => {
-                    crate::__private::set(
-                        &mut self.revisions_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "revisionsEnabled",
-                    )
-                }
-                "disputesEnabled" => {
-                    crate::__private::set(
-                        &mut self.disputes_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputesEnabled",
-                    )
-                }
-                "disputesAllowedPerEvaluation" => {
-                    crate::__private::set(
-                        &mut self.disputes_allowed_per_evaluation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disputesAllowedPerEvaluation",
-                    )
-                }
-                "disputesAssignees" => {
-                    crate::__private::set(
-                        &mut self.disputes_assignees,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disputesAssignees",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "revisionsEnabled" => {
+                self.revisions_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disputesEnabled" => {
+                self.disputes_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disputesAllowedPerEvaluation" => {
+                self.disputes_allowed_per_evaluation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disputesAssignees" => {
+                self.disputes_assignees = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "revisionsEnabled",
+        "disputesEnabled",
+        "disputesAllowedPerEvaluation",
+        "disputesAssignees",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41649,22 +37121,18 @@ impl crate::__private::DecodeFields for EvaluationSettingsAssignee {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41877,30 +37345,20 @@ impl crate::__private::DecodeFields for EvaluationSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42120,27 +37578,19 @@ impl crate::__private::DecodeFields for EvaluationVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42291,83 +37741,67 @@ impl crate::__private::DecodeFields for EvaluatorActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "evaluator" => {
-                    crate::__private::set(
-                        &mut self.evaluator,
-                        map.next_value()?,
-                        "evaluator",
-                    )
-                }
-                "numEvaluationsAssigned" => {
-                    crate::__private::set(
-                        &mut self.num_evaluations_assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numEvaluationsAssigned",
-                    )
-                }
-                "numEvaluationsStarted" => {
-                    crate::__private::set(
-                        &mut self.num_evaluations_started,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numEvaluationsStarted",
-                    )
-                }
-                "numEvaluationsCompleted" => {
-                    crate::__private::set(
-                        &mut self.num_evaluations_completed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numEvaluationsCompleted",
-                    )
-                }
-                "numCalibrationsAssigned" => {
-                    crate::__private::set(
-                        &mut self.num_calibrations_assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numCalibrationsAssigned",
-                    )
-                }
-                "numCalibrationsStarted" => {
-                    crate::__private::set(
-                        &mut self.num_calibrations_started,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numCalibrationsStarted",
-                    )
-                }
-                "numCalibrationsCompleted" => {
-                    crate::__private::set(
-                        &mut self.num_calibrations_completed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numCalibrationsCompleted",
-                    )
-                }
-                "numEvaluationsWithoutViewPermission" => {
-                    crate::__private::set(
-                        &mut self.num_evaluations_without_view_permission,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numEvaluationsWithoutViewPermission",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "evaluator" => self.evaluator = map.next_value()?,
+            "numEvaluationsAssigned" => {
+                self.num_evaluations_assigned = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numEvaluationsStarted" => {
+                self.num_evaluations_started = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numEvaluationsCompleted" => {
+                self.num_evaluations_completed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numCalibrationsAssigned" => {
+                self.num_calibrations_assigned = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numCalibrationsStarted" => {
+                self.num_calibrations_started = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numCalibrationsCompleted" => {
+                self.num_calibrations_completed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numEvaluationsWithoutViewPermission" => {
+                self.num_evaluations_without_view_permission = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "evaluator",
+        "numEvaluationsAssigned",
+        "numEvaluationsStarted",
+        "numEvaluationsCompleted",
+        "numCalibrationsAssigned",
+        "numCalibrationsStarted",
+        "numCalibrationsCompleted",
+        "numEvaluationsWithoutViewPermission",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42526,86 +37960,45 @@ impl crate::__private::DecodeFields for EvaluatorActivityEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42811,94 +38204,41 @@ impl crate::__private::DecodeFields for Event {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "outcomeAchievedEvent" => {
-                    crate::__private::set(
-                        &mut self.outcome_achieved_event,
-                        map.next_value()?,
-                        "outcomeAchievedEvent",
-                    )
-                }
-                "segmentAssignmentEvent" => {
-                    crate::__private::set(
-                        &mut self.segment_assignment_event,
-                        map.next_value()?,
-                        "segmentAssignmentEvent",
-                    )
-                }
-                "webActionEvent" => {
-                    crate::__private::set(
-                        &mut self.web_action_event,
-                        map.next_value()?,
-                        "webActionEvent",
-                    )
-                }
-                "webEvent" => {
-                    crate::__private::set(
-                        &mut self.web_event,
-                        map.next_value()?,
-                        "webEvent",
-                    )
-                }
-                "appEvent" => {
-                    crate::__private::set(
-                        &mut self.app_event,
-                        map.next_value()?,
-                        "appEvent",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "outcomeAchievedEvent" => self.outcome_achieved_event = map.next_value()?,
+            "segmentAssignmentEvent" => self.segment_assignment_event = map.next_value()?,
+            "webActionEvent" => self.web_action_event = map.next_value()?,
+            "webEvent" => self.web_event = map.next_value()?,
+            "appEvent" => self.app_event = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "outcomeAchievedEvent",
+        "segmentAssignmentEvent",
+        "webActionEvent",
+        "webEvent",
+        "appEvent",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43077,37 +38417,27 @@ impl crate::__private::DecodeFields for EventAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "prompt" => {
-                    crate::__private::set(&mut self.prompt, map.next_value()?, "prompt")
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "prompt" => self.prompt = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "mediaType",
+        "prompt",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43355,23 +38685,17 @@ impl crate::__private::DecodeFields for EventAggregatesQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43445,30 +38769,25 @@ impl crate::__private::DecodeFields for EventAggregatesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "eventDefinitionAggregates" => {
-                    crate::__private::set(
-                        &mut self.event_definition_aggregates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "eventDefinitionAggregates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "eventDefinitionAggregates" => {
+                self.event_definition_aggregates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "eventDefinitionAggregates",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43591,52 +38910,29 @@ impl crate::__private::DecodeFields for EventCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "streamType" => {
-                    crate::__private::set(
-                        &mut self.stream_type,
-                        map.next_value()?,
-                        "streamType",
-                    )
-                }
-                "sessionType" => {
-                    crate::__private::set(
-                        &mut self.session_type,
-                        map.next_value()?,
-                        "sessionType",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "operator" => self.operator = map.next_value()?,
+            "streamType" => self.stream_type = map.next_value()?,
+            "sessionType" => self.session_type = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "operator",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43877,27 +39173,19 @@ impl crate::__private::DecodeFields for EventDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43978,30 +39266,20 @@ impl crate::__private::DecodeFields for EventDefinitionAggregates {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventDefinition" => {
-                    crate::__private::set(
-                        &mut self.event_definition,
-                        map.next_value()?,
-                        "eventDefinition",
-                    )
-                }
-                "eventCount" => {
-                    crate::__private::set(
-                        &mut self.event_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventDefinition" => self.event_definition = map.next_value()?,
+            "eventCount" => {
+                self.event_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventDefinition", "eventCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44075,23 +39353,19 @@ impl crate::__private::DecodeFields for EventDefinitionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44167,37 +39441,21 @@ impl crate::__private::DecodeFields for EventError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "retryable" => {
-                    crate::__private::set(
-                        &mut self.retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retryable",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "retryable" => {
+                self.retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventId", "message", "retryable"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44289,44 +39547,27 @@ impl crate::__private::DecodeFields for EventListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44452,72 +39693,37 @@ impl crate::__private::DecodeFields for EventLog {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "errorEntity" => {
-                    crate::__private::set(
-                        &mut self.error_entity,
-                        map.next_value()?,
-                        "errorEntity",
-                    )
-                }
-                "relatedEntity" => {
-                    crate::__private::set(
-                        &mut self.related_entity,
-                        map.next_value()?,
-                        "relatedEntity",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "level" => {
-                    crate::__private::set(&mut self.level, map.next_value()?, "level")
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "eventMessage" => {
-                    crate::__private::set(
-                        &mut self.event_message,
-                        map.next_value()?,
-                        "eventMessage",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "errorEntity" => self.error_entity = map.next_value()?,
+            "relatedEntity" => self.related_entity = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "level" => self.level = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "eventMessage" => self.event_message = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "errorEntity",
+        "relatedEntity",
+        "timestamp",
+        "level",
+        "category",
+        "correlationId",
+        "eventMessage",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44829,54 +40035,31 @@ impl crate::__private::DecodeFields for EventMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "documentationUri" => {
-                    crate::__private::set(
-                        &mut self.documentation_uri,
-                        map.next_value()?,
-                        "documentationUri",
-                    )
-                }
-                "resourceURIs" => {
-                    crate::__private::set(
-                        &mut self.resource_ur_is,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "resourceURIs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "documentationUri" => self.documentation_uri = map.next_value()?,
+            "resourceURIs" => {
+                self.resource_ur_is = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "message",
+        "messageWithParams",
+        "messageParams",
+        "documentationUri",
+        "resourceURIs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45790,44 +40973,29 @@ impl crate::__private::DecodeFields for EventQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "eventDefinitionIds" => {
-                    crate::__private::set(
-                        &mut self.event_definition_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "eventDefinitionIds",
-                    )
-                }
-                "searchTerm" => {
-                    crate::__private::set(
-                        &mut self.search_term,
-                        map.next_value()?,
-                        "searchTerm",
-                    )
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "eventDefinitionIds" => {
+                self.event_definition_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "searchTerm" => self.search_term = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "eventDefinitionIds",
+        "searchTerm",
+        "sortOrder",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45962,44 +41130,27 @@ impl crate::__private::DecodeFields for EventQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46104,27 +41255,19 @@ impl crate::__private::DecodeFields for EventSession {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46199,19 +41342,17 @@ impl crate::__private::DecodeFields for EventSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "typing" => {
-                    crate::__private::set(&mut self.typing, map.next_value()?, "typing")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typing" => self.typing = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["typing"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46285,19 +41426,17 @@ impl crate::__private::DecodeFields for ExecuteRecordingJobsQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46410,38 +41549,25 @@ impl crate::__private::DecodeFields for ExecutionDataEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "downloadUri" => {
-                    crate::__private::set(
-                        &mut self.download_uri,
-                        map.next_value()?,
-                        "downloadUri",
-                    )
-                }
-                "failed" => {
-                    crate::__private::set(
-                        &mut self.failed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failed",
-                    )
-                }
-                "statusCode" => {
-                    crate::__private::set(
-                        &mut self.status_code,
-                        map.next_value()?,
-                        "statusCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "downloadUri" => self.download_uri = map.next_value()?,
+            "failed" => self.failed = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "statusCode" => self.status_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadUri",
+        "failed",
+        "statusCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46548,55 +41674,33 @@ impl crate::__private::DecodeFields for ExecutionDataFlowSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "modifiedByClient" => {
-                    crate::__private::set(
-                        &mut self.modified_by_client,
-                        map.next_value()?,
-                        "modifiedByClient",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "modifiedByClient" => self.modified_by_client = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "enabled",
+        "modifiedBy",
+        "modifiedByClient",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46721,55 +41825,33 @@ impl crate::__private::DecodeFields for ExecutionDataGlobalSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "modifiedByClient" => {
-                    crate::__private::set(
-                        &mut self.modified_by_client,
-                        map.next_value()?,
-                        "modifiedByClient",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "modifiedByClient" => self.modified_by_client = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "enabled",
+        "modifiedBy",
+        "modifiedByClient",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46874,23 +41956,17 @@ impl crate::__private::DecodeFields for ExecutionDataRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46959,23 +42035,19 @@ impl crate::__private::DecodeFields for ExecutionDataSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47120,103 +42192,59 @@ impl crate::__private::DecodeFields for ExpandableWebDeployment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "allowAllDomains" => {
-                    crate::__private::set(
-                        &mut self.allow_all_domains,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowAllDomains",
-                    )
-                }
-                "allowedDomains" => {
-                    crate::__private::set(
-                        &mut self.allowed_domains,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "allowedDomains",
-                    )
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "snippet" => {
-                    crate::__private::set(
-                        &mut self.snippet,
-                        map.next_value()?,
-                        "snippet",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "lastModifiedUser" => {
-                    crate::__private::set(
-                        &mut self.last_modified_user,
-                        map.next_value()?,
-                        "lastModifiedUser",
-                    )
-                }
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "pushIntegrations" => {
-                    crate::__private::set(
-                        &mut self.push_integrations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pushIntegrations",
-                    )
-                }
-                "configuration" => {
-                    crate::__private::set(
-                        &mut self.configuration,
-                        map.next_value()?,
-                        "configuration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "allowAllDomains" => {
+                self.allow_all_domains = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allowedDomains" => {
+                self.allowed_domains = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "snippet" => self.snippet = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "lastModifiedUser" => self.last_modified_user = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "pushIntegrations" => {
+                self.push_integrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "configuration" => self.configuration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "allowAllDomains",
+        "allowedDomains",
+        "supportedContent",
+        "snippet",
+        "dateCreated",
+        "dateModified",
+        "lastModifiedUser",
+        "flow",
+        "status",
+        "pushIntegrations",
+        "configuration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47434,51 +42462,29 @@ impl crate::__private::DecodeFields for ExpandableWebDeploymentEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+        "total",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47626,26 +42632,20 @@ impl crate::__private::DecodeFields for ExpansionCriterium {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "threshold" => {
-                    crate::__private::set(
-                        &mut self.threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "threshold",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "threshold" => {
+                self.threshold = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "threshold"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47817,23 +42817,19 @@ impl crate::__private::DecodeFields for ExpiredEdgeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47915,33 +42911,19 @@ impl crate::__private::DecodeFields for ExportDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "exportType" => {
-                    crate::__private::set(
-                        &mut self.export_type,
-                        map.next_value()?,
-                        "exportType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "exportType" => self.export_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow", "fileName", "exportType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48062,30 +43044,18 @@ impl crate::__private::DecodeFields for ExportScriptRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileName", "versionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48159,17 +43129,17 @@ impl crate::__private::DecodeFields for ExportScriptResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48238,24 +43208,18 @@ impl crate::__private::DecodeFields for ExportUri {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uri" => crate::__private::set(&mut self.uri, map.next_value()?, "uri"),
-                "exportTimestamp" => {
-                    crate::__private::set(
-                        &mut self.export_timestamp,
-                        map.next_value()?,
-                        "exportTimestamp",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uri" => self.uri = map.next_value()?,
+            "exportTimestamp" => self.export_timestamp = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uri", "exportTimestamp"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48400,113 +43364,53 @@ impl crate::__private::DecodeFields for Extension {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "number" => {
-                    crate::__private::set(&mut self.number, map.next_value()?, "number")
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "extensionPool" => {
-                    crate::__private::set(
-                        &mut self.extension_pool,
-                        map.next_value()?,
-                        "extensionPool",
-                    )
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "extensionPool" => self.extension_pool = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "number",
+        "owner",
+        "extensionPool",
+        "ownerType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48798,93 +43702,51 @@ impl crate::__private::DecodeFields for ExtensionEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49080,107 +43942,49 @@ impl crate::__private::DecodeFields for ExtensionPool {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "startNumber" => {
-                    crate::__private::set(
-                        &mut self.start_number,
-                        map.next_value()?,
-                        "startNumber",
-                    )
-                }
-                "endNumber" => {
-                    crate::__private::set(
-                        &mut self.end_number,
-                        map.next_value()?,
-                        "endNumber",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "startNumber" => self.start_number = map.next_value()?,
+            "endNumber" => self.end_number = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "startNumber",
+        "endNumber",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49386,34 +44190,20 @@ impl crate::__private::DecodeFields for ExtensionPoolDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49536,93 +44326,51 @@ impl crate::__private::DecodeFields for ExtensionPoolDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -49792,93 +44540,51 @@ impl crate::__private::DecodeFields for ExtensionPoolEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50176,260 +44882,111 @@ impl crate::__private::DecodeFields for ExternalContact {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "middleName" => {
-                    crate::__private::set(
-                        &mut self.middle_name,
-                        map.next_value()?,
-                        "middleName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "salutation" => {
-                    crate::__private::set(
-                        &mut self.salutation,
-                        map.next_value()?,
-                        "salutation",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "workPhone" => {
-                    crate::__private::set(
-                        &mut self.work_phone,
-                        map.next_value()?,
-                        "workPhone",
-                    )
-                }
-                "cellPhone" => {
-                    crate::__private::set(
-                        &mut self.cell_phone,
-                        map.next_value()?,
-                        "cellPhone",
-                    )
-                }
-                "homePhone" => {
-                    crate::__private::set(
-                        &mut self.home_phone,
-                        map.next_value()?,
-                        "homePhone",
-                    )
-                }
-                "otherPhone" => {
-                    crate::__private::set(
-                        &mut self.other_phone,
-                        map.next_value()?,
-                        "otherPhone",
-                    )
-                }
-                "workEmail" => {
-                    crate::__private::set(
-                        &mut self.work_email,
-                        map.next_value()?,
-                        "workEmail",
-                    )
-                }
-                "personalEmail" => {
-                    crate::__private::set(
-                        &mut self.personal_email,
-                        map.next_value()?,
-                        "personalEmail",
-                    )
-                }
-                "otherEmail" => {
-                    crate::__private::set(
-                        &mut self.other_email,
-                        map.next_value()?,
-                        "otherEmail",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "twitterId" => {
-                    crate::__private::set(
-                        &mut self.twitter_id,
-                        map.next_value()?,
-                        "twitterId",
-                    )
-                }
-                "lineId" => {
-                    crate::__private::set(&mut self.line_id, map.next_value()?, "lineId")
-                }
-                "whatsAppId" => {
-                    crate::__private::set(
-                        &mut self.whats_app_id,
-                        map.next_value()?,
-                        "whatsAppId",
-                    )
-                }
-                "facebookId" => {
-                    crate::__private::set(
-                        &mut self.facebook_id,
-                        map.next_value()?,
-                        "facebookId",
-                    )
-                }
-                "instagramId" => {
-                    crate::__private::set(
-                        &mut self.instagram_id,
-                        map.next_value()?,
-                        "instagramId",
-                    )
-                }
-                "appleOpaqueIds" => {
-                    crate::__private::set(
-                        &mut self.apple_opaque_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "appleOpaqueIds",
-                    )
-                }
-                "externalIds" => {
-                    crate::__private::set(
-                        &mut self.external_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalIds",
-                    )
-                }
-                "identifiers" => {
-                    crate::__private::set(
-                        &mut self.identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "identifiers",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "surveyOptOut" => {
-                    crate::__private::set(
-                        &mut self.survey_opt_out,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "surveyOptOut",
-                    )
-                }
-                "externalSystemUrl" => {
-                    crate::__private::set(
-                        &mut self.external_system_url,
-                        map.next_value()?,
-                        "externalSystemUrl",
-                    )
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "customFields" => {
-                    crate::__private::set(
-                        &mut self.custom_fields,
-                        map.next_value()?,
-                        "customFields",
-                    )
-                }
-                "externalDataSources" => {
-                    crate::__private::set(
-                        &mut self.external_data_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalDataSources",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "canonicalContact" => {
-                    crate::__private::set(
-                        &mut self.canonical_contact,
-                        map.next_value()?,
-                        "canonicalContact",
-                    )
-                }
-                "mergeSet" => {
-                    crate::__private::set(
-                        &mut self.merge_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mergeSet",
-                    )
-                }
-                "mergedFrom" => {
-                    crate::__private::set(
-                        &mut self.merged_from,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mergedFrom",
-                    )
-                }
-                "mergedTo" => {
-                    crate::__private::set(
-                        &mut self.merged_to,
-                        map.next_value()?,
-                        "mergedTo",
-                    )
-                }
-                "mergeOperation" => {
-                    crate::__private::set(
-                        &mut self.merge_operation,
-                        map.next_value()?,
-                        "mergeOperation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "middleName" => self.middle_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "salutation" => self.salutation = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "workPhone" => self.work_phone = map.next_value()?,
+            "cellPhone" => self.cell_phone = map.next_value()?,
+            "homePhone" => self.home_phone = map.next_value()?,
+            "otherPhone" => self.other_phone = map.next_value()?,
+            "workEmail" => self.work_email = map.next_value()?,
+            "personalEmail" => self.personal_email = map.next_value()?,
+            "otherEmail" => self.other_email = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "twitterId" => self.twitter_id = map.next_value()?,
+            "lineId" => self.line_id = map.next_value()?,
+            "whatsAppId" => self.whats_app_id = map.next_value()?,
+            "facebookId" => self.facebook_id = map.next_value()?,
+            "instagramId" => self.instagram_id = map.next_value()?,
+            "appleOpaqueIds" => {
+                self.apple_opaque_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifyDate" => self.modify_date = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "surveyOptOut" => {
+                self.survey_opt_out = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "externalSystemUrl" => self.external_system_url = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "canonicalContact" => self.canonical_contact = map.next_value()?,
+            "mergeSet" => {
+                self.merge_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedFrom" => {
+                self.merged_from = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedTo" => self.merged_to = map.next_value()?,
+            "mergeOperation" => self.merge_operation = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "firstName",
+        "middleName",
+        "lastName",
+        "salutation",
+        "title",
+        "workPhone",
+        "cellPhone",
+        "homePhone",
+        "otherPhone",
+        "workEmail",
+        "personalEmail",
+        "otherEmail",
+        "address",
+        "twitterId",
+        "lineId",
+        "whatsAppId",
+        "facebookId",
+        "instagramId",
+        "appleOpaqueIds",
+        "externalIds",
+        "identifiers",
+        "modifyDate",
+        "createDate",
+        "externalOrganization",
+        "surveyOptOut",
+        "externalSystemUrl",
+        "schema",
+        "customFields",
+        "externalDataSources",
+        "type",
+        "canonicalContact",
+        "mergeSet",
+        "mergedFrom",
+        "mergedTo",
+        "mergeOperation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -50781,38 +45338,25 @@ impl crate::__private::DecodeFields for ExternalContactReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "firstName",
+        "lastName",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51042,239 +45586,99 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicConta
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "middleName" => {
-                    crate::__private::set(
-                        &mut self.middle_name,
-                        map.next_value()?,
-                        "middleName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "salutation" => {
-                    crate::__private::set(
-                        &mut self.salutation,
-                        map.next_value()?,
-                        "salutation",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "workPhone" => {
-                    crate::__private::set(
-                        &mut self.work_phone,
-                        map.next_value()?,
-                        "workPhone",
-                    )
-                }
-                "cellPhone" => {
-                    crate::__private::set(
-                        &mut self.cell_phone,
-                        map.next_value()?,
-                        "cellPhone",
-                    )
-                }
-                "homePhone" => {
-                    crate::__private::set(
-                        &mut self.home_phone,
-                        map.next_value()?,
-                        "homePhone",
-                    )
-                }
-                "otherPhone" => {
-                    crate::__private::set(
-                        &mut self.other_phone,
-                        map.next_value()?,
-                        "otherPhone",
-                    )
-                }
-                "workEmail" => {
-                    crate::__private::set(
-                        &mut self.work_email,
-                        map.next_value()?,
-                        "workEmail",
-                    )
-                }
-                "personalEmail" => {
-                    crate::__private::set(
-                        &mut self.personal_email,
-                        map.next_value()?,
-                        "personalEmail",
-                    )
-                }
-                "otherEmail" => {
-                    crate::__private::set(
-                        &mut self.other_email,
-                        map.next_value()?,
-                        "otherEmail",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "surveyOptOut" => {
-                    crate::__private::set(
-                        &mut self.survey_opt_out,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "surveyOptOut",
-                    )
-                }
-                "externalSystemUrl" => {
-                    crate::__private::set(
-                        &mut self.external_system_url,
-                        map.next_value()?,
-                        "externalSystemUrl",
-                    )
-                }
-                "twitterId" => {
-                    crate::__private::set(
-                        &mut self.twitter_id,
-                        map.next_value()?,
-                        "twitterId",
-                    )
-                }
-                "lineId" => {
-                    crate::__private::set(&mut self.line_id, map.next_value()?, "lineId")
-                }
-                "whatsAppId" => {
-                    crate::__private::set(
-                        &mut self.whats_app_id,
-                        map.next_value()?,
-                        "whatsAppId",
-                    )
-                }
-                "facebookId" => {
-                    crate::__private::set(
-                        &mut self.facebook_id,
-                        map.next_value()?,
-                        "facebookId",
-                    )
-                }
-                "instagramId" => {
-                    crate::__private::set(
-                        &mut self.instagram_id,
-                        map.next_value()?,
-                        "instagramId",
-                    )
-                }
-                "externalIds" => {
-                    crate::__private::set(
-                        &mut self.external_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalIds",
-                    )
-                }
-                "appleOpaqueIds" => {
-                    crate::__private::set(
-                        &mut self.apple_opaque_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "appleOpaqueIds",
-                    )
-                }
-                "canonicalContactId" => {
-                    crate::__private::set(
-                        &mut self.canonical_contact_id,
-                        map.next_value()?,
-                        "canonicalContactId",
-                    )
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "customFields" => {
-                    crate::__private::set(
-                        &mut self.custom_fields,
-                        map.next_value()?,
-                        "customFields",
-                    )
-                }
-                "mergeSet" => {
-                    crate::__private::set(
-                        &mut self.merge_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mergeSet",
-                    )
-                }
-                "mergedFrom" => {
-                    crate::__private::set(
-                        &mut self.merged_from,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mergedFrom",
-                    )
-                }
-                "mergedTo" => {
-                    crate::__private::set(
-                        &mut self.merged_to,
-                        map.next_value()?,
-                        "mergedTo",
-                    )
-                }
-                "mergeOperation" => {
-                    crate::__private::set(
-                        &mut self.merge_operation,
-                        map.next_value()?,
-                        "mergeOperation",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "middleName" => self.middle_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "salutation" => self.salutation = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "workPhone" => self.work_phone = map.next_value()?,
+            "cellPhone" => self.cell_phone = map.next_value()?,
+            "homePhone" => self.home_phone = map.next_value()?,
+            "otherPhone" => self.other_phone = map.next_value()?,
+            "workEmail" => self.work_email = map.next_value()?,
+            "personalEmail" => self.personal_email = map.next_value()?,
+            "otherEmail" => self.other_email = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "surveyOptOut" => {
+                self.survey_opt_out = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "externalSystemUrl" => self.external_system_url = map.next_value()?,
+            "twitterId" => self.twitter_id = map.next_value()?,
+            "lineId" => self.line_id = map.next_value()?,
+            "whatsAppId" => self.whats_app_id = map.next_value()?,
+            "facebookId" => self.facebook_id = map.next_value()?,
+            "instagramId" => self.instagram_id = map.next_value()?,
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "appleOpaqueIds" => {
+                self.apple_opaque_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "canonicalContactId" => self.canonical_contact_id = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "mergeSet" => {
+                self.merge_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedFrom" => {
+                self.merged_from = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mergedTo" => self.merged_to = map.next_value()?,
+            "mergeOperation" => self.merge_operation = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "externalOrganization",
+        "type",
+        "firstName",
+        "middleName",
+        "lastName",
+        "salutation",
+        "title",
+        "workPhone",
+        "cellPhone",
+        "homePhone",
+        "otherPhone",
+        "workEmail",
+        "personalEmail",
+        "otherEmail",
+        "address",
+        "surveyOptOut",
+        "externalSystemUrl",
+        "twitterId",
+        "lineId",
+        "whatsAppId",
+        "facebookId",
+        "instagramId",
+        "externalIds",
+        "appleOpaqueIds",
+        "canonicalContactId",
+        "schema",
+        "customFields",
+        "mergeSet",
+        "mergedFrom",
+        "mergedTo",
+        "mergeOperation",
+        "createDate",
+        "modifyDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51605,26 +46009,18 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicExter
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalSource" => self.external_source = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["externalSource", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -51775,139 +46171,63 @@ for ExternalContactsContactChangedTopicExternalOrganization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "companyType" => {
-                    crate::__private::set(
-                        &mut self.company_type,
-                        map.next_value()?,
-                        "companyType",
-                    )
-                }
-                "industry" => {
-                    crate::__private::set(
-                        &mut self.industry,
-                        map.next_value()?,
-                        "industry",
-                    )
-                }
-                "primaryContactId" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_id,
-                        map.next_value()?,
-                        "primaryContactId",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "faxNumber" => {
-                    crate::__private::set(
-                        &mut self.fax_number,
-                        map.next_value()?,
-                        "faxNumber",
-                    )
-                }
-                "employeeCount" => {
-                    crate::__private::set(
-                        &mut self.employee_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "employeeCount",
-                    )
-                }
-                "revenue" => {
-                    crate::__private::set(
-                        &mut self.revenue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "revenue",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "websites" => {
-                    crate::__private::set(
-                        &mut self.websites,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "websites",
-                    )
-                }
-                "tickers" => {
-                    crate::__private::set(
-                        &mut self.tickers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tickers",
-                    )
-                }
-                "twitterId" => {
-                    crate::__private::set(
-                        &mut self.twitter_id,
-                        map.next_value()?,
-                        "twitterId",
-                    )
-                }
-                "externalSystemUrl" => {
-                    crate::__private::set(
-                        &mut self.external_system_url,
-                        map.next_value()?,
-                        "externalSystemUrl",
-                    )
-                }
-                "customFields" => {
-                    crate::__private::set(
-                        &mut self.custom_fields,
-                        map.next_value()?,
-                        "customFields",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "companyType" => self.company_type = map.next_value()?,
+            "industry" => self.industry = map.next_value()?,
+            "primaryContactId" => self.primary_contact_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "faxNumber" => self.fax_number = map.next_value()?,
+            "employeeCount" => {
+                self.employee_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "revenue" => {
+                self.revenue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "websites" => {
+                self.websites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tickers" => {
+                self.tickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "twitterId" => self.twitter_id = map.next_value()?,
+            "externalSystemUrl" => self.external_system_url = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "name",
+        "companyType",
+        "industry",
+        "primaryContactId",
+        "address",
+        "phoneNumber",
+        "faxNumber",
+        "employeeCount",
+        "revenue",
+        "tags",
+        "websites",
+        "tickers",
+        "twitterId",
+        "externalSystemUrl",
+        "customFields",
+        "createDate",
+        "modifyDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52089,30 +46409,18 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicFaceb
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52182,23 +46490,17 @@ for ExternalContactsContactChangedTopicFacebookScopedId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scopedId" => {
-                    crate::__private::set(
-                        &mut self.scoped_id,
-                        map.next_value()?,
-                        "scopedId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scopedId" => self.scoped_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scopedId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52274,33 +46576,19 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicInsta
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "handle" => {
-                    crate::__private::set(&mut self.handle, map.next_value()?, "handle")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            "handle" => self.handle = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName", "handle"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52384,30 +46672,18 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicLineI
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52496,37 +46772,23 @@ for ExternalContactsContactChangedTopicMergeOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceContactId" => {
-                    crate::__private::set(
-                        &mut self.source_contact_id,
-                        map.next_value()?,
-                        "sourceContactId",
-                    )
-                }
-                "targetContactId" => {
-                    crate::__private::set(
-                        &mut self.target_contact_id,
-                        map.next_value()?,
-                        "targetContactId",
-                    )
-                }
-                "resultingContactId" => {
-                    crate::__private::set(
-                        &mut self.resulting_contact_id,
-                        map.next_value()?,
-                        "resultingContactId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceContactId" => self.source_contact_id = map.next_value()?,
+            "targetContactId" => self.target_contact_id = map.next_value()?,
+            "resultingContactId" => self.resulting_contact_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceContactId",
+        "targetContactId",
+        "resultingContactId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52599,13 +46861,14 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicObjec
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52676,26 +46939,18 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicTicke
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "symbol" => {
-                    crate::__private::set(&mut self.symbol, map.next_value()?, "symbol")
-                }
-                "exchange" => {
-                    crate::__private::set(
-                        &mut self.exchange,
-                        map.next_value()?,
-                        "exchange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "symbol" => self.symbol = map.next_value()?,
+            "exchange" => self.exchange = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["symbol", "exchange"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52783,33 +47038,19 @@ for ExternalContactsContactChangedTopicWhatsAppBusinessScopedId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "bsuid" => {
-                    crate::__private::set(&mut self.bsuid, map.next_value()?, "bsuid")
-                }
-                "parent" => {
-                    crate::__private::set(
-                        &mut self.parent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "parent",
-                    )
-                }
-                "portfolioId" => {
-                    crate::__private::set(
-                        &mut self.portfolio_id,
-                        map.next_value()?,
-                        "portfolioId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "bsuid" => self.bsuid = map.next_value()?,
+            "parent" => self.parent = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "portfolioId" => self.portfolio_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["bsuid", "parent", "portfolioId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -52907,44 +47148,29 @@ impl crate::__private::DecodeFields for ExternalContactsContactChangedTopicWhats
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "whatsAppBusinessScopedIds" => {
-                    crate::__private::set(
-                        &mut self.whats_app_business_scoped_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "whatsAppBusinessScopedIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "whatsAppBusinessScopedIds" => {
+                self.whats_app_business_scoped_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "phoneNumber",
+        "displayName",
+        "username",
+        "whatsAppBusinessScopedIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53063,66 +47289,33 @@ impl crate::__private::DecodeFields for ExternalContactsContactNoteChangedTopicN
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "noteText" => {
-                    crate::__private::set(
-                        &mut self.note_text,
-                        map.next_value()?,
-                        "noteText",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "noteText" => self.note_text = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "entityId",
+        "entityType",
+        "noteText",
+        "createdBy",
+        "createDate",
+        "modifyDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53269,17 +47462,17 @@ impl crate::__private::DecodeFields for ExternalContactsEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53350,13 +47543,14 @@ impl crate::__private::DecodeFields for ExternalContactsOrganizationChangedTopic
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53451,23 +47645,19 @@ impl crate::__private::DecodeFields for ExternalContactsPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "changes" => {
-                    crate::__private::set(
-                        &mut self.changes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "changes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["changes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53543,13 +47733,14 @@ impl crate::__private::DecodeFields for ExternalContactsRelationshipChangedTopic
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53645,55 +47836,31 @@ for ExternalContactsRelationshipChangedTopicRelationship {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "relationship" => {
-                    crate::__private::set(
-                        &mut self.relationship,
-                        map.next_value()?,
-                        "relationship",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "relationship" => self.relationship = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "user",
+        "externalOrganization",
+        "relationship",
+        "createDate",
+        "modifyDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53815,30 +47982,29 @@ impl crate::__private::DecodeFields for ExternalContactsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "manuallyAssignDivisionsToInteractions" => {
-                    crate::__private::set(
-                        &mut self.manually_assign_divisions_to_interactions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyAssignDivisionsToInteractions",
-                    )
-                }
-                "manuallyAssignDivisionsToContacts" => {
-                    crate::__private::set(
-                        &mut self.manually_assign_divisions_to_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyAssignDivisionsToContacts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "manuallyAssignDivisionsToInteractions" => {
+                self.manually_assign_divisions_to_interactions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "manuallyAssignDivisionsToContacts" => {
+                self.manually_assign_divisions_to_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "manuallyAssignDivisionsToInteractions",
+        "manuallyAssignDivisionsToContacts",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -53984,13 +48150,14 @@ for ExternalContactsUnresolvedContactChangedTopicObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54089,24 +48256,18 @@ impl crate::__private::DecodeFields for ExternalDataSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "platform" => self.platform = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["platform", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54308,76 +48469,37 @@ impl crate::__private::DecodeFields for ExternalEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "aniName" => {
-                    crate::__private::set(
-                        &mut self.ani_name,
-                        map.next_value()?,
-                        "aniName",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "dnisName" => {
-                    crate::__private::set(
-                        &mut self.dnis_name,
-                        map.next_value()?,
-                        "dnisName",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "aniName" => self.ani_name = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "dnisName" => self.dnis_name = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "ani",
+        "aniName",
+        "dnis",
+        "dnisName",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54535,38 +48657,25 @@ impl crate::__private::DecodeFields for ExternalEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "identifiers" => {
-                    crate::__private::set(
-                        &mut self.identifiers,
-                        map.next_value()?,
-                        "identifiers",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "identifiers" => self.identifiers = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "identifiers",
+        "attributes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54673,65 +48782,31 @@ impl crate::__private::DecodeFields for ExternalEventChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "changeCategory" => {
-                    crate::__private::set(
-                        &mut self.change_category,
-                        map.next_value()?,
-                        "changeCategory",
-                    )
-                }
-                "schemaId" => {
-                    crate::__private::set(
-                        &mut self.schema_id,
-                        map.next_value()?,
-                        "schemaId",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "dateDetected" => {
-                    crate::__private::set(
-                        &mut self.date_detected,
-                        map.next_value()?,
-                        "dateDetected",
-                    )
-                }
-                "systemStatus" => {
-                    crate::__private::set(
-                        &mut self.system_status,
-                        map.next_value()?,
-                        "systemStatus",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorDescription" => {
-                    crate::__private::set(
-                        &mut self.error_description,
-                        map.next_value()?,
-                        "errorDescription",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "changeCategory" => self.change_category = map.next_value()?,
+            "schemaId" => self.schema_id = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            "dateDetected" => self.date_detected = map.next_value()?,
+            "systemStatus" => self.system_status = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorDescription" => self.error_description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "changeCategory",
+        "schemaId",
+        "eventName",
+        "dateDetected",
+        "systemStatus",
+        "errorCode",
+        "errorDescription",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -54931,23 +49006,19 @@ impl crate::__private::DecodeFields for ExternalEventChangesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "changes" => {
-                    crate::__private::set(
-                        &mut self.changes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "changes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "changes" => {
+                self.changes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["changes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55034,26 +49105,18 @@ impl crate::__private::DecodeFields for ExternalEventExternalId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "externalSourceId" => {
-                    crate::__private::set(
-                        &mut self.external_source_id,
-                        map.next_value()?,
-                        "externalSourceId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "externalSourceId" => self.external_source_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "externalSourceId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55135,23 +49198,19 @@ impl crate::__private::DecodeFields for ExternalEventIdentifiers {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "externalIds" => {
-                    crate::__private::set(
-                        &mut self.external_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["externalIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55255,79 +49314,35 @@ impl crate::__private::DecodeFields for ExternalEventSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaId" => {
-                    crate::__private::set(
-                        &mut self.schema_id,
-                        map.next_value()?,
-                        "schemaId",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                "activationStatus" => {
-                    crate::__private::set(
-                        &mut self.activation_status,
-                        map.next_value()?,
-                        "activationStatus",
-                    )
-                }
-                "systemStatus" => {
-                    crate::__private::set(
-                        &mut self.system_status,
-                        map.next_value()?,
-                        "systemStatus",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateFirstActivated" => {
-                    crate::__private::set(
-                        &mut self.date_first_activated,
-                        map.next_value()?,
-                        "dateFirstActivated",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaId" => self.schema_id = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "activationStatus" => self.activation_status = map.next_value()?,
+            "systemStatus" => self.system_status = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateFirstActivated" => self.date_first_activated = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "schemaId",
+        "eventName",
+        "displayName",
+        "rank",
+        "activationStatus",
+        "systemStatus",
+        "dateCreated",
+        "dateModified",
+        "dateFirstActivated",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55633,72 +49648,43 @@ impl crate::__private::DecodeFields for ExternalEventsConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "divisionIdActive" => {
-                    crate::__private::set(
-                        &mut self.division_id_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "divisionIdActive",
-                    )
-                }
-                "schemaId" => {
-                    crate::__private::set(
-                        &mut self.schema_id,
-                        map.next_value()?,
-                        "schemaId",
-                    )
-                }
-                "schemaActive" => {
-                    crate::__private::set(
-                        &mut self.schema_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "schemaActive",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateLastModified" => {
-                    crate::__private::set(
-                        &mut self.date_last_modified,
-                        map.next_value()?,
-                        "dateLastModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "divisionIdActive" => {
+                self.division_id_active = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schemaId" => self.schema_id = map.next_value()?,
+            "schemaActive" => {
+                self.schema_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "source" => self.source = map.next_value()?,
+            "dateLastModified" => self.date_last_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "divisionId",
+        "divisionIdActive",
+        "schemaId",
+        "schemaActive",
+        "source",
+        "dateLastModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -55851,86 +49837,45 @@ impl crate::__private::DecodeFields for ExternalEventsConfigurationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56058,23 +50003,19 @@ impl crate::__private::DecodeFields for ExternalEventsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56152,23 +50093,21 @@ impl crate::__private::DecodeFields for ExternalEventsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unprocessedEntities" => {
-                    crate::__private::set(
-                        &mut self.unprocessed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unprocessedEntities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unprocessedEntities" => {
+                self.unprocessed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unprocessedEntities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56261,26 +50200,18 @@ impl crate::__private::DecodeFields for ExternalId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalSource" => self.external_source = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["externalSource", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56400,57 +50331,31 @@ impl crate::__private::DecodeFields for ExternalMetricDataItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "userEmail" => {
-                    crate::__private::set(
-                        &mut self.user_email,
-                        map.next_value()?,
-                        "userEmail",
-                    )
-                }
-                "metricId" => {
-                    crate::__private::set(
-                        &mut self.metric_id,
-                        map.next_value()?,
-                        "metricId",
-                    )
-                }
-                "dateOccurred" => {
-                    crate::__private::set(
-                        &mut self.date_occurred,
-                        map.next_value()?,
-                        "dateOccurred",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "userEmail" => self.user_email = map.next_value()?,
+            "metricId" => self.metric_id = map.next_value()?,
+            "dateOccurred" => self.date_occurred = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "userEmail",
+        "metricId",
+        "dateOccurred",
+        "value",
+        "count",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56641,71 +50546,39 @@ impl crate::__private::DecodeFields for ExternalMetricDataProcessedItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "userEmail" => {
-                    crate::__private::set(
-                        &mut self.user_email,
-                        map.next_value()?,
-                        "userEmail",
-                    )
-                }
-                "metricId" => {
-                    crate::__private::set(
-                        &mut self.metric_id,
-                        map.next_value()?,
-                        "metricId",
-                    )
-                }
-                "dateOccurred" => {
-                    crate::__private::set(
-                        &mut self.date_occurred,
-                        map.next_value()?,
-                        "dateOccurred",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "totalValue" => {
-                    crate::__private::set(
-                        &mut self.total_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalValue",
-                    )
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "userEmail" => self.user_email = map.next_value()?,
+            "metricId" => self.metric_id = map.next_value()?,
+            "dateOccurred" => self.date_occurred = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            "totalValue" => {
+                self.total_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "userEmail",
+        "metricId",
+        "dateOccurred",
+        "value",
+        "count",
+        "type",
+        "totalValue",
+        "totalCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -56908,67 +50781,35 @@ impl crate::__private::DecodeFields for ExternalMetricDataUnprocessedItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "userEmail" => {
-                    crate::__private::set(
-                        &mut self.user_email,
-                        map.next_value()?,
-                        "userEmail",
-                    )
-                }
-                "metricId" => {
-                    crate::__private::set(
-                        &mut self.metric_id,
-                        map.next_value()?,
-                        "metricId",
-                    )
-                }
-                "dateOccurred" => {
-                    crate::__private::set(
-                        &mut self.date_occurred,
-                        map.next_value()?,
-                        "dateOccurred",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "userEmail" => self.user_email = map.next_value()?,
+            "metricId" => self.metric_id = map.next_value()?,
+            "dateOccurred" => self.date_occurred = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "userEmail",
+        "metricId",
+        "dateOccurred",
+        "value",
+        "count",
+        "type",
+        "message",
+        "code",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57127,23 +50968,17 @@ impl crate::__private::DecodeFields for ExternalMetricDataWriteRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["items"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57219,30 +51054,29 @@ impl crate::__private::DecodeFields for ExternalMetricDataWriteResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "processedEntities" => {
-                    crate::__private::set(
-                        &mut self.processed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "processedEntities",
-                    )
-                }
-                "unprocessedEntities" => {
-                    crate::__private::set(
-                        &mut self.unprocessed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unprocessedEntities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "processedEntities" => {
+                self.processed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unprocessedEntities" => {
+                self.unprocessed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "processedEntities",
+        "unprocessedEntities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57362,79 +51196,47 @@ impl crate::__private::DecodeFields for ExternalMetricDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                "unitDefinition" => {
-                    crate::__private::set(
-                        &mut self.unit_definition,
-                        map.next_value()?,
-                        "unitDefinition",
-                    )
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "defaultObjectiveType" => {
-                    crate::__private::set(
-                        &mut self.default_objective_type,
-                        map.next_value()?,
-                        "defaultObjectiveType",
-                    )
-                }
-                "retentionMonths" => {
-                    crate::__private::set(
-                        &mut self.retention_months,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retentionMonths",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "inUse" => {
-                    crate::__private::set(
-                        &mut self.in_use,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inUse",
-                    )
-                }
-                "dateLastRefreshed" => {
-                    crate::__private::set(
-                        &mut self.date_last_refreshed,
-                        map.next_value()?,
-                        "dateLastRefreshed",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "unitDefinition" => self.unit_definition = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "defaultObjectiveType" => self.default_objective_type = map.next_value()?,
+            "retentionMonths" => {
+                self.retention_months = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inUse" => self.in_use = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dateLastRefreshed" => self.date_last_refreshed = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "unit",
+        "unitDefinition",
+        "precision",
+        "defaultObjectiveType",
+        "retentionMonths",
+        "enabled",
+        "inUse",
+        "dateLastRefreshed",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57710,50 +51512,33 @@ impl crate::__private::DecodeFields for ExternalMetricDefinitionCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                "unitDefinition" => {
-                    crate::__private::set(
-                        &mut self.unit_definition,
-                        map.next_value()?,
-                        "unitDefinition",
-                    )
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "defaultObjectiveType" => {
-                    crate::__private::set(
-                        &mut self.default_objective_type,
-                        map.next_value()?,
-                        "defaultObjectiveType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "unit" => self.unit = map.next_value()?,
+            "unitDefinition" => self.unit_definition = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "defaultObjectiveType" => self.default_objective_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "unit",
+        "unitDefinition",
+        "precision",
+        "defaultObjectiveType",
+        "enabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -57982,86 +51767,45 @@ impl crate::__private::DecodeFields for ExternalMetricDefinitionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58199,40 +51943,29 @@ impl crate::__private::DecodeFields for ExternalMetricDefinitionUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "defaultObjectiveType" => {
-                    crate::__private::set(
-                        &mut self.default_objective_type,
-                        map.next_value()?,
-                        "defaultObjectiveType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "defaultObjectiveType" => self.default_objective_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "precision",
+        "defaultObjectiveType",
+        "enabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58477,170 +52210,81 @@ impl crate::__private::DecodeFields for ExternalOrganization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "companyType" => {
-                    crate::__private::set(
-                        &mut self.company_type,
-                        map.next_value()?,
-                        "companyType",
-                    )
-                }
-                "industry" => {
-                    crate::__private::set(
-                        &mut self.industry,
-                        map.next_value()?,
-                        "industry",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "faxNumber" => {
-                    crate::__private::set(
-                        &mut self.fax_number,
-                        map.next_value()?,
-                        "faxNumber",
-                    )
-                }
-                "employeeCount" => {
-                    crate::__private::set(
-                        &mut self.employee_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "employeeCount",
-                    )
-                }
-                "revenue" => {
-                    crate::__private::set(
-                        &mut self.revenue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "revenue",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "websites" => {
-                    crate::__private::set(
-                        &mut self.websites,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "websites",
-                    )
-                }
-                "tickers" => {
-                    crate::__private::set(
-                        &mut self.tickers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tickers",
-                    )
-                }
-                "twitterId" => {
-                    crate::__private::set(
-                        &mut self.twitter_id,
-                        map.next_value()?,
-                        "twitterId",
-                    )
-                }
-                "externalSystemUrl" => {
-                    crate::__private::set(
-                        &mut self.external_system_url,
-                        map.next_value()?,
-                        "externalSystemUrl",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "trustor" => {
-                    crate::__private::set(
-                        &mut self.trustor,
-                        map.next_value()?,
-                        "trustor",
-                    )
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "customFields" => {
-                    crate::__private::set(
-                        &mut self.custom_fields,
-                        map.next_value()?,
-                        "customFields",
-                    )
-                }
-                "identifiers" => {
-                    crate::__private::set(
-                        &mut self.identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "identifiers",
-                    )
-                }
-                "externalIds" => {
-                    crate::__private::set(
-                        &mut self.external_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalIds",
-                    )
-                }
-                "externalDataSources" => {
-                    crate::__private::set(
-                        &mut self.external_data_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalDataSources",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "companyType" => self.company_type = map.next_value()?,
+            "industry" => self.industry = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "faxNumber" => self.fax_number = map.next_value()?,
+            "employeeCount" => {
+                self.employee_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "revenue" => {
+                self.revenue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "websites" => {
+                self.websites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tickers" => {
+                self.tickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "twitterId" => self.twitter_id = map.next_value()?,
+            "externalSystemUrl" => self.external_system_url = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "trustor" => self.trustor = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "customFields" => self.custom_fields = map.next_value()?,
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalIds" => {
+                self.external_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "companyType",
+        "industry",
+        "address",
+        "phoneNumber",
+        "faxNumber",
+        "employeeCount",
+        "revenue",
+        "tags",
+        "websites",
+        "tickers",
+        "twitterId",
+        "externalSystemUrl",
+        "modifyDate",
+        "createDate",
+        "trustor",
+        "schema",
+        "customFields",
+        "identifiers",
+        "externalIds",
+        "externalDataSources",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -58869,48 +52513,33 @@ impl crate::__private::DecodeFields for ExternalOrganizationEnrichRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "matchingIdentifiers" => {
-                    crate::__private::set(
-                        &mut self.matching_identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "matchingIdentifiers",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "fieldRules" => {
-                    crate::__private::set(
-                        &mut self.field_rules,
-                        map.next_value()?,
-                        "fieldRules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "matchingIdentifiers" => {
+                self.matching_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "action" => self.action = map.next_value()?,
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "fieldRules" => self.field_rules = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "matchingIdentifiers",
+        "action",
+        "externalOrganization",
+        "fieldRules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59079,43 +52708,27 @@ impl crate::__private::DecodeFields for ExternalOrganizationIdentifier {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "type",
+        "value",
+        "dateCreated",
+        "externalSource",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59265,30 +52878,18 @@ impl crate::__private::DecodeFields for ExternalOrganizationIdentifierClaimReque
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operation" => {
-                    crate::__private::set(
-                        &mut self.operation,
-                        map.next_value()?,
-                        "operation",
-                    )
-                }
-                "identifier" => {
-                    crate::__private::set(
-                        &mut self.identifier,
-                        map.next_value()?,
-                        "identifier",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operation" => self.operation = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operation", "identifier"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59399,23 +53000,19 @@ impl crate::__private::DecodeFields for ExternalOrganizationIdentifierListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59523,93 +53120,51 @@ impl crate::__private::DecodeFields for ExternalOrganizationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "partialResults" => {
-                    crate::__private::set(
-                        &mut self.partial_results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "partialResults",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "partialResults" => {
+                self.partial_results = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "partialResults",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59757,51 +53312,29 @@ impl crate::__private::DecodeFields for ExternalOrganizationTrustorLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "externalOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.external_organization_id,
-                        map.next_value()?,
-                        "externalOrganizationId",
-                    )
-                }
-                "trustorOrgId" => {
-                    crate::__private::set(
-                        &mut self.trustor_org_id,
-                        map.next_value()?,
-                        "trustorOrgId",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "externalOrganizationUri" => {
-                    crate::__private::set(
-                        &mut self.external_organization_uri,
-                        map.next_value()?,
-                        "externalOrganizationUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "externalOrganizationId" => self.external_organization_id = map.next_value()?,
+            "trustorOrgId" => self.trustor_org_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "externalOrganizationUri" => {
+                self.external_organization_uri = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "externalOrganizationId",
+        "trustorOrgId",
+        "dateCreated",
+        "externalOrganizationUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -59899,26 +53432,18 @@ impl crate::__private::DecodeFields for ExternalPageMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "profilePictureUrl" => {
-                    crate::__private::set(
-                        &mut self.profile_picture_url,
-                        map.next_value()?,
-                        "profilePictureUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "profilePictureUrl" => self.profile_picture_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "profilePictureUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -60016,23 +53541,19 @@ impl crate::__private::DecodeFields for ExternalSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "source"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -60176,41 +53697,27 @@ impl crate::__private::DecodeFields for ExternalSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "linkConfiguration" => {
-                    crate::__private::set(
-                        &mut self.link_configuration,
-                        map.next_value()?,
-                        "linkConfiguration",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "linkConfiguration" => self.link_configuration = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "active",
+        "linkConfiguration",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -51,19 +51,17 @@ impl crate::__private::DecodeFields for FabricTag {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -137,17 +135,17 @@ impl crate::__private::DecodeFields for FacebookAppCredentials {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -224,33 +222,23 @@ impl crate::__private::DecodeFields for FacebookDataIngestionRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "integrationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -372,79 +360,41 @@ impl crate::__private::DecodeFields for FacebookDataIngestionRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -669,79 +619,41 @@ impl crate::__private::DecodeFields for FacebookDataIngestionRuleVersionResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -961,86 +873,45 @@ for FacebookDataIngestionRuleVersionResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1180,30 +1051,18 @@ impl crate::__private::DecodeFields for FacebookId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1294,37 +1153,27 @@ impl crate::__private::DecodeFields for FacebookIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1499,120 +1348,55 @@ impl crate::__private::DecodeFields for FacebookIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "pageId" => {
-                    crate::__private::set(&mut self.page_id, map.next_value()?, "pageId")
-                }
-                "pageName" => {
-                    crate::__private::set(
-                        &mut self.page_name,
-                        map.next_value()?,
-                        "pageName",
-                    )
-                }
-                "pageProfileImageUrl" => {
-                    crate::__private::set(
-                        &mut self.page_profile_image_url,
-                        map.next_value()?,
-                        "pageProfileImageUrl",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "createStatus" => {
-                    crate::__private::set(
-                        &mut self.create_status,
-                        map.next_value()?,
-                        "createStatus",
-                    )
-                }
-                "createError" => {
-                    crate::__private::set(
-                        &mut self.create_error,
-                        map.next_value()?,
-                        "createError",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "pageId" => self.page_id = map.next_value()?,
+            "pageName" => self.page_name = map.next_value()?,
+            "pageProfileImageUrl" => self.page_profile_image_url = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createStatus" => self.create_status = map.next_value()?,
+            "createError" => self.create_error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "appId",
+        "pageId",
+        "pageName",
+        "pageProfileImageUrl",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1854,86 +1638,45 @@ impl crate::__private::DecodeFields for FacebookIntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2105,68 +1848,37 @@ impl crate::__private::DecodeFields for FacebookIntegrationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "pageAccessToken" => {
-                    crate::__private::set(
-                        &mut self.page_access_token,
-                        map.next_value()?,
-                        "pageAccessToken",
-                    )
-                }
-                "userAccessToken" => {
-                    crate::__private::set(
-                        &mut self.user_access_token,
-                        map.next_value()?,
-                        "userAccessToken",
-                    )
-                }
-                "pageId" => {
-                    crate::__private::set(&mut self.page_id, map.next_value()?, "pageId")
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "appSecret" => {
-                    crate::__private::set(
-                        &mut self.app_secret,
-                        map.next_value()?,
-                        "appSecret",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "pageAccessToken" => self.page_access_token = map.next_value()?,
+            "userAccessToken" => self.user_access_token = map.next_value()?,
+            "pageId" => self.page_id = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "appSecret" => self.app_secret = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "pageId",
+        "appId",
+        "appSecret",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2315,55 +2027,31 @@ impl crate::__private::DecodeFields for FacebookIntegrationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "pageAccessToken" => {
-                    crate::__private::set(
-                        &mut self.page_access_token,
-                        map.next_value()?,
-                        "pageAccessToken",
-                    )
-                }
-                "userAccessToken" => {
-                    crate::__private::set(
-                        &mut self.user_access_token,
-                        map.next_value()?,
-                        "userAccessToken",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "pageAccessToken" => self.page_access_token = map.next_value()?,
+            "userAccessToken" => self.user_access_token = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2466,22 +2154,18 @@ impl crate::__private::DecodeFields for FacebookPermission {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2610,23 +2294,19 @@ impl crate::__private::DecodeFields for FacebookPermissionEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2708,23 +2388,17 @@ impl crate::__private::DecodeFields for FacebookScopedId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scopedId" => {
-                    crate::__private::set(
-                        &mut self.scoped_id,
-                        map.next_value()?,
-                        "scopedId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scopedId" => self.scoped_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scopedId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2811,22 +2485,18 @@ impl crate::__private::DecodeFields for Facet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2928,72 +2598,37 @@ impl crate::__private::DecodeFields for FacetEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attribute" => {
-                    crate::__private::set(
-                        &mut self.attribute,
-                        map.next_value()?,
-                        "attribute",
-                    )
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                "other" => {
-                    crate::__private::set(
-                        &mut self.other,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "other",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "missing" => {
-                    crate::__private::set(
-                        &mut self.missing,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "missing",
-                    )
-                }
-                "termCount" => {
-                    crate::__private::set(
-                        &mut self.term_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "termCount",
-                    )
-                }
-                "termType" => {
-                    crate::__private::set(
-                        &mut self.term_type,
-                        map.next_value()?,
-                        "termType",
-                    )
-                }
-                "terms" => {
-                    crate::__private::set(
-                        &mut self.terms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "terms",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attribute" => self.attribute = map.next_value()?,
+            "statistics" => self.statistics = map.next_value()?,
+            "other" => self.other = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "missing" => {
+                self.missing = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "termCount" => {
+                self.term_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "termType" => self.term_type = map.next_value()?,
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "attribute",
+        "statistics",
+        "other",
+        "total",
+        "missing",
+        "termCount",
+        "termType",
+        "terms",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3171,27 +2806,19 @@ impl crate::__private::DecodeFields for FacetKeyAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "count"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3290,65 +2917,33 @@ impl crate::__private::DecodeFields for FacetStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "min" => {
-                    crate::__private::set(
-                        &mut self.min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "min",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                "mean" => {
-                    crate::__private::set(
-                        &mut self.mean,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mean",
-                    )
-                }
-                "stdDeviation" => {
-                    crate::__private::set(
-                        &mut self.std_deviation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stdDeviation",
-                    )
-                }
-                "dateMin" => {
-                    crate::__private::set(
-                        &mut self.date_min,
-                        map.next_value()?,
-                        "dateMin",
-                    )
-                }
-                "dateMax" => {
-                    crate::__private::set(
-                        &mut self.date_max,
-                        map.next_value()?,
-                        "dateMax",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "min" => self.min = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "mean" => self.mean = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "stdDeviation" => {
+                self.std_deviation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateMin" => self.date_min = map.next_value()?,
+            "dateMax" => self.date_max = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "count",
+        "min",
+        "max",
+        "mean",
+        "stdDeviation",
+        "dateMin",
+        "dateMax",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3462,40 +3057,29 @@ impl crate::__private::DecodeFields for FacetTerm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "term" => {
-                    crate::__private::set(&mut self.term, map.next_value()?, "term")
-                }
-                "key" => {
-                    crate::__private::set(
-                        &mut self.key,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "key",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "term" => self.term = map.next_value()?,
+            "key" => self.key = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "term",
+        "key",
+        "id",
+        "name",
+        "count",
+        "time",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3591,37 +3175,23 @@ impl crate::__private::DecodeFields for FailedDeleteProtectionUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "errorMessage",
+        "errorCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3713,34 +3283,20 @@ impl crate::__private::DecodeFields for FailedObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "version", "name", "errorCode"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3857,86 +3413,45 @@ impl crate::__private::DecodeFields for FailedRecordingEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4062,26 +3577,18 @@ impl crate::__private::DecodeFields for FailureReason {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4187,30 +3694,22 @@ impl crate::__private::DecodeFields for Fallback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "actions" => {
+                self.actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "actions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4320,54 +3819,31 @@ impl crate::__private::DecodeFields for Faq {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "question" => {
-                    crate::__private::set(
-                        &mut self.question,
-                        map.next_value()?,
-                        "question",
-                    )
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "sourceUri" => {
-                    crate::__private::set(
-                        &mut self.source_uri,
-                        map.next_value()?,
-                        "sourceUri",
-                    )
-                }
-                "documentUrl" => {
-                    crate::__private::set(
-                        &mut self.document_url,
-                        map.next_value()?,
-                        "documentUrl",
-                    )
-                }
-                "documentDisplayName" => {
-                    crate::__private::set(
-                        &mut self.document_display_name,
-                        map.next_value()?,
-                        "documentDisplayName",
-                    )
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "question" => self.question = map.next_value()?,
+            "answer" => self.answer = map.next_value()?,
+            "sourceUri" => self.source_uri = map.next_value()?,
+            "documentUrl" => self.document_url = map.next_value()?,
+            "documentDisplayName" => self.document_display_name = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "question",
+        "answer",
+        "sourceUri",
+        "documentUrl",
+        "documentDisplayName",
+        "confidence",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4491,30 +3967,29 @@ impl crate::__private::DecodeFields for FaxConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sendEmailNotifications" => {
-                    crate::__private::set(
-                        &mut self.send_email_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendEmailNotifications",
-                    )
-                }
-                "disableEmailPii" => {
-                    crate::__private::set(
-                        &mut self.disable_email_pii,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disableEmailPii",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sendEmailNotifications" => {
+                self.send_email_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disableEmailPii" => {
+                self.disable_email_pii = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sendEmailNotifications",
+        "disableEmailPii",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4664,132 +4139,59 @@ impl crate::__private::DecodeFields for FaxDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "contentUri" => {
-                    crate::__private::set(
-                        &mut self.content_uri,
-                        map.next_value()?,
-                        "contentUri",
-                    )
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "sharingUri" => {
-                    crate::__private::set(
-                        &mut self.sharing_uri,
-                        map.next_value()?,
-                        "sharingUri",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "filename" => {
-                    crate::__private::set(
-                        &mut self.filename,
-                        map.next_value()?,
-                        "filename",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "receiverAddress" => {
-                    crate::__private::set(
-                        &mut self.receiver_address,
-                        map.next_value()?,
-                        "receiverAddress",
-                    )
-                }
-                "thumbnails" => {
-                    crate::__private::set(
-                        &mut self.thumbnails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "thumbnails",
-                    )
-                }
-                "downloadSharingUri" => {
-                    crate::__private::set(
-                        &mut self.download_sharing_uri,
-                        map.next_value()?,
-                        "downloadSharingUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "contentUri" => self.content_uri = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "sharingUri" => self.sharing_uri = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filename" => self.filename = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "receiverAddress" => self.receiver_address = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadSharingUri" => self.download_sharing_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "contentUri",
+        "workspace",
+        "createdBy",
+        "sharingUri",
+        "contentType",
+        "contentLength",
+        "filename",
+        "read",
+        "pageCount",
+        "callerAddress",
+        "receiverAddress",
+        "thumbnails",
+        "downloadSharingUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4990,86 +4392,45 @@ impl crate::__private::DecodeFields for FaxDocumentEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5235,69 +4596,41 @@ impl crate::__private::DecodeFields for FaxSendRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "documentId" => {
-                    crate::__private::set(
-                        &mut self.document_id,
-                        map.next_value()?,
-                        "documentId",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "coverSheet" => {
-                    crate::__private::set(
-                        &mut self.cover_sheet,
-                        map.next_value()?,
-                        "coverSheet",
-                    )
-                }
-                "timeZoneOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.time_zone_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeZoneOffsetMinutes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "documentId" => self.document_id = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "coverSheet" => self.cover_sheet = map.next_value()?,
+            "timeZoneOffsetMinutes" => {
+                self.time_zone_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "addresses",
+        "documentId",
+        "contentType",
+        "workspace",
+        "coverSheet",
+        "timeZoneOffsetMinutes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5499,48 +4832,29 @@ impl crate::__private::DecodeFields for FaxSendResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "uploadDestinationUri" => {
-                    crate::__private::set(
-                        &mut self.upload_destination_uri,
-                        map.next_value()?,
-                        "uploadDestinationUri",
-                    )
-                }
-                "uploadMethodType" => {
-                    crate::__private::set(
-                        &mut self.upload_method_type,
-                        map.next_value()?,
-                        "uploadMethodType",
-                    )
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "uploadDestinationUri" => self.upload_destination_uri = map.next_value()?,
+            "uploadMethodType" => self.upload_method_type = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "uploadDestinationUri",
+        "uploadMethodType",
+        "headers",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5742,72 +5056,51 @@ impl crate::__private::DecodeFields for FaxStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "expectedPages" => {
-                    crate::__private::set(
-                        &mut self.expected_pages,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "expectedPages",
-                    )
-                }
-                "activePage" => {
-                    crate::__private::set(
-                        &mut self.active_page,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activePage",
-                    )
-                }
-                "linesTransmitted" => {
-                    crate::__private::set(
-                        &mut self.lines_transmitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "linesTransmitted",
-                    )
-                }
-                "bytesTransmitted" => {
-                    crate::__private::set(
-                        &mut self.bytes_transmitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bytesTransmitted",
-                    )
-                }
-                "baudRate" => {
-                    crate::__private::set(
-                        &mut self.baud_rate,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "baudRate",
-                    )
-                }
-                "pageErrors" => {
-                    crate::__private::set(
-                        &mut self.page_errors,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageErrors",
-                    )
-                }
-                "lineErrors" => {
-                    crate::__private::set(
-                        &mut self.line_errors,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lineErrors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "direction" => self.direction = map.next_value()?,
+            "expectedPages" => {
+                self.expected_pages = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activePage" => {
+                self.active_page = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "linesTransmitted" => {
+                self.lines_transmitted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "bytesTransmitted" => {
+                self.bytes_transmitted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "baudRate" => {
+                self.baud_rate = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageErrors" => {
+                self.page_errors = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lineErrors" => {
+                self.line_errors = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "direction",
+        "expectedPages",
+        "activePage",
+        "linesTransmitted",
+        "bytesTransmitted",
+        "baudRate",
+        "pageErrors",
+        "lineErrors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5945,37 +5238,29 @@ impl crate::__private::DecodeFields for FaxSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "readCount" => {
-                    crate::__private::set(
-                        &mut self.read_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "readCount",
-                    )
-                }
-                "unreadCount" => {
-                    crate::__private::set(
-                        &mut self.unread_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unreadCount",
-                    )
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "readCount" => {
+                self.read_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "unreadCount" => {
+                self.unread_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "readCount",
+        "unreadCount",
+        "totalCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6121,125 +5406,55 @@ impl crate::__private::DecodeFields for FaxTopicFaxDataV2 {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "filename" => {
-                    crate::__private::set(
-                        &mut self.filename,
-                        map.next_value()?,
-                        "filename",
-                    )
-                }
-                "changeNumber" => {
-                    crate::__private::set(
-                        &mut self.change_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "changeNumber",
-                    )
-                }
-                "dateUploaded" => {
-                    crate::__private::set(
-                        &mut self.date_uploaded,
-                        map.next_value()?,
-                        "dateUploaded",
-                    )
-                }
-                "uploadedBy" => {
-                    crate::__private::set(
-                        &mut self.uploaded_by,
-                        map.next_value()?,
-                        "uploadedBy",
-                    )
-                }
-                "lockInfo" => {
-                    crate::__private::set(
-                        &mut self.lock_info,
-                        map.next_value()?,
-                        "lockInfo",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "receiverAddress" => {
-                    crate::__private::set(
-                        &mut self.receiver_address,
-                        map.next_value()?,
-                        "receiverAddress",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filename" => self.filename = map.next_value()?,
+            "changeNumber" => {
+                self.change_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateUploaded" => self.date_uploaded = map.next_value()?,
+            "uploadedBy" => self.uploaded_by = map.next_value()?,
+            "lockInfo" => self.lock_info = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "receiverAddress" => self.receiver_address = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "workspace",
+        "createdBy",
+        "contentType",
+        "contentLength",
+        "filename",
+        "changeNumber",
+        "dateUploaded",
+        "uploadedBy",
+        "lockInfo",
+        "selfUri",
+        "callerAddress",
+        "receiverAddress",
+        "read",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6413,23 +5628,19 @@ impl crate::__private::DecodeFields for FeatureState {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6505,37 +5716,19 @@ impl crate::__private::DecodeFields for FeatureSupport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "feature" => {
-                    crate::__private::set(
-                        &mut self.feature,
-                        map.next_value()?,
-                        "feature",
-                    )
-                }
-                "supportLevel" => {
-                    crate::__private::set(
-                        &mut self.support_level,
-                        map.next_value()?,
-                        "supportLevel",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "feature" => self.feature = map.next_value()?,
+            "supportLevel" => self.support_level = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["feature", "supportLevel", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6673,37 +5866,25 @@ impl crate::__private::DecodeFields for Feedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "suggestionId" => {
-                    crate::__private::set(
-                        &mut self.suggestion_id,
-                        map.next_value()?,
-                        "suggestionId",
-                    )
-                }
-                "userProvided" => {
-                    crate::__private::set(
-                        &mut self.user_provided,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userProvided",
-                    )
-                }
-                "relevance" => {
-                    crate::__private::set(
-                        &mut self.relevance,
-                        map.next_value()?,
-                        "relevance",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "suggestionId" => self.suggestion_id = map.next_value()?,
+            "userProvided" => {
+                self.user_provided = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "relevance" => self.relevance = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "suggestionId",
+        "userProvided",
+        "relevance",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6834,26 +6015,18 @@ impl crate::__private::DecodeFields for FeedbackAddRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "summary" => {
-                    crate::__private::set(
-                        &mut self.summary,
-                        map.next_value()?,
-                        "summary",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rating", "summary"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6972,26 +6145,18 @@ impl crate::__private::DecodeFields for FeedbackUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "summary" => {
-                    crate::__private::set(
-                        &mut self.summary,
-                        map.next_value()?,
-                        "summary",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rating", "summary"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7138,58 +6303,35 @@ impl crate::__private::DecodeFields for FieldConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "sections" => {
-                    crate::__private::set(
-                        &mut self.sections,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sections",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "schemaVersion" => {
-                    crate::__private::set(
-                        &mut self.schema_version,
-                        map.next_value()?,
-                        "schemaVersion",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "version" => self.version = map.next_value()?,
+            "schemaVersion" => self.schema_version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "entityType",
+        "state",
+        "sections",
+        "version",
+        "schemaVersion",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7343,23 +6485,19 @@ impl crate::__private::DecodeFields for FieldConfigs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "org" => crate::__private::set(&mut self.org, map.next_value()?, "org"),
-                "person" => {
-                    crate::__private::set(&mut self.person, map.next_value()?, "person")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "org" => self.org = map.next_value()?,
+            "person" => self.person = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["org", "person", "group"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7472,68 +6610,45 @@ impl crate::__private::DecodeFields for FieldList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customLabels" => {
-                    crate::__private::set(
-                        &mut self.custom_labels,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "customLabels",
-                    )
-                }
-                "instructionText" => {
-                    crate::__private::set(
-                        &mut self.instruction_text,
-                        map.next_value()?,
-                        "instructionText",
-                    )
-                }
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "labelKeys" => {
-                    crate::__private::set(
-                        &mut self.label_keys,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labelKeys",
-                    )
-                }
-                "params" => {
-                    crate::__private::set(&mut self.params, map.next_value()?, "params")
-                }
-                "repeatable" => {
-                    crate::__private::set(
-                        &mut self.repeatable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "repeatable",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "required",
-                    )
-                }
-                "gdpr" => {
-                    crate::__private::set(
-                        &mut self.gdpr,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "gdpr",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customLabels" => {
+                self.custom_labels = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "instructionText" => self.instruction_text = map.next_value()?,
+            "key" => self.key = map.next_value()?,
+            "labelKeys" => {
+                self.label_keys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "params" => self.params = map.next_value()?,
+            "repeatable" => {
+                self.repeatable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "gdpr" => self.gdpr = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customLabels",
+        "instructionText",
+        "key",
+        "labelKeys",
+        "params",
+        "repeatable",
+        "state",
+        "type",
+        "required",
+        "gdpr",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7658,30 +6773,21 @@ impl crate::__private::DecodeFields for FieldMapping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataActionValueName" => {
-                    crate::__private::set(
-                        &mut self.data_action_value_name,
-                        map.next_value()?,
-                        "dataActionValueName",
-                    )
-                }
-                "dataActionSynonymName" => {
-                    crate::__private::set(
-                        &mut self.data_action_synonym_name,
-                        map.next_value()?,
-                        "dataActionSynonymName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataActionValueName" => self.data_action_value_name = map.next_value()?,
+            "dataActionSynonymName" => self.data_action_synonym_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dataActionValueName",
+        "dataActionSynonymName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7830,107 +6936,65 @@ impl crate::__private::DecodeFields for FileSpecificationTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "numberOfHeadingLinesSkipped" => {
-                    crate::__private::set(
-                        &mut self.number_of_heading_lines_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfHeadingLinesSkipped",
-                    )
-                }
-                "numberOfTrailingLinesSkipped" => {
-                    crate::__private::set(
-                        &mut self.number_of_trailing_lines_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfTrailingLinesSkipped",
-                    )
-                }
-                "header" => {
-                    crate::__private::set(
-                        &mut self.header,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "header",
-                    )
-                }
-                "delimiter" => {
-                    crate::__private::set(
-                        &mut self.delimiter,
-                        map.next_value()?,
-                        "delimiter",
-                    )
-                }
-                "delimiterValue" => {
-                    crate::__private::set(
-                        &mut self.delimiter_value,
-                        map.next_value()?,
-                        "delimiterValue",
-                    )
-                }
-                "columnInformation" => {
-                    crate::__private::set(
-                        &mut self.column_information,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "columnInformation",
-                    )
-                }
-                "preprocessingRules" => {
-                    crate::__private::set(
-                        &mut self.preprocessing_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "preprocessingRules",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "numberOfHeadingLinesSkipped" => {
+                self.number_of_heading_lines_skipped = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "numberOfTrailingLinesSkipped" => {
+                self.number_of_trailing_lines_skipped = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "header" => self.header = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "delimiter" => self.delimiter = map.next_value()?,
+            "delimiterValue" => self.delimiter_value = map.next_value()?,
+            "columnInformation" => {
+                self.column_information = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "preprocessingRules" => {
+                self.preprocessing_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "description",
+        "format",
+        "numberOfHeadingLinesSkipped",
+        "numberOfTrailingLinesSkipped",
+        "header",
+        "delimiter",
+        "delimiterValue",
+        "columnInformation",
+        "preprocessingRules",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8210,86 +7274,45 @@ impl crate::__private::DecodeFields for FileSpecificationTemplateEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8415,30 +7438,24 @@ impl crate::__private::DecodeFields for FileUploadMode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileTypes" => {
-                    crate::__private::set(
-                        &mut self.file_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fileTypes",
-                    )
-                }
-                "maxFileSizeKB" => {
-                    crate::__private::set(
-                        &mut self.max_file_size_kb,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxFileSizeKB",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileTypes" => {
+                self.file_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "maxFileSizeKB" => {
+                self.max_file_size_kb = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileTypes", "maxFileSizeKB"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8518,30 +7535,22 @@ impl crate::__private::DecodeFields for FileUploadSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableAttachments" => {
-                    crate::__private::set(
-                        &mut self.enable_attachments,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAttachments",
-                    )
-                }
-                "modes" => {
-                    crate::__private::set(
-                        &mut self.modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "modes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableAttachments" => {
+                self.enable_attachments = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "modes" => self.modes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enableAttachments", "modes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8648,36 +7657,20 @@ impl crate::__private::DecodeFields for Filter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "operator", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8773,37 +7766,31 @@ impl crate::__private::DecodeFields for FilterPreviewResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filteredContacts" => {
-                    crate::__private::set(
-                        &mut self.filtered_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "filteredContacts",
-                    )
-                }
-                "totalContacts" => {
-                    crate::__private::set(
-                        &mut self.total_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalContacts",
-                    )
-                }
-                "preview" => {
-                    crate::__private::set(
-                        &mut self.preview,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "preview",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filteredContacts" => {
+                self.filtered_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalContacts" => {
+                self.total_contacts = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "preview" => {
+                self.preview = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "filteredContacts",
+        "totalContacts",
+        "preview",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8902,33 +7889,21 @@ impl crate::__private::DecodeFields for FinishWebAuthnRegistrationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "credential" => {
-                    crate::__private::set(
-                        &mut self.credential,
-                        map.next_value()?,
-                        "credential",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "default",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "credential" => self.credential = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "default" => {
+                self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["credential", "name", "default"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9018,37 +7993,25 @@ impl crate::__private::DecodeFields for FixedAvailability {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "availabilityRange" => {
-                    crate::__private::set(
-                        &mut self.availability_range,
-                        map.next_value()?,
-                        "availabilityRange",
-                    )
-                }
-                "dateRange" => {
-                    crate::__private::set(
-                        &mut self.date_range,
-                        map.next_value()?,
-                        "dateRange",
-                    )
-                }
-                "daysOfWeek" => {
-                    crate::__private::set(
-                        &mut self.days_of_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "daysOfWeek",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "availabilityRange" => self.availability_range = map.next_value()?,
+            "dateRange" => self.date_range = map.next_value()?,
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "availabilityRange",
+        "dateRange",
+        "daysOfWeek",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9134,26 +8097,22 @@ impl crate::__private::DecodeFields for FlattenedJsonSchemaDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "arrayProperties" => {
-                    crate::__private::set(
-                        &mut self.array_properties,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "arrayProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schema" => self.schema = map.next_value()?,
+            "arrayProperties" => {
+                self.array_properties = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["schema", "arrayProperties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9341,170 +8300,79 @@ impl crate::__private::DecodeFields for Flow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "lockedUser" => {
-                    crate::__private::set(
-                        &mut self.locked_user,
-                        map.next_value()?,
-                        "lockedUser",
-                    )
-                }
-                "lockedClient" => {
-                    crate::__private::set(
-                        &mut self.locked_client,
-                        map.next_value()?,
-                        "lockedClient",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "system" => {
-                    crate::__private::set(
-                        &mut self.system,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "system",
-                    )
-                }
-                "deleted" => {
-                    crate::__private::set(
-                        &mut self.deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleted",
-                    )
-                }
-                "publishedVersion" => {
-                    crate::__private::set(
-                        &mut self.published_version,
-                        map.next_value()?,
-                        "publishedVersion",
-                    )
-                }
-                "savedVersion" => {
-                    crate::__private::set(
-                        &mut self.saved_version,
-                        map.next_value()?,
-                        "savedVersion",
-                    )
-                }
-                "inputSchema" => {
-                    crate::__private::set(
-                        &mut self.input_schema,
-                        map.next_value()?,
-                        "inputSchema",
-                    )
-                }
-                "outputSchema" => {
-                    crate::__private::set(
-                        &mut self.output_schema,
-                        map.next_value()?,
-                        "outputSchema",
-                    )
-                }
-                "checkedInVersion" => {
-                    crate::__private::set(
-                        &mut self.checked_in_version,
-                        map.next_value()?,
-                        "checkedInVersion",
-                    )
-                }
-                "debugVersion" => {
-                    crate::__private::set(
-                        &mut self.debug_version,
-                        map.next_value()?,
-                        "debugVersion",
-                    )
-                }
-                "publishedBy" => {
-                    crate::__private::set(
-                        &mut self.published_by,
-                        map.next_value()?,
-                        "publishedBy",
-                    )
-                }
-                "currentOperation" => {
-                    crate::__private::set(
-                        &mut self.current_operation,
-                        map.next_value()?,
-                        "currentOperation",
-                    )
-                }
-                "nluInfo" => {
-                    crate::__private::set(
-                        &mut self.nlu_info,
-                        map.next_value()?,
-                        "nluInfo",
-                    )
-                }
-                "supportedLanguages" => {
-                    crate::__private::set(
-                        &mut self.supported_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguages",
-                    )
-                }
-                "compatibleFlowTypes" => {
-                    crate::__private::set(
-                        &mut self.compatible_flow_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "compatibleFlowTypes",
-                    )
-                }
-                "worktypeId" => {
-                    crate::__private::set(
-                        &mut self.worktype_id,
-                        map.next_value()?,
-                        "worktypeId",
-                    )
-                }
-                "virtualAgentEnabled" => {
-                    crate::__private::set(
-                        &mut self.virtual_agent_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "virtualAgentEnabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "lockedUser" => self.locked_user = map.next_value()?,
+            "lockedClient" => self.locked_client = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "system" => self.system = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "deleted" => {
+                self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "publishedVersion" => self.published_version = map.next_value()?,
+            "savedVersion" => self.saved_version = map.next_value()?,
+            "inputSchema" => self.input_schema = map.next_value()?,
+            "outputSchema" => self.output_schema = map.next_value()?,
+            "checkedInVersion" => self.checked_in_version = map.next_value()?,
+            "debugVersion" => self.debug_version = map.next_value()?,
+            "publishedBy" => self.published_by = map.next_value()?,
+            "currentOperation" => self.current_operation = map.next_value()?,
+            "nluInfo" => self.nlu_info = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "compatibleFlowTypes" => {
+                self.compatible_flow_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "worktypeId" => self.worktype_id = map.next_value()?,
+            "virtualAgentEnabled" => {
+                self.virtual_agent_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "type",
+        "lockedUser",
+        "lockedClient",
+        "active",
+        "system",
+        "deleted",
+        "publishedVersion",
+        "savedVersion",
+        "inputSchema",
+        "outputSchema",
+        "checkedInVersion",
+        "debugVersion",
+        "publishedBy",
+        "currentOperation",
+        "nluInfo",
+        "supportedLanguages",
+        "compatibleFlowTypes",
+        "worktypeId",
+        "virtualAgentEnabled",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9852,40 +8720,29 @@ impl crate::__private::DecodeFields for FlowActivityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                "truncated" => {
-                    crate::__private::set(
-                        &mut self.truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "truncated",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "truncated" => {
+                self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "data",
+        "truncated",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10085,165 +8942,81 @@ impl crate::__private::DecodeFields for FlowActivityEntityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityDate" => {
-                    crate::__private::set(
-                        &mut self.activity_date,
-                        map.next_value()?,
-                        "activityDate",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "activeRouting" => {
-                    crate::__private::set(
-                        &mut self.active_routing,
-                        map.next_value()?,
-                        "activeRouting",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "convertedFrom" => {
-                    crate::__private::set(
-                        &mut self.converted_from,
-                        map.next_value()?,
-                        "convertedFrom",
-                    )
-                }
-                "convertedTo" => {
-                    crate::__private::set(
-                        &mut self.converted_to,
-                        map.next_value()?,
-                        "convertedTo",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "participantName" => {
-                    crate::__private::set(
-                        &mut self.participant_name,
-                        map.next_value()?,
-                        "participantName",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "requestedLanguageId" => {
-                    crate::__private::set(
-                        &mut self.requested_language_id,
-                        map.next_value()?,
-                        "requestedLanguageId",
-                    )
-                }
-                "requestedRoutingSkillIds" => {
-                    crate::__private::set(
-                        &mut self.requested_routing_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutingSkillIds",
-                    )
-                }
-                "requestedRoutings" => {
-                    crate::__private::set(
-                        &mut self.requested_routings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutings",
-                    )
-                }
-                "routingPriority" => {
-                    crate::__private::set(
-                        &mut self.routing_priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingPriority",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "usedRouting" => {
-                    crate::__private::set(
-                        &mut self.used_routing,
-                        map.next_value()?,
-                        "usedRouting",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "scoredAgents" => {
-                    crate::__private::set(
-                        &mut self.scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scoredAgents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityDate" => self.activity_date = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            "activeRouting" => self.active_routing = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "convertedFrom" => self.converted_from = map.next_value()?,
+            "convertedTo" => self.converted_to = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "participantName" => self.participant_name = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "requestedLanguageId" => self.requested_language_id = map.next_value()?,
+            "requestedRoutingSkillIds" => {
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingPriority" => {
+                self.routing_priority = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "usedRouting" => self.used_routing = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityDate",
+        "metric",
+        "activeRouting",
+        "addressFrom",
+        "addressTo",
+        "ani",
+        "conversationId",
+        "convertedFrom",
+        "convertedTo",
+        "direction",
+        "dnis",
+        "flowId",
+        "flowType",
+        "mediaType",
+        "participantName",
+        "queueId",
+        "requestedLanguageId",
+        "requestedRoutingSkillIds",
+        "requestedRoutings",
+        "routingPriority",
+        "sessionId",
+        "teamId",
+        "usedRouting",
+        "userId",
+        "scoredAgents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10902,40 +9675,27 @@ impl crate::__private::DecodeFields for FlowActivityMetricValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                "entityIds" => {
-                    crate::__private::set(
-                        &mut self.entity_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityIds",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "entityIds",
+        "count",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11077,36 +9837,29 @@ impl crate::__private::DecodeFields for FlowActivityQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metrics",
+        "groupBy",
+        "filter",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11248,26 +10001,20 @@ impl crate::__private::DecodeFields for FlowActivityQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11392,33 +10139,23 @@ impl crate::__private::DecodeFields for FlowActivityQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11545,26 +10282,20 @@ impl crate::__private::DecodeFields for FlowActivityQueryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11683,36 +10414,25 @@ impl crate::__private::DecodeFields for FlowActivityQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12036,30 +10756,20 @@ impl crate::__private::DecodeFields for FlowActivityResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "entityIdDimension" => {
-                    crate::__private::set(
-                        &mut self.entity_id_dimension,
-                        map.next_value()?,
-                        "entityIdDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "entityIdDimension"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12287,30 +10997,20 @@ impl crate::__private::DecodeFields for FlowActivityScoredAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentScore" => {
-                    crate::__private::set(
-                        &mut self.agent_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentScore",
-                    )
-                }
-                "scoredAgentId" => {
-                    crate::__private::set(
-                        &mut self.scored_agent_id,
-                        map.next_value()?,
-                        "scoredAgentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentScore" => {
+                self.agent_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scoredAgentId" => self.scored_agent_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentScore", "scoredAgentId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12388,26 +11088,18 @@ impl crate::__private::DecodeFields for FlowAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12496,26 +11188,20 @@ impl crate::__private::DecodeFields for FlowAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12640,33 +11326,23 @@ impl crate::__private::DecodeFields for FlowAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12799,39 +11475,27 @@ impl crate::__private::DecodeFields for FlowAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13540,23 +12204,19 @@ impl crate::__private::DecodeFields for FlowAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13671,75 +12331,43 @@ impl crate::__private::DecodeFields for FlowAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13903,26 +12531,18 @@ impl crate::__private::DecodeFields for FlowAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14154,32 +12774,25 @@ impl crate::__private::DecodeFields for FlowAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14377,26 +12990,20 @@ impl crate::__private::DecodeFields for FlowAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14523,82 +13130,47 @@ impl crate::__private::DecodeFields for FlowAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14783,72 +13355,51 @@ impl crate::__private::DecodeFields for FlowCharacteristics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "executionItems" => {
-                    crate::__private::set(
-                        &mut self.execution_items,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "executionItems",
-                    )
-                }
-                "executionInputOutputs" => {
-                    crate::__private::set(
-                        &mut self.execution_input_outputs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "executionInputOutputs",
-                    )
-                }
-                "communications" => {
-                    crate::__private::set(
-                        &mut self.communications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "communications",
-                    )
-                }
-                "eventError" => {
-                    crate::__private::set(
-                        &mut self.event_error,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventError",
-                    )
-                }
-                "eventWarning" => {
-                    crate::__private::set(
-                        &mut self.event_warning,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventWarning",
-                    )
-                }
-                "eventOther" => {
-                    crate::__private::set(
-                        &mut self.event_other,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventOther",
-                    )
-                }
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "variables",
-                    )
-                }
-                "names" => {
-                    crate::__private::set(
-                        &mut self.names,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "names",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "executionItems" => {
+                self.execution_items = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "executionInputOutputs" => {
+                self.execution_input_outputs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "communications" => {
+                self.communications = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "eventError" => {
+                self.event_error = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "eventWarning" => {
+                self.event_warning = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "eventOther" => {
+                self.event_other = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "names" => self.names = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "executionItems",
+        "executionInputOutputs",
+        "communications",
+        "eventError",
+        "eventWarning",
+        "eventOther",
+        "variables",
+        "names",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14958,23 +13509,19 @@ impl crate::__private::DecodeFields for FlowDiagnosticInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "lastActionId" => {
-                    crate::__private::set(
-                        &mut self.last_action_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastActionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lastActionId" => {
+                self.last_action_id = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["lastActionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15092,79 +13639,43 @@ impl crate::__private::DecodeFields for FlowDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "inputSchema" => {
-                    crate::__private::set(
-                        &mut self.input_schema,
-                        map.next_value()?,
-                        "inputSchema",
-                    )
-                }
-                "outputSchema" => {
-                    crate::__private::set(
-                        &mut self.output_schema,
-                        map.next_value()?,
-                        "outputSchema",
-                    )
-                }
-                "supportedLanguages" => {
-                    crate::__private::set(
-                        &mut self.supported_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguages",
-                    )
-                }
-                "publishedVersion" => {
-                    crate::__private::set(
-                        &mut self.published_version,
-                        map.next_value()?,
-                        "publishedVersion",
-                    )
-                }
-                "debugVersion" => {
-                    crate::__private::set(
-                        &mut self.debug_version,
-                        map.next_value()?,
-                        "debugVersion",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "inputSchema" => self.input_schema = map.next_value()?,
+            "outputSchema" => self.output_schema = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "publishedVersion" => self.published_version = map.next_value()?,
+            "debugVersion" => self.debug_version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "type",
+        "description",
+        "inputSchema",
+        "outputSchema",
+        "supportedLanguages",
+        "publishedVersion",
+        "debugVersion",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15458,86 +13969,45 @@ impl crate::__private::DecodeFields for FlowDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15759,170 +14229,79 @@ impl crate::__private::DecodeFields for FlowEndDetailEventTopicFlowEndEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "connectedDurationMs" => {
-                    crate::__private::set(
-                        &mut self.connected_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "connectedDurationMs",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "exitReason" => {
-                    crate::__private::set(
-                        &mut self.exit_reason,
-                        map.next_value()?,
-                        "exitReason",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "connectedDurationMs" => {
+                self.connected_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "exitReason" => self.exit_reason = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "disconnectType",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "subject",
+        "messageType",
+        "flowType",
+        "flowId",
+        "divisionId",
+        "flowVersion",
+        "connectedDurationMs",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "exitReason",
+        "transferType",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16805,86 +15184,45 @@ impl crate::__private::DecodeFields for FlowEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17010,26 +15348,18 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17118,26 +15448,20 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17262,33 +15586,23 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17421,39 +15735,27 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17677,23 +15979,19 @@ impl crate::__private::DecodeFields for FlowExecutionAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17810,75 +16108,43 @@ impl crate::__private::DecodeFields for FlowExecutionAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18042,26 +16308,18 @@ impl crate::__private::DecodeFields for FlowExecutionAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18251,32 +16509,25 @@ impl crate::__private::DecodeFields for FlowExecutionAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18432,26 +16683,20 @@ impl crate::__private::DecodeFields for FlowExecutionAsyncAggregateQueryResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18578,82 +16823,47 @@ impl crate::__private::DecodeFields for FlowExecutionAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18860,93 +17070,43 @@ impl crate::__private::DecodeFields for FlowExecutionDataQueryResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "startDateTime" => {
-                    crate::__private::set(
-                        &mut self.start_date_time,
-                        map.next_value()?,
-                        "startDateTime",
-                    )
-                }
-                "endDateTime" => {
-                    crate::__private::set(
-                        &mut self.end_date_time,
-                        map.next_value()?,
-                        "endDateTime",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "workitemId" => {
-                    crate::__private::set(
-                        &mut self.workitem_id,
-                        map.next_value()?,
-                        "workitemId",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowErrorReason" => {
-                    crate::__private::set(
-                        &mut self.flow_error_reason,
-                        map.next_value()?,
-                        "flowErrorReason",
-                    )
-                }
-                "flowWarningReason" => {
-                    crate::__private::set(
-                        &mut self.flow_warning_reason,
-                        map.next_value()?,
-                        "flowWarningReason",
-                    )
-                }
-                "flowName" => {
-                    crate::__private::set(
-                        &mut self.flow_name,
-                        map.next_value()?,
-                        "flowName",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "startDateTime" => self.start_date_time = map.next_value()?,
+            "endDateTime" => self.end_date_time = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "workitemId" => self.workitem_id = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowErrorReason" => self.flow_error_reason = map.next_value()?,
+            "flowWarningReason" => self.flow_warning_reason = map.next_value()?,
+            "flowName" => self.flow_name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "startDateTime",
+        "endDateTime",
+        "flowId",
+        "flowVersion",
+        "conversationId",
+        "workitemId",
+        "flowType",
+        "flowErrorReason",
+        "flowWarningReason",
+        "flowName",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19229,36 +17389,25 @@ impl crate::__private::DecodeFields for FlowExecutionLaunchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "inputData" => {
-                    crate::__private::set(
-                        &mut self.input_data,
-                        map.next_value()?,
-                        "inputData",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flowId" => self.flow_id = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "inputData" => self.input_data = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flowId",
+        "flowVersion",
+        "inputData",
+        "name",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19356,34 +17505,25 @@ impl crate::__private::DecodeFields for FlowExecutionLaunchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "flowVersion",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19478,44 +17618,27 @@ impl crate::__private::DecodeFields for FlowHealth {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flowVersionInfo" => {
-                    crate::__private::set(
-                        &mut self.flow_version_info,
-                        map.next_value()?,
-                        "flowVersionInfo",
-                    )
-                }
-                "languageInfo" => {
-                    crate::__private::set(
-                        &mut self.language_info,
-                        map.next_value()?,
-                        "languageInfo",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flowVersionInfo" => self.flow_version_info = map.next_value()?,
+            "languageInfo" => self.language_info = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flowVersionInfo",
+        "languageInfo",
+        "intents",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19615,40 +17738,25 @@ impl crate::__private::DecodeFields for FlowHealthErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "messageWithParams",
+        "messageParams",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19756,44 +17864,29 @@ impl crate::__private::DecodeFields for FlowHealthIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "flowVersionInfo" => {
-                    crate::__private::set(
-                        &mut self.flow_version_info,
-                        map.next_value()?,
-                        "flowVersionInfo",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "health" => {
-                    crate::__private::set(&mut self.health, map.next_value()?, "health")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "flowVersionInfo" => self.flow_version_info = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "health" => self.health = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "flowVersionInfo",
+        "language",
+        "health",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20008,34 +18101,25 @@ impl crate::__private::DecodeFields for FlowHealthIntentInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "languageHealth" => {
-                    crate::__private::set(
-                        &mut self.language_health,
-                        map.next_value()?,
-                        "languageHealth",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "languageHealth" => self.language_health = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "languageHealth",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20138,48 +18222,35 @@ impl crate::__private::DecodeFields for FlowHealthIntentUtterance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "issueCount" => {
-                    crate::__private::set(
-                        &mut self.issue_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "issueCount",
-                    )
-                }
-                "staticValidationResults" => {
-                    crate::__private::set(
-                        &mut self.static_validation_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staticValidationResults",
-                    )
-                }
-                "outlierInfo" => {
-                    crate::__private::set(
-                        &mut self.outlier_info,
-                        map.next_value()?,
-                        "outlierInfo",
-                    )
-                }
-                "confusionInfo" => {
-                    crate::__private::set(
-                        &mut self.confusion_info,
-                        map.next_value()?,
-                        "confusionInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "issueCount" => {
+                self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "staticValidationResults" => {
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outlierInfo" => self.outlier_info = map.next_value()?,
+            "confusionInfo" => self.confusion_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "issueCount",
+        "staticValidationResults",
+        "outlierInfo",
+        "confusionInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20280,37 +18351,23 @@ impl crate::__private::DecodeFields for FlowHealthIntentVersionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nluVersion" => {
-                    crate::__private::set(
-                        &mut self.nlu_version,
-                        map.next_value()?,
-                        "nluVersion",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "nluDomain" => {
-                    crate::__private::set(
-                        &mut self.nlu_domain,
-                        map.next_value()?,
-                        "nluDomain",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nluVersion" => self.nlu_version = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "nluDomain" => self.nlu_domain = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nluVersion",
+        "flowVersion",
+        "nluDomain",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20420,62 +18477,39 @@ impl crate::__private::DecodeFields for FlowHealthUtterance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "issueCount" => {
-                    crate::__private::set(
-                        &mut self.issue_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "issueCount",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "staticValidationResults" => {
-                    crate::__private::set(
-                        &mut self.static_validation_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staticValidationResults",
-                    )
-                }
-                "outlierInfo" => {
-                    crate::__private::set(
-                        &mut self.outlier_info,
-                        map.next_value()?,
-                        "outlierInfo",
-                    )
-                }
-                "confusionInfo" => {
-                    crate::__private::set(
-                        &mut self.confusion_info,
-                        map.next_value()?,
-                        "confusionInfo",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "issueCount" => {
+                self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "language" => self.language = map.next_value()?,
+            "staticValidationResults" => {
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outlierInfo" => self.outlier_info = map.next_value()?,
+            "confusionInfo" => self.confusion_info = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "issueCount",
+        "language",
+        "staticValidationResults",
+        "outlierInfo",
+        "confusionInfo",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20694,30 +18728,18 @@ impl crate::__private::DecodeFields for FlowHealthVersionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "nluDomain" => {
-                    crate::__private::set(
-                        &mut self.nlu_domain,
-                        map.next_value()?,
-                        "nluDomain",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "nluDomain" => self.nlu_domain = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flowVersion", "nluDomain"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20795,26 +18817,18 @@ impl crate::__private::DecodeFields for FlowLogLevel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "level" => {
-                    crate::__private::set(&mut self.level, map.next_value()?, "level")
-                }
-                "characteristics" => {
-                    crate::__private::set(
-                        &mut self.characteristics,
-                        map.next_value()?,
-                        "characteristics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "level" => self.level = map.next_value()?,
+            "characteristics" => self.characteristics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["level", "characteristics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20956,31 +18970,19 @@ impl crate::__private::DecodeFields for FlowLogLevelCharacteristicsDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "minimumLevel" => {
-                    crate::__private::set(
-                        &mut self.minimum_level,
-                        map.next_value()?,
-                        "minimumLevel",
-                    )
-                }
-                "dependsOn" => {
-                    crate::__private::set(
-                        &mut self.depends_on,
-                        map.next_value()?,
-                        "dependsOn",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "minimumLevel" => self.minimum_level = map.next_value()?,
+            "dependsOn" => self.depends_on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "minimumLevel", "dependsOn"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21119,30 +19121,24 @@ impl crate::__private::DecodeFields for FlowLogLevelCharacteristicsDefinitions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "logLevels" => {
-                    crate::__private::set(
-                        &mut self.log_levels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "logLevels",
-                    )
-                }
-                "characteristics" => {
-                    crate::__private::set(
-                        &mut self.characteristics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "characteristics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "logLevels" => {
+                self.log_levels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "characteristics" => {
+                self.characteristics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["logLevels", "characteristics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21226,23 +19222,19 @@ impl crate::__private::DecodeFields for FlowLogLevelRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "logLevelCharacteristics" => {
-                    crate::__private::set(
-                        &mut self.log_level_characteristics,
-                        map.next_value()?,
-                        "logLevelCharacteristics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "logLevelCharacteristics" => {
+                self.log_level_characteristics = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["logLevelCharacteristics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21788,674 +19780,303 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowMetricRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "metricDate" => {
-                    crate::__private::set(
-                        &mut self.metric_date,
-                        map.next_value()?,
-                        "metricDate",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "recordId" => {
-                    crate::__private::set(
-                        &mut self.record_id,
-                        map.next_value()?,
-                        "recordId",
-                    )
-                }
-                "activeRouting" => {
-                    crate::__private::set(
-                        &mut self.active_routing,
-                        map.next_value()?,
-                        "activeRouting",
-                    )
-                }
-                "activeSkillIds" => {
-                    crate::__private::set(
-                        &mut self.active_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activeSkillIds",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "agentAssistantId" => {
-                    crate::__private::set(
-                        &mut self.agent_assistant_id,
-                        map.next_value()?,
-                        "agentAssistantId",
-                    )
-                }
-                "agentBullseyeRing" => {
-                    crate::__private::set(
-                        &mut self.agent_bullseye_ring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentBullseyeRing",
-                    )
-                }
-                "agentOwned" => {
-                    crate::__private::set(
-                        &mut self.agent_owned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentOwned",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "assignerId" => {
-                    crate::__private::set(
-                        &mut self.assigner_id,
-                        map.next_value()?,
-                        "assignerId",
-                    )
-                }
-                "authenticated" => {
-                    crate::__private::set(
-                        &mut self.authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticated",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "conversationInitiator" => {
-                    crate::__private::set(
-                        &mut self.conversation_initiator,
-                        map.next_value()?,
-                        "conversationInitiator",
-                    )
-                }
-                "convertedFrom" => {
-                    crate::__private::set(
-                        &mut self.converted_from,
-                        map.next_value()?,
-                        "convertedFrom",
-                    )
-                }
-                "convertedTo" => {
-                    crate::__private::set(
-                        &mut self.converted_to,
-                        map.next_value()?,
-                        "convertedTo",
-                    )
-                }
-                "customerParticipation" => {
-                    crate::__private::set(
-                        &mut self.customer_participation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "customerParticipation",
-                    )
-                }
-                "deliveryStatus" => {
-                    crate::__private::set(
-                        &mut self.delivery_status,
-                        map.next_value()?,
-                        "deliveryStatus",
-                    )
-                }
-                "destinationAddresses" => {
-                    crate::__private::set(
-                        &mut self.destination_addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "destinationAddresses",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "edgeId" => {
-                    crate::__private::set(&mut self.edge_id, map.next_value()?, "edgeId")
-                }
-                "eligibleAgentCounts" => {
-                    crate::__private::set(
-                        &mut self.eligible_agent_counts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eligibleAgentCounts",
-                    )
-                }
-                "endingLanguage" => {
-                    crate::__private::set(
-                        &mut self.ending_language,
-                        map.next_value()?,
-                        "endingLanguage",
-                    )
-                }
-                "entryReason" => {
-                    crate::__private::set(
-                        &mut self.entry_reason,
-                        map.next_value()?,
-                        "entryReason",
-                    )
-                }
-                "entryType" => {
-                    crate::__private::set(
-                        &mut self.entry_type,
-                        map.next_value()?,
-                        "entryType",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "exitReason" => {
-                    crate::__private::set(
-                        &mut self.exit_reason,
-                        map.next_value()?,
-                        "exitReason",
-                    )
-                }
-                "extendedDeliveryStatus" => {
-                    crate::__private::set(
-                        &mut self.extended_delivery_status,
-                        map.next_value()?,
-                        "extendedDeliveryStatus",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "externalMediaCount" => {
-                    crate::__private::set(
-                        &mut self.external_media_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "externalMediaCount",
-                    )
-                }
-                "externalOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.external_organization_id,
-                        map.next_value()?,
-                        "externalOrganizationId",
-                    )
-                }
-                "externalTag" => {
-                    crate::__private::set(
-                        &mut self.external_tag,
-                        map.next_value()?,
-                        "externalTag",
-                    )
-                }
-                "firstQueue" => {
-                    crate::__private::set(
-                        &mut self.first_queue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "firstQueue",
-                    )
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "flowInType" => {
-                    crate::__private::set(
-                        &mut self.flow_in_type,
-                        map.next_value()?,
-                        "flowInType",
-                    )
-                }
-                "flowMilestoneIds" => {
-                    crate::__private::set(
-                        &mut self.flow_milestone_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowMilestoneIds",
-                    )
-                }
-                "flowName" => {
-                    crate::__private::set(
-                        &mut self.flow_name,
-                        map.next_value()?,
-                        "flowName",
-                    )
-                }
-                "flowOutType" => {
-                    crate::__private::set(
-                        &mut self.flow_out_type,
-                        map.next_value()?,
-                        "flowOutType",
-                    )
-                }
-                "flowSubType" => {
-                    crate::__private::set(
-                        &mut self.flow_sub_type,
-                        map.next_value()?,
-                        "flowSubType",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "groupId" => {
-                    crate::__private::set(
-                        &mut self.group_id,
-                        map.next_value()?,
-                        "groupId",
-                    )
-                }
-                "interactionType" => {
-                    crate::__private::set(
-                        &mut self.interaction_type,
-                        map.next_value()?,
-                        "interactionType",
-                    )
-                }
-                "journeyActionId" => {
-                    crate::__private::set(
-                        &mut self.journey_action_id,
-                        map.next_value()?,
-                        "journeyActionId",
-                    )
-                }
-                "journeyActionMapId" => {
-                    crate::__private::set(
-                        &mut self.journey_action_map_id,
-                        map.next_value()?,
-                        "journeyActionMapId",
-                    )
-                }
-                "journeyActionMapVersion" => {
-                    crate::__private::set(
-                        &mut self.journey_action_map_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "journeyActionMapVersion",
-                    )
-                }
-                "journeyCustomerId" => {
-                    crate::__private::set(
-                        &mut self.journey_customer_id,
-                        map.next_value()?,
-                        "journeyCustomerId",
-                    )
-                }
-                "journeyCustomerIdType" => {
-                    crate::__private::set(
-                        &mut self.journey_customer_id_type,
-                        map.next_value()?,
-                        "journeyCustomerIdType",
-                    )
-                }
-                "journeyCustomerSessionId" => {
-                    crate::__private::set(
-                        &mut self.journey_customer_session_id,
-                        map.next_value()?,
-                        "journeyCustomerSessionId",
-                    )
-                }
-                "journeyCustomerSessionIdType" => {
-                    crate::__private::set(
-                        &mut self.journey_customer_session_id_type,
-                        map.next_value()?,
-                        "journeyCustomerSessionIdType",
-                    )
-                }
-                "knowledgeBaseId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_id,
-                        map.next_value()?,
-                        "knowledgeBaseId",
-                    )
-                }
-                "mediaCount" => {
-                    crate::__private::set(
-                        &mut self.media_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mediaCount",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "originatingDirection" => {
-                    crate::__private::set(
-                        &mut self.originating_direction,
-                        map.next_value()?,
-                        "originatingDirection",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "participantName" => {
-                    crate::__private::set(
-                        &mut self.participant_name,
-                        map.next_value()?,
-                        "participantName",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "recognitionFailureReason" => {
-                    crate::__private::set(
-                        &mut self.recognition_failure_reason,
-                        map.next_value()?,
-                        "recognitionFailureReason",
-                    )
-                }
-                "remote" => {
-                    crate::__private::set(&mut self.remote, map.next_value()?, "remote")
-                }
-                "removedSkillIds" => {
-                    crate::__private::set(
-                        &mut self.removed_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "removedSkillIds",
-                    )
-                }
-                "requestedLanguageId" => {
-                    crate::__private::set(
-                        &mut self.requested_language_id,
-                        map.next_value()?,
-                        "requestedLanguageId",
-                    )
-                }
-                "requestedRoutingSkillIds" => {
-                    crate::__private::set(
-                        &mut self.requested_routing_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutingSkillIds",
-                    )
-                }
-                "requestedRoutings" => {
-                    crate::__private::set(
-                        &mut self.requested_routings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutings",
-                    )
-                }
-                "roomId" => {
-                    crate::__private::set(&mut self.room_id, map.next_value()?, "roomId")
-                }
-                "routingPriority" => {
-                    crate::__private::set(
-                        &mut self.routing_priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingPriority",
-                    )
-                }
-                "routingRing" => {
-                    crate::__private::set(
-                        &mut self.routing_ring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingRing",
-                    )
-                }
-                "routingRule" => {
-                    crate::__private::set(
-                        &mut self.routing_rule,
-                        map.next_value()?,
-                        "routingRule",
-                    )
-                }
-                "routingRuleType" => {
-                    crate::__private::set(
-                        &mut self.routing_rule_type,
-                        map.next_value()?,
-                        "routingRuleType",
-                    )
-                }
-                "selectedAgentId" => {
-                    crate::__private::set(
-                        &mut self.selected_agent_id,
-                        map.next_value()?,
-                        "selectedAgentId",
-                    )
-                }
-                "selectedAgentRank" => {
-                    crate::__private::set(
-                        &mut self.selected_agent_rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "selectedAgentRank",
-                    )
-                }
-                "selfServed" => {
-                    crate::__private::set(
-                        &mut self.self_served,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "selfServed",
-                    )
-                }
-                "sessionDnis" => {
-                    crate::__private::set(
-                        &mut self.session_dnis,
-                        map.next_value()?,
-                        "sessionDnis",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "skillExpressionId" => {
-                    crate::__private::set(
-                        &mut self.skill_expression_id,
-                        map.next_value()?,
-                        "skillExpressionId",
-                    )
-                }
-                "startingLanguage" => {
-                    crate::__private::set(
-                        &mut self.starting_language,
-                        map.next_value()?,
-                        "startingLanguage",
-                    )
-                }
-                "stationId" => {
-                    crate::__private::set(
-                        &mut self.station_id,
-                        map.next_value()?,
-                        "stationId",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "transferTargetAddress" => {
-                    crate::__private::set(
-                        &mut self.transfer_target_address,
-                        map.next_value()?,
-                        "transferTargetAddress",
-                    )
-                }
-                "transferTargetName" => {
-                    crate::__private::set(
-                        &mut self.transfer_target_name,
-                        map.next_value()?,
-                        "transferTargetName",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "usedRouting" => {
-                    crate::__private::set(
-                        &mut self.used_routing,
-                        map.next_value()?,
-                        "usedRouting",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "videoPresent" => {
-                    crate::__private::set(
-                        &mut self.video_present,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "videoPresent",
-                    )
-                }
-                "waitingInteractionCounts" => {
-                    crate::__private::set(
-                        &mut self.waiting_interaction_counts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitingInteractionCounts",
-                    )
-                }
-                "wrapUpCode" => {
-                    crate::__private::set(
-                        &mut self.wrap_up_code,
-                        map.next_value()?,
-                        "wrapUpCode",
-                    )
-                }
-                "proposedAgents" => {
-                    crate::__private::set(
-                        &mut self.proposed_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "proposedAgents",
-                    )
-                }
-                "outcomes" => {
-                    crate::__private::set(
-                        &mut self.outcomes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outcomes",
-                    )
-                }
-                "scoredAgents" => {
-                    crate::__private::set(
-                        &mut self.scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scoredAgents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "metricDate" => self.metric_date = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "recordId" => self.record_id = map.next_value()?,
+            "activeRouting" => self.active_routing = map.next_value()?,
+            "activeSkillIds" => {
+                self.active_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addressFrom" => self.address_from = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "agentAssistantId" => self.agent_assistant_id = map.next_value()?,
+            "agentBullseyeRing" => {
+                self.agent_bullseye_ring = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentOwned" => {
+                self.agent_owned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "ani" => self.ani = map.next_value()?,
+            "assignerId" => self.assigner_id = map.next_value()?,
+            "authenticated" => {
+                self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "conversationInitiator" => self.conversation_initiator = map.next_value()?,
+            "convertedFrom" => self.converted_from = map.next_value()?,
+            "convertedTo" => self.converted_to = map.next_value()?,
+            "customerParticipation" => {
+                self.customer_participation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "deliveryStatus" => self.delivery_status = map.next_value()?,
+            "destinationAddresses" => {
+                self.destination_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "direction" => self.direction = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dnis" => self.dnis = map.next_value()?,
+            "edgeId" => self.edge_id = map.next_value()?,
+            "eligibleAgentCounts" => {
+                self.eligible_agent_counts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endingLanguage" => self.ending_language = map.next_value()?,
+            "entryReason" => self.entry_reason = map.next_value()?,
+            "entryType" => self.entry_type = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "exitReason" => self.exit_reason = map.next_value()?,
+            "extendedDeliveryStatus" => self.extended_delivery_status = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "externalMediaCount" => {
+                self.external_media_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalOrganizationId" => self.external_organization_id = map.next_value()?,
+            "externalTag" => self.external_tag = map.next_value()?,
+            "firstQueue" => {
+                self.first_queue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "flowInType" => self.flow_in_type = map.next_value()?,
+            "flowMilestoneIds" => {
+                self.flow_milestone_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowName" => self.flow_name = map.next_value()?,
+            "flowOutType" => self.flow_out_type = map.next_value()?,
+            "flowSubType" => self.flow_sub_type = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "groupId" => self.group_id = map.next_value()?,
+            "interactionType" => self.interaction_type = map.next_value()?,
+            "journeyActionId" => self.journey_action_id = map.next_value()?,
+            "journeyActionMapId" => self.journey_action_map_id = map.next_value()?,
+            "journeyActionMapVersion" => {
+                self.journey_action_map_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "journeyCustomerId" => self.journey_customer_id = map.next_value()?,
+            "journeyCustomerIdType" => self.journey_customer_id_type = map.next_value()?,
+            "journeyCustomerSessionId" => {
+                self.journey_customer_session_id = map.next_value()?;
+            }
+            "journeyCustomerSessionIdType" => {
+                self.journey_customer_session_id_type = map.next_value()?;
+            }
+            "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
+            "mediaCount" => {
+                self.media_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "originatingDirection" => self.originating_direction = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "participantName" => self.participant_name = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "recognitionFailureReason" => {
+                self.recognition_failure_reason = map.next_value()?;
+            }
+            "remote" => self.remote = map.next_value()?,
+            "removedSkillIds" => {
+                self.removed_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedLanguageId" => self.requested_language_id = map.next_value()?,
+            "requestedRoutingSkillIds" => {
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "roomId" => self.room_id = map.next_value()?,
+            "routingPriority" => {
+                self.routing_priority = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "routingRing" => {
+                self.routing_ring = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "routingRule" => self.routing_rule = map.next_value()?,
+            "routingRuleType" => self.routing_rule_type = map.next_value()?,
+            "selectedAgentId" => self.selected_agent_id = map.next_value()?,
+            "selectedAgentRank" => {
+                self.selected_agent_rank = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfServed" => {
+                self.self_served = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sessionDnis" => self.session_dnis = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "skillExpressionId" => self.skill_expression_id = map.next_value()?,
+            "startingLanguage" => self.starting_language = map.next_value()?,
+            "stationId" => self.station_id = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "transferTargetAddress" => self.transfer_target_address = map.next_value()?,
+            "transferTargetName" => self.transfer_target_name = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "usedRouting" => self.used_routing = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "videoPresent" => {
+                self.video_present = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "waitingInteractionCounts" => {
+                self.waiting_interaction_counts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapUpCode" => self.wrap_up_code = map.next_value()?,
+            "proposedAgents" => {
+                self.proposed_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outcomes" => {
+                self.outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "metricDate",
+        "value",
+        "recordId",
+        "activeRouting",
+        "activeSkillIds",
+        "addressFrom",
+        "addressTo",
+        "agentAssistantId",
+        "agentBullseyeRing",
+        "agentOwned",
+        "ani",
+        "assignerId",
+        "authenticated",
+        "conversationId",
+        "conversationInitiator",
+        "convertedFrom",
+        "convertedTo",
+        "customerParticipation",
+        "deliveryStatus",
+        "destinationAddresses",
+        "direction",
+        "disconnectType",
+        "divisionIds",
+        "dnis",
+        "edgeId",
+        "eligibleAgentCounts",
+        "endingLanguage",
+        "entryReason",
+        "entryType",
+        "errorCode",
+        "exitReason",
+        "extendedDeliveryStatus",
+        "externalContactId",
+        "externalMediaCount",
+        "externalOrganizationId",
+        "externalTag",
+        "firstQueue",
+        "flaggedReason",
+        "flowId",
+        "flowInType",
+        "flowMilestoneIds",
+        "flowName",
+        "flowOutType",
+        "flowSubType",
+        "flowType",
+        "flowVersion",
+        "groupId",
+        "interactionType",
+        "journeyActionId",
+        "journeyActionMapId",
+        "journeyActionMapVersion",
+        "journeyCustomerId",
+        "journeyCustomerIdType",
+        "journeyCustomerSessionId",
+        "journeyCustomerSessionIdType",
+        "knowledgeBaseId",
+        "mediaCount",
+        "mediaType",
+        "messageType",
+        "originatingDirection",
+        "outboundCampaignId",
+        "outboundContactId",
+        "outboundContactListId",
+        "participantName",
+        "peerId",
+        "provider",
+        "purpose",
+        "queueId",
+        "recognitionFailureReason",
+        "remote",
+        "removedSkillIds",
+        "requestedLanguageId",
+        "requestedRoutingSkillIds",
+        "requestedRoutings",
+        "roomId",
+        "routingPriority",
+        "routingRing",
+        "routingRule",
+        "routingRuleType",
+        "selectedAgentId",
+        "selectedAgentRank",
+        "selfServed",
+        "sessionDnis",
+        "sessionId",
+        "skillExpressionId",
+        "startingLanguage",
+        "stationId",
+        "teamId",
+        "transferTargetAddress",
+        "transferTargetName",
+        "transferType",
+        "usedRouting",
+        "userId",
+        "videoPresent",
+        "waitingInteractionCounts",
+        "wrapUpCode",
+        "proposedAgents",
+        "outcomes",
+        "scoredAgents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24267,37 +21888,23 @@ impl crate::__private::DecodeFields for FlowMetricsTopicFlowOutcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flowOutcome" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome,
-                        map.next_value()?,
-                        "flowOutcome",
-                    )
-                }
-                "flowOutcomeId" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_id,
-                        map.next_value()?,
-                        "flowOutcomeId",
-                    )
-                }
-                "flowOutcomeValue" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_value,
-                        map.next_value()?,
-                        "flowOutcomeValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flowOutcome" => self.flow_outcome = map.next_value()?,
+            "flowOutcomeId" => self.flow_outcome_id = map.next_value()?,
+            "flowOutcomeValue" => self.flow_outcome_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flowOutcome",
+        "flowOutcomeId",
+        "flowOutcomeValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24409,41 +22016,27 @@ impl crate::__private::DecodeFields for FlowMilestone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24548,34 +22141,20 @@ impl crate::__private::DecodeFields for FlowMilestoneDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24692,86 +22271,45 @@ impl crate::__private::DecodeFields for FlowMilestoneDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24929,86 +22467,45 @@ impl crate::__private::DecodeFields for FlowMilestoneListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25134,26 +22631,18 @@ impl crate::__private::DecodeFields for FlowObservationDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25246,33 +22735,23 @@ impl crate::__private::DecodeFields for FlowObservationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "detailMetrics" => {
-                    crate::__private::set(
-                        &mut self.detail_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "detailMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filter", "metrics", "detailMetrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25367,26 +22846,20 @@ impl crate::__private::DecodeFields for FlowObservationQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25511,33 +22984,23 @@ impl crate::__private::DecodeFields for FlowObservationQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25670,39 +23133,27 @@ impl crate::__private::DecodeFields for FlowObservationQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25913,23 +23364,19 @@ impl crate::__private::DecodeFields for FlowObservationQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26025,48 +23472,29 @@ impl crate::__private::DecodeFields for FlowOutcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "currentOperation" => {
-                    crate::__private::set(
-                        &mut self.current_operation,
-                        map.next_value()?,
-                        "currentOperation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "currentOperation" => self.current_operation = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "currentOperation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26163,30 +23591,20 @@ impl crate::__private::DecodeFields for FlowOutcomeDetailEventTopicFlowMilestone
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "milestoneId" => {
-                    crate::__private::set(
-                        &mut self.milestone_id,
-                        map.next_value()?,
-                        "milestoneId",
-                    )
-                }
-                "milestoneTime" => {
-                    crate::__private::set(
-                        &mut self.milestone_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "milestoneTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "milestoneId" => self.milestone_id = map.next_value()?,
+            "milestoneTime" => {
+                self.milestone_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["milestoneId", "milestoneTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26370,177 +23788,89 @@ impl crate::__private::DecodeFields for FlowOutcomeDetailEventTopicFlowOutcomeEv
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "flowOutcomeId" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_id,
-                        map.next_value()?,
-                        "flowOutcomeId",
-                    )
-                }
-                "flowOutcomeStartTime" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_start_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flowOutcomeStartTime",
-                    )
-                }
-                "flowOutcomeEndTime" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_end_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flowOutcomeEndTime",
-                    )
-                }
-                "flowOutcomeValue" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_value,
-                        map.next_value()?,
-                        "flowOutcomeValue",
-                    )
-                }
-                "flowMilestones" => {
-                    crate::__private::set(
-                        &mut self.flow_milestones,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowMilestones",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "flowOutcomeId" => self.flow_outcome_id = map.next_value()?,
+            "flowOutcomeStartTime" => {
+                self.flow_outcome_start_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "flowOutcomeEndTime" => {
+                self.flow_outcome_end_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "flowOutcomeValue" => self.flow_outcome_value = map.next_value()?,
+            "flowMilestones" => {
+                self.flow_milestones = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "subject",
+        "messageType",
+        "flowType",
+        "flowId",
+        "divisionId",
+        "flowVersion",
+        "flowOutcomeId",
+        "flowOutcomeStartTime",
+        "flowOutcomeEndTime",
+        "flowOutcomeValue",
+        "flowMilestones",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27142,34 +24472,20 @@ impl crate::__private::DecodeFields for FlowOutcomeDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27286,86 +24602,45 @@ impl crate::__private::DecodeFields for FlowOutcomeDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27523,86 +24798,45 @@ impl crate::__private::DecodeFields for FlowOutcomeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27747,44 +24981,25 @@ impl crate::__private::DecodeFields for FlowPaths {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "elements" => {
-                    crate::__private::set(
-                        &mut self.elements,
-                        map.next_value()?,
-                        "elements",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "elements" => self.elements = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "dateStart",
+        "dateEnd",
+        "elements",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27982,61 +25197,31 @@ impl crate::__private::DecodeFields for FlowPathsElement {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "parentId" => {
-                    crate::__private::set(
-                        &mut self.parent_id,
-                        map.next_value()?,
-                        "parentId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                "flowMilestone" => {
-                    crate::__private::set(
-                        &mut self.flow_milestone,
-                        map.next_value()?,
-                        "flowMilestone",
-                    )
-                }
-                "flowOutcome" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome,
-                        map.next_value()?,
-                        "flowOutcome",
-                    )
-                }
-                "flowOutcomeValue" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_value,
-                        map.next_value()?,
-                        "flowOutcomeValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "parentId" => self.parent_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "flowMilestone" => self.flow_milestone = map.next_value()?,
+            "flowOutcome" => self.flow_outcome = map.next_value()?,
+            "flowOutcomeValue" => self.flow_outcome_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "parentId",
+        "type",
+        "count",
+        "flows",
+        "flowMilestone",
+        "flowOutcome",
+        "flowOutcomeValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28339,36 +25524,20 @@ impl crate::__private::DecodeFields for FlowPathsFlowDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow", "version", "type", "count"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28525,17 +25694,17 @@ impl crate::__private::DecodeFields for FlowPathsFlowFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28613,30 +25782,18 @@ impl crate::__private::DecodeFields for FlowPathsQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["category", "flows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28816,86 +25973,45 @@ impl crate::__private::DecodeFields for FlowResultEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29079,79 +26195,39 @@ impl crate::__private::DecodeFields for FlowRuntimeExecution {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "dateLaunched" => {
-                    crate::__private::set(
-                        &mut self.date_launched,
-                        map.next_value()?,
-                        "dateLaunched",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "completionReason" => {
-                    crate::__private::set(
-                        &mut self.completion_reason,
-                        map.next_value()?,
-                        "completionReason",
-                    )
-                }
-                "flowErrorInfo" => {
-                    crate::__private::set(
-                        &mut self.flow_error_info,
-                        map.next_value()?,
-                        "flowErrorInfo",
-                    )
-                }
-                "outputData" => {
-                    crate::__private::set(
-                        &mut self.output_data,
-                        map.next_value()?,
-                        "outputData",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "dateLaunched" => self.date_launched = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "completionReason" => self.completion_reason = map.next_value()?,
+            "flowErrorInfo" => self.flow_error_info = map.next_value()?,
+            "outputData" => self.output_data = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "flowVersion",
+        "dateLaunched",
+        "status",
+        "dateCompleted",
+        "completionReason",
+        "flowErrorInfo",
+        "outputData",
+        "conversation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29366,58 +26442,35 @@ impl crate::__private::DecodeFields for FlowSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "modifiedByClient" => {
-                    crate::__private::set(
-                        &mut self.modified_by_client,
-                        map.next_value()?,
-                        "modifiedByClient",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "logLevelCharacteristics" => {
-                    crate::__private::set(
-                        &mut self.log_level_characteristics,
-                        map.next_value()?,
-                        "logLevelCharacteristics",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "modifiedByClient" => self.modified_by_client = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "logLevelCharacteristics" => {
+                self.log_level_characteristics = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "modifiedBy",
+        "modifiedByClient",
+        "dateModified",
+        "logLevelCharacteristics",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29688,86 +26741,45 @@ impl crate::__private::DecodeFields for FlowSettingsResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29971,142 +26983,67 @@ impl crate::__private::DecodeFields for FlowStartDetailEventTopicFlowStartEvent 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "subject",
+        "messageType",
+        "flowType",
+        "flowId",
+        "divisionId",
+        "flowVersion",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30731,170 +27668,85 @@ impl crate::__private::DecodeFields for FlowVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "commitVersion" => {
-                    crate::__private::set(
-                        &mut self.commit_version,
-                        map.next_value()?,
-                        "commitVersion",
-                    )
-                }
-                "configurationVersion" => {
-                    crate::__private::set(
-                        &mut self.configuration_version,
-                        map.next_value()?,
-                        "configurationVersion",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "secure" => {
-                    crate::__private::set(
-                        &mut self.secure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "secure",
-                    )
-                }
-                "debug" => {
-                    crate::__private::set(
-                        &mut self.debug,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "debug",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "createdByClient" => {
-                    crate::__private::set(
-                        &mut self.created_by_client,
-                        map.next_value()?,
-                        "createdByClient",
-                    )
-                }
-                "configurationUri" => {
-                    crate::__private::set(
-                        &mut self.configuration_uri,
-                        map.next_value()?,
-                        "configurationUri",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dateCreated",
-                    )
-                }
-                "dateCheckedIn" => {
-                    crate::__private::set(
-                        &mut self.date_checked_in,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dateCheckedIn",
-                    )
-                }
-                "dateSaved" => {
-                    crate::__private::set(
-                        &mut self.date_saved,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dateSaved",
-                    )
-                }
-                "generationId" => {
-                    crate::__private::set(
-                        &mut self.generation_id,
-                        map.next_value()?,
-                        "generationId",
-                    )
-                }
-                "publishResultUri" => {
-                    crate::__private::set(
-                        &mut self.publish_result_uri,
-                        map.next_value()?,
-                        "publishResultUri",
-                    )
-                }
-                "inputSchema" => {
-                    crate::__private::set(
-                        &mut self.input_schema,
-                        map.next_value()?,
-                        "inputSchema",
-                    )
-                }
-                "outputSchema" => {
-                    crate::__private::set(
-                        &mut self.output_schema,
-                        map.next_value()?,
-                        "outputSchema",
-                    )
-                }
-                "virtualAgentEnabled" => {
-                    crate::__private::set(
-                        &mut self.virtual_agent_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "virtualAgentEnabled",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "datePublishedEnd" => {
-                    crate::__private::set(
-                        &mut self.date_published_end,
-                        map.next_value()?,
-                        "datePublishedEnd",
-                    )
-                }
-                "nluInfo" => {
-                    crate::__private::set(
-                        &mut self.nlu_info,
-                        map.next_value()?,
-                        "nluInfo",
-                    )
-                }
-                "supportedLanguages" => {
-                    crate::__private::set(
-                        &mut self.supported_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguages",
-                    )
-                }
-                "compatibleFlowTypes" => {
-                    crate::__private::set(
-                        &mut self.compatible_flow_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "compatibleFlowTypes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "commitVersion" => self.commit_version = map.next_value()?,
+            "configurationVersion" => self.configuration_version = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "secure" => self.secure = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "debug" => self.debug = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdByClient" => self.created_by_client = map.next_value()?,
+            "configurationUri" => self.configuration_uri = map.next_value()?,
+            "dateCreated" => {
+                self.date_created = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCheckedIn" => {
+                self.date_checked_in = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateSaved" => {
+                self.date_saved = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "generationId" => self.generation_id = map.next_value()?,
+            "publishResultUri" => self.publish_result_uri = map.next_value()?,
+            "inputSchema" => self.input_schema = map.next_value()?,
+            "outputSchema" => self.output_schema = map.next_value()?,
+            "virtualAgentEnabled" => {
+                self.virtual_agent_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "datePublishedEnd" => self.date_published_end = map.next_value()?,
+            "nluInfo" => self.nlu_info = map.next_value()?,
+            "supportedLanguages" => {
+                self.supported_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "compatibleFlowTypes" => {
+                self.compatible_flow_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "commitVersion",
+        "configurationVersion",
+        "type",
+        "secure",
+        "debug",
+        "createdBy",
+        "createdByClient",
+        "configurationUri",
+        "dateCreated",
+        "dateCheckedIn",
+        "dateSaved",
+        "generationId",
+        "publishResultUri",
+        "inputSchema",
+        "outputSchema",
+        "virtualAgentEnabled",
+        "datePublished",
+        "datePublishedEnd",
+        "nluInfo",
+        "supportedLanguages",
+        "compatibleFlowTypes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31172,86 +28024,45 @@ impl crate::__private::DecodeFields for FlowVersionEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31389,51 +28200,37 @@ impl crate::__private::DecodeFields for FlowsQueryCriteriaResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "flowTypes" => {
-                    crate::__private::set(
-                        &mut self.flow_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowTypes",
-                    )
-                }
-                "actionTypes" => {
-                    crate::__private::set(
-                        &mut self.action_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actionTypes",
-                    )
-                }
-                "errorCodes" => {
-                    crate::__private::set(
-                        &mut self.error_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errorCodes",
-                    )
-                }
-                "warningCodes" => {
-                    crate::__private::set(
-                        &mut self.warning_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "warningCodes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowTypes" => {
+                self.flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actionTypes" => {
+                self.action_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorCodes" => {
+                self.error_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "warningCodes" => {
+                self.warning_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "flowTypes",
+        "actionTypes",
+        "errorCodes",
+        "warningCodes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31543,44 +28340,20 @@ impl crate::__private::DecodeFields for FollowersFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(
-                        &mut self.from,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "from",
-                    )
-                }
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "to",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "from" => self.from = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "to" => self.to = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "from", "to", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31727,26 +28500,22 @@ impl crate::__private::DecodeFields for FooterTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "applicableResources" => {
-                    crate::__private::set(
-                        &mut self.applicable_resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "applicableResources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "applicableResources" => {
+                self.applicable_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "applicableResources"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31853,23 +28622,19 @@ impl crate::__private::DecodeFields for ForecastAbandonRateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "percent" => {
-                    crate::__private::set(
-                        &mut self.percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "percent" => {
+                self.percent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["percent"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31937,23 +28702,19 @@ impl crate::__private::DecodeFields for ForecastAverageSpeedOfAnswerResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "seconds" => {
-                    crate::__private::set(
-                        &mut self.seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "seconds" => {
+                self.seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["seconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32047,30 +28808,23 @@ impl crate::__private::DecodeFields for ForecastInputPlanningGroupData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "capacityPlanForecastMetrics" => {
-                    crate::__private::set(
-                        &mut self.capacity_plan_forecast_metrics,
-                        map.next_value()?,
-                        "capacityPlanForecastMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "capacityPlanForecastMetrics" => {
+                self.capacity_plan_forecast_metrics = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "capacityPlanForecastMetrics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32166,54 +28920,31 @@ impl crate::__private::DecodeFields for ForecastMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "forecastId" => {
-                    crate::__private::set(
-                        &mut self.forecast_id,
-                        map.next_value()?,
-                        "forecastId",
-                    )
-                }
-                "intervalLengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.interval_length_in_minutes,
-                        map.next_value()?,
-                        "intervalLengthInMinutes",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateCreated" => self.date_created = map.next_value()?,
+            "forecastId" => self.forecast_id = map.next_value()?,
+            "intervalLengthInMinutes" => {
+                self.interval_length_in_minutes = map.next_value()?;
+            }
+            "source" => self.source = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateCreated",
+        "forecastId",
+        "intervalLengthInMinutes",
+        "source",
+        "dateStart",
+        "timeZone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32391,37 +29122,31 @@ impl crate::__private::DecodeFields for ForecastPlanningGroupData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "offeredPerInterval" => {
-                    crate::__private::set(
-                        &mut self.offered_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offeredPerInterval",
-                    )
-                }
-                "averageHandleTimeSecondsPerInterval" => {
-                    crate::__private::set(
-                        &mut self.average_handle_time_seconds_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageHandleTimeSecondsPerInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "offeredPerInterval" => {
+                self.offered_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageHandleTimeSecondsPerInterval" => {
+                self.average_handle_time_seconds_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "offeredPerInterval",
+        "averageHandleTimeSecondsPerInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32515,34 +29240,27 @@ impl crate::__private::DecodeFields for ForecastPlanningGroupResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "routePaths" => {
-                    crate::__private::set(
-                        &mut self.route_paths,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routePaths",
-                    )
-                }
-                "serviceGoalTemplate" => {
-                    crate::__private::set(
-                        &mut self.service_goal_template,
-                        map.next_value()?,
-                        "serviceGoalTemplate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "routePaths" => {
+                self.route_paths = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "serviceGoalTemplate" => self.service_goal_template = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "routePaths",
+        "serviceGoalTemplate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32629,30 +29347,25 @@ impl crate::__private::DecodeFields for ForecastPlanningGroupsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "businessUnitServiceGoalImpact" => {
-                    crate::__private::set(
-                        &mut self.business_unit_service_goal_impact,
-                        map.next_value()?,
-                        "businessUnitServiceGoalImpact",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "businessUnitServiceGoalImpact" => {
+                self.business_unit_service_goal_impact = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "businessUnitServiceGoalImpact",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32737,37 +29450,23 @@ for ForecastServiceGoalTemplateImpactOverrideResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "averageSpeedOfAnswer" => {
-                    crate::__private::set(
-                        &mut self.average_speed_of_answer,
-                        map.next_value()?,
-                        "averageSpeedOfAnswer",
-                    )
-                }
-                "abandonRate" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate,
-                        map.next_value()?,
-                        "abandonRate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "averageSpeedOfAnswer" => self.average_speed_of_answer = map.next_value()?,
+            "abandonRate" => self.abandon_rate = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "serviceLevel",
+        "averageSpeedOfAnswer",
+        "abandonRate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32861,44 +29560,25 @@ impl crate::__private::DecodeFields for ForecastServiceGoalTemplateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "averageSpeedOfAnswer" => {
-                    crate::__private::set(
-                        &mut self.average_speed_of_answer,
-                        map.next_value()?,
-                        "averageSpeedOfAnswer",
-                    )
-                }
-                "abandonRate" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate,
-                        map.next_value()?,
-                        "abandonRate",
-                    )
-                }
-                "impactOverride" => {
-                    crate::__private::set(
-                        &mut self.impact_override,
-                        map.next_value()?,
-                        "impactOverride",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "averageSpeedOfAnswer" => self.average_speed_of_answer = map.next_value()?,
+            "abandonRate" => self.abandon_rate = map.next_value()?,
+            "impactOverride" => self.impact_override = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "serviceLevel",
+        "averageSpeedOfAnswer",
+        "abandonRate",
+        "impactOverride",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32988,30 +29668,22 @@ impl crate::__private::DecodeFields for ForecastServiceLevelResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "percent" => {
-                    crate::__private::set(
-                        &mut self.percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percent",
-                    )
-                }
-                "seconds" => {
-                    crate::__private::set(
-                        &mut self.seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "percent" => {
+                self.percent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "seconds" => {
+                self.seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["percent", "seconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33101,47 +29773,27 @@ impl crate::__private::DecodeFields for ForecastSourceDayPointer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dayOfWeek" => {
-                    crate::__private::set(
-                        &mut self.day_of_week,
-                        map.next_value()?,
-                        "dayOfWeek",
-                    )
-                }
-                "weight" => {
-                    crate::__private::set(
-                        &mut self.weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weight",
-                    )
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "dataKey" => {
-                    crate::__private::set(
-                        &mut self.data_key,
-                        map.next_value()?,
-                        "dataKey",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dayOfWeek" => self.day_of_week = map.next_value()?,
+            "weight" => self.weight = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "date" => self.date = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "dataKey" => self.data_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dayOfWeek",
+        "weight",
+        "date",
+        "fileName",
+        "dataKey",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33367,58 +30019,33 @@ impl crate::__private::DecodeFields for Form {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "formDescription" => {
-                    crate::__private::set(
-                        &mut self.form_description,
-                        map.next_value()?,
-                        "formDescription",
-                    )
-                }
-                "receivedMessage" => {
-                    crate::__private::set(
-                        &mut self.received_message,
-                        map.next_value()?,
-                        "receivedMessage",
-                    )
-                }
-                "replyMessage" => {
-                    crate::__private::set(
-                        &mut self.reply_message,
-                        map.next_value()?,
-                        "replyMessage",
-                    )
-                }
-                "introduction" => {
-                    crate::__private::set(
-                        &mut self.introduction,
-                        map.next_value()?,
-                        "introduction",
-                    )
-                }
-                "formPages" => {
-                    crate::__private::set(
-                        &mut self.form_pages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "formPages",
-                    )
-                }
-                "showSummary" => {
-                    crate::__private::set(
-                        &mut self.show_summary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "showSummary",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "formDescription" => self.form_description = map.next_value()?,
+            "receivedMessage" => self.received_message = map.next_value()?,
+            "replyMessage" => self.reply_message = map.next_value()?,
+            "introduction" => self.introduction = map.next_value()?,
+            "formPages" => {
+                self.form_pages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "showSummary" => {
+                self.show_summary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "formDescription",
+        "receivedMessage",
+        "replyMessage",
+        "introduction",
+        "formPages",
+        "showSummary",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33538,34 +30165,25 @@ impl crate::__private::DecodeFields for FormDatePicker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "dateDisplayFormat" => {
-                    crate::__private::set(
-                        &mut self.date_display_format,
-                        map.next_value()?,
-                        "dateDisplayFormat",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "dateDisplayFormat" => self.date_display_format = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "dateDisplayFormat",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33675,40 +30293,25 @@ impl crate::__private::DecodeFields for FormIntroduction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "imageUrl" => {
-                    crate::__private::set(
-                        &mut self.image_url,
-                        map.next_value()?,
-                        "imageUrl",
-                    )
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "buttonText" => {
-                    crate::__private::set(
-                        &mut self.button_text,
-                        map.next_value()?,
-                        "buttonText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "imageUrl" => self.image_url = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "buttonText" => self.button_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "imageUrl",
+        "subtitle",
+        "buttonText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33804,24 +30407,20 @@ impl crate::__private::DecodeFields for FormListPicker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "sections" => {
-                    crate::__private::set(
-                        &mut self.sections,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sections",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "sections"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33904,27 +30503,19 @@ impl crate::__private::DecodeFields for FormListPickerItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "imageUrl" => {
-                    crate::__private::set(
-                        &mut self.image_url,
-                        map.next_value()?,
-                        "imageUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "imageUrl" => self.image_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "imageUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34022,33 +30613,27 @@ impl crate::__private::DecodeFields for FormListPickerSection {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "multipleSelection" => {
-                    crate::__private::set(
-                        &mut self.multiple_selection,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "multipleSelection",
-                    )
-                }
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "multipleSelection" => {
+                self.multiple_selection = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "multipleSelection",
+        "items",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34142,33 +30727,19 @@ impl crate::__private::DecodeFields for FormMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "imageUrl" => {
-                    crate::__private::set(
-                        &mut self.image_url,
-                        map.next_value()?,
-                        "imageUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "imageUrl" => self.image_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "subtitle", "imageUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34274,33 +30845,27 @@ impl crate::__private::DecodeFields for FormPage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "pageComponents" => {
-                    crate::__private::set(
-                        &mut self.page_components,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pageComponents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "pageComponents" => {
+                self.page_components = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "subtitle",
+        "pageComponents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34406,47 +30971,27 @@ impl crate::__private::DecodeFields for FormPageComponent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "formComponentType" => {
-                    crate::__private::set(
-                        &mut self.form_component_type,
-                        map.next_value()?,
-                        "formComponentType",
-                    )
-                }
-                "listPicker" => {
-                    crate::__private::set(
-                        &mut self.list_picker,
-                        map.next_value()?,
-                        "listPicker",
-                    )
-                }
-                "datePicker" => {
-                    crate::__private::set(
-                        &mut self.date_picker,
-                        map.next_value()?,
-                        "datePicker",
-                    )
-                }
-                "input" => {
-                    crate::__private::set(&mut self.input, map.next_value()?, "input")
-                }
-                "wheelPicker" => {
-                    crate::__private::set(
-                        &mut self.wheel_picker,
-                        map.next_value()?,
-                        "wheelPicker",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "formComponentType" => self.form_component_type = map.next_value()?,
+            "listPicker" => self.list_picker = map.next_value()?,
+            "datePicker" => self.date_picker = map.next_value()?,
+            "input" => self.input = map.next_value()?,
+            "wheelPicker" => self.wheel_picker = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "formComponentType",
+        "listPicker",
+        "datePicker",
+        "input",
+        "wheelPicker",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34588,23 +31133,17 @@ impl crate::__private::DecodeFields for Format {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flags" => {
-                    crate::__private::set(
-                        &mut self.flags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flags" => self.flags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flags"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34718,44 +31257,33 @@ impl crate::__private::DecodeFields for FormsTrackTrigger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "selector" => {
-                    crate::__private::set(
-                        &mut self.selector,
-                        map.next_value()?,
-                        "selector",
-                    )
-                }
-                "formName" => {
-                    crate::__private::set(
-                        &mut self.form_name,
-                        map.next_value()?,
-                        "formName",
-                    )
-                }
-                "captureDataOnFormAbandon" => {
-                    crate::__private::set(
-                        &mut self.capture_data_on_form_abandon,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "captureDataOnFormAbandon",
-                    )
-                }
-                "captureDataOnFormSubmit" => {
-                    crate::__private::set(
-                        &mut self.capture_data_on_form_submit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "captureDataOnFormSubmit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "selector" => self.selector = map.next_value()?,
+            "formName" => self.form_name = map.next_value()?,
+            "captureDataOnFormAbandon" => {
+                self.capture_data_on_form_abandon = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "captureDataOnFormSubmit" => {
+                self.capture_data_on_form_submit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "selector",
+        "formName",
+        "captureDataOnFormAbandon",
+        "captureDataOnFormSubmit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34853,38 +31381,27 @@ impl crate::__private::DecodeFields for FreeTrialLimit {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "defaultValue" => {
-                    crate::__private::set(
-                        &mut self.default_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultValue",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "resource" => {
-                    crate::__private::set(
-                        &mut self.resource,
-                        map.next_value()?,
-                        "resource",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "defaultValue" => {
+                self.default_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "resource" => self.resource = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "defaultValue",
+        "description",
+        "resource",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34965,23 +31482,19 @@ impl crate::__private::DecodeFields for FreeTrialLimitDocs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "namespaces" => {
-                    crate::__private::set(
-                        &mut self.namespaces,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "namespaces",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "namespaces" => {
+                self.namespaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["namespaces"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35057,33 +31570,19 @@ impl crate::__private::DecodeFields for FreeTrialNamespace {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "limits" => {
-                    crate::__private::set(
-                        &mut self.limits,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "limits",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "limits" => self.limits = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "friendlyName", "limits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35177,33 +31676,23 @@ impl crate::__private::DecodeFields for FromEmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "localPart" => {
-                    crate::__private::set(
-                        &mut self.local_part,
-                        map.next_value()?,
-                        "localPart",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "localPart" => self.local_part = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "friendlyName",
+        "localPart",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35307,58 +31796,31 @@ impl crate::__private::DecodeFields for FullDayTimeOffMarker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.business_unit_date,
-                        map.next_value()?,
-                        "businessUnitDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitDate" => self.business_unit_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "timeOffRequestId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35501,58 +31963,37 @@ impl crate::__private::DecodeFields for Function {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "zipId" => {
-                    crate::__private::set(&mut self.zip_id, map.next_value()?, "zipId")
-                }
-                "handler" => {
-                    crate::__private::set(
-                        &mut self.handler,
-                        map.next_value()?,
-                        "handler",
-                    )
-                }
-                "runtime" => {
-                    crate::__private::set(
-                        &mut self.runtime,
-                        map.next_value()?,
-                        "runtime",
-                    )
-                }
-                "timeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "zipId" => self.zip_id = map.next_value()?,
+            "handler" => self.handler = map.next_value()?,
+            "runtime" => self.runtime = map.next_value()?,
+            "timeoutSeconds" => {
+                self.timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateCreated",
+        "zipId",
+        "handler",
+        "runtime",
+        "timeoutSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35675,39 +32116,31 @@ impl crate::__private::DecodeFields for FunctionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "zip" => crate::__private::set(&mut self.zip, map.next_value()?, "zip"),
-                "uploadExceptionHistory" => {
-                    crate::__private::set(
-                        &mut self.upload_exception_history,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "uploadExceptionHistory",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "zip" => self.zip = map.next_value()?,
+            "uploadExceptionHistory" => {
+                self.upload_exception_history = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "function",
+        "zip",
+        "uploadExceptionHistory",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35801,36 +32234,25 @@ impl crate::__private::DecodeFields for FunctionRuntime {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateEndOfLife" => {
-                    crate::__private::set(
-                        &mut self.date_end_of_life,
-                        map.next_value()?,
-                        "dateEndOfLife",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateEndOfLife" => self.date_end_of_life = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "status",
+        "dateEndOfLife",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35973,30 +32395,25 @@ impl crate::__private::DecodeFields for FunctionUploadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "signedUrlTimeoutSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36080,31 +32497,27 @@ impl crate::__private::DecodeFields for FunctionUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "headers",
+        "signedUrlTimeoutSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36199,44 +32612,29 @@ impl crate::__private::DecodeFields for FunctionZipConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "requestId" => {
-                    crate::__private::set(
-                        &mut self.request_id,
-                        map.next_value()?,
-                        "requestId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "requestId" => self.request_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "id",
+        "name",
+        "dateCreated",
+        "errorMessage",
+        "requestId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

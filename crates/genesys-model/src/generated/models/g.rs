@@ -79,20 +79,18 @@ impl crate::__private::DecodeFields for GDPRJourneyCustomer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -251,79 +249,45 @@ impl crate::__private::DecodeFields for GDPRRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "replacementTerms" => {
-                    crate::__private::set(
-                        &mut self.replacement_terms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "replacementTerms",
-                    )
-                }
-                "requestType" => {
-                    crate::__private::set(
-                        &mut self.request_type,
-                        map.next_value()?,
-                        "requestType",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "resultsUrl" => {
-                    crate::__private::set(
-                        &mut self.results_url,
-                        map.next_value()?,
-                        "resultsUrl",
-                    )
-                }
-                "resultsUrls" => {
-                    crate::__private::set(
-                        &mut self.results_urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "resultsUrls",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "replacementTerms" => {
+                self.replacement_terms = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestType" => self.request_type = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "resultsUrl" => self.results_url = map.next_value()?,
+            "resultsUrls" => {
+                self.results_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "createdBy",
+        "replacementTerms",
+        "requestType",
+        "createdDate",
+        "status",
+        "subject",
+        "resultsUrl",
+        "resultsUrls",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -592,86 +556,45 @@ impl crate::__private::DecodeFields for GDPRRequestEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -835,78 +758,45 @@ impl crate::__private::DecodeFields for GDPRSubject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "dialerContactId" => {
-                    crate::__private::set(
-                        &mut self.dialer_contact_id,
-                        map.next_value()?,
-                        "dialerContactId",
-                    )
-                }
-                "journeyCustomer" => {
-                    crate::__private::set(
-                        &mut self.journey_customer,
-                        map.next_value()?,
-                        "journeyCustomer",
-                    )
-                }
-                "socialHandle" => {
-                    crate::__private::set(
-                        &mut self.social_handle,
-                        map.next_value()?,
-                        "socialHandle",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "phoneNumbers" => {
-                    crate::__private::set(
-                        &mut self.phone_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneNumbers",
-                    )
-                }
-                "emailAddresses" => {
-                    crate::__private::set(
-                        &mut self.email_addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailAddresses",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "dialerContactId" => self.dialer_contact_id = map.next_value()?,
+            "journeyCustomer" => self.journey_customer = map.next_value()?,
+            "socialHandle" => self.social_handle = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "phoneNumbers" => {
+                self.phone_numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailAddresses" => {
+                self.email_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "userId",
+        "externalContactId",
+        "dialerContactId",
+        "journeyCustomer",
+        "socialHandle",
+        "externalId",
+        "addresses",
+        "phoneNumbers",
+        "emailAddresses",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1064,86 +954,45 @@ impl crate::__private::DecodeFields for GDPRSubjectEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1283,32 +1132,20 @@ impl crate::__private::DecodeFields for GKNDocumentationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "link" => {
-                    crate::__private::set(&mut self.link, map.next_value()?, "link")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "_type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "_type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "content" => self.content = map.next_value()?,
+            "link" => self.link = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "_type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["content", "link", "title", "_type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1432,71 +1269,35 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1706,54 +1507,33 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1963,79 +1743,43 @@ impl crate::__private::DecodeFields for GKNDocumentationSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2233,135 +1977,69 @@ impl crate::__private::DecodeFields for GSuite {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2723,58 +2401,35 @@ impl crate::__private::DecodeFields for GamificationContestPrizeImageUploadUrlRe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "serverSideEncryption" => {
-                    crate::__private::set(
-                        &mut self.server_side_encryption,
-                        map.next_value()?,
-                        "serverSideEncryption",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentType" => self.content_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "serverSideEncryption" => self.server_side_encryption = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "contentLength",
+        "serverSideEncryption",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2992,79 +2647,47 @@ for GamificationScorecardChangeTopicEvaluationDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_id,
-                        map.next_value()?,
-                        "evaluationId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "formName" => {
-                    crate::__private::set(
-                        &mut self.form_name,
-                        map.next_value()?,
-                        "formName",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "evaluationScore" => {
-                    crate::__private::set(
-                        &mut self.evaluation_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "evaluationScore",
-                    )
-                }
-                "evaluationScoreDouble" => {
-                    crate::__private::set(
-                        &mut self.evaluation_score_double,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "evaluationScoreDouble",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationId" => self.evaluation_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "formName" => self.form_name = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "evaluationScore" => {
+                self.evaluation_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationScoreDouble" => {
+                self.evaluation_score_double = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationId",
+        "conversationId",
+        "conversationDate",
+        "formName",
+        "points",
+        "maxPoints",
+        "evaluationScore",
+        "evaluationScoreDouble",
+        "mediaTypes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3210,47 +2833,35 @@ for GamificationScorecardChangeTopicPerformanceMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "punctualityEvents" => {
-                    crate::__private::set(
-                        &mut self.punctuality_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "punctualityEvents",
-                    )
-                }
-                "evaluationDetails" => {
-                    crate::__private::set(
-                        &mut self.evaluation_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "punctualityEvents" => {
+                self.punctuality_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationDetails" => {
+                self.evaluation_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "points",
+        "value",
+        "punctualityEvents",
+        "evaluationDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3369,65 +2980,31 @@ for GamificationScorecardChangeTopicPunctualityEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateScheduleStart" => {
-                    crate::__private::set(
-                        &mut self.date_schedule_start,
-                        map.next_value()?,
-                        "dateScheduleStart",
-                    )
-                }
-                "activityCode" => {
-                    crate::__private::set(
-                        &mut self.activity_code,
-                        map.next_value()?,
-                        "activityCode",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "activityColor" => {
-                    crate::__private::set(
-                        &mut self.activity_color,
-                        map.next_value()?,
-                        "activityColor",
-                    )
-                }
-                "activityName" => {
-                    crate::__private::set(
-                        &mut self.activity_name,
-                        map.next_value()?,
-                        "activityName",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateScheduleStart" => self.date_schedule_start = map.next_value()?,
+            "activityCode" => self.activity_code = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "activityColor" => self.activity_color = map.next_value()?,
+            "activityName" => self.activity_name = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "dateScheduleStart",
+        "activityCode",
+        "activityCodeId",
+        "activityColor",
+        "activityName",
+        "points",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3557,50 +3134,33 @@ impl crate::__private::DecodeFields for GamificationScorecardChangeTopicScorecar
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "workday" => {
-                    crate::__private::set(
-                        &mut self.workday,
-                        map.next_value()?,
-                        "workday",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "performanceProfileId" => {
-                    crate::__private::set(
-                        &mut self.performance_profile_id,
-                        map.next_value()?,
-                        "performanceProfileId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "performanceMetrics" => {
-                    crate::__private::set(
-                        &mut self.performance_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "performanceMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "workday" => self.workday = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "performanceProfileId" => self.performance_profile_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "performanceMetrics" => {
+                self.performance_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "workday",
+        "divisionId",
+        "teamId",
+        "performanceProfileId",
+        "userId",
+        "performanceMetrics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3714,44 +3274,31 @@ impl crate::__private::DecodeFields for GamificationStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "automaticUserAssignment" => {
-                    crate::__private::set(
-                        &mut self.automatic_user_assignment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "automaticUserAssignment",
-                    )
-                }
-                "dateStartPersonalBest" => {
-                    crate::__private::set(
-                        &mut self.date_start_personal_best,
-                        map.next_value()?,
-                        "dateStartPersonalBest",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateStart" => self.date_start = map.next_value()?,
+            "automaticUserAssignment" => {
+                self.automatic_user_assignment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateStartPersonalBest" => self.date_start_personal_best = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "dateStart",
+        "automaticUserAssignment",
+        "dateStartPersonalBest",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3864,65 +3411,31 @@ for GcuccTeamsCalendarEventsGCUCCTeamsCalendarEventV2 {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "externalUserId" => {
-                    crate::__private::set(
-                        &mut self.external_user_id,
-                        map.next_value()?,
-                        "externalUserId",
-                    )
-                }
-                "genesysUserId" => {
-                    crate::__private::set(
-                        &mut self.genesys_user_id,
-                        map.next_value()?,
-                        "genesysUserId",
-                    )
-                }
-                "trigger" => {
-                    crate::__private::set(
-                        &mut self.trigger,
-                        map.next_value()?,
-                        "trigger",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "responseStatus" => {
-                    crate::__private::set(
-                        &mut self.response_status,
-                        map.next_value()?,
-                        "responseStatus",
-                    )
-                }
-                "meetingId" => {
-                    crate::__private::set(
-                        &mut self.meeting_id,
-                        map.next_value()?,
-                        "meetingId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalUserId" => self.external_user_id = map.next_value()?,
+            "genesysUserId" => self.genesys_user_id = map.next_value()?,
+            "trigger" => self.trigger = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            "responseStatus" => self.response_status = map.next_value()?,
+            "meetingId" => self.meeting_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "externalUserId",
+        "genesysUserId",
+        "trigger",
+        "eventType",
+        "eventTime",
+        "responseStatus",
+        "meetingId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4206,55 +3719,35 @@ impl crate::__private::DecodeFields for GenAIPhrasesJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "aiGeneratedPhrases" => {
-                    crate::__private::set(
-                        &mut self.ai_generated_phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "aiGeneratedPhrases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "aiGeneratedPhrases" => {
+                self.ai_generated_phrases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "aiGeneratedPhrases",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4400,19 +3893,17 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "topic" => {
-                    crate::__private::set(&mut self.topic, map.next_value()?, "topic")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "topic" => self.topic = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topic"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4503,40 +3994,27 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "dialect",
+        "phrases",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4650,58 +4128,33 @@ impl crate::__private::DecodeFields for GenAIPhrasesJobs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "action",
+        "entityType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4943,48 +4396,29 @@ impl crate::__private::DecodeFields for GeneralProgramJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5128,26 +4562,18 @@ impl crate::__private::DecodeFields for GeneralProgramJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "mode" => {
-                    crate::__private::set(&mut self.mode, map.next_value()?, "mode")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dialect" => self.dialect = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dialect", "mode"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5492,19 +4918,17 @@ impl crate::__private::DecodeFields for GeneralTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5572,23 +4996,19 @@ impl crate::__private::DecodeFields for GeneralTopicsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5673,37 +5093,29 @@ impl crate::__private::DecodeFields for GenerateBuForecastRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "canUseForScheduling" => {
-                    crate::__private::set(
-                        &mut self.can_use_for_scheduling,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "canUseForScheduling",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "canUseForScheduling" => {
+                self.can_use_for_scheduling = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekCount",
+        "canUseForScheduling",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5787,24 +5199,18 @@ impl crate::__private::DecodeFields for GenerateGuideContentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["description", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5887,37 +5293,29 @@ impl crate::__private::DecodeFields for GenerateMeetingIdRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conferenceId" => {
-                    crate::__private::set(
-                        &mut self.conference_id,
-                        map.next_value()?,
-                        "conferenceId",
-                    )
-                }
-                "ephemeral" => {
-                    crate::__private::set(
-                        &mut self.ephemeral,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ephemeral",
-                    )
-                }
-                "expireTimeDays" => {
-                    crate::__private::set(
-                        &mut self.expire_time_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "expireTimeDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conferenceId" => self.conference_id = map.next_value()?,
+            "ephemeral" => {
+                self.ephemeral = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "expireTimeDays" => {
+                self.expire_time_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conferenceId",
+        "ephemeral",
+        "expireTimeDays",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6005,37 +5403,25 @@ impl crate::__private::DecodeFields for GeneratedGuideContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "instruction" => {
-                    crate::__private::set(
-                        &mut self.instruction,
-                        map.next_value()?,
-                        "instruction",
-                    )
-                }
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variables",
-                    )
-                }
-                "resources" => {
-                    crate::__private::set(
-                        &mut self.resources,
-                        map.next_value()?,
-                        "resources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instruction" => self.instruction = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resources" => self.resources = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "instruction",
+        "variables",
+        "resources",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6157,79 +5543,43 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "countries" => {
-                    crate::__private::set(
-                        &mut self.countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "countries",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "countries",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6448,86 +5798,45 @@ impl crate::__private::DecodeFields for GenericDataIngestionRuleResponseEntityLi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6733,142 +6042,75 @@ impl crate::__private::DecodeFields for GenericSAML {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "endpointCompression" => {
-                    crate::__private::set(
-                        &mut self.endpoint_compression,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endpointCompression",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "endpointCompression" => {
+                self.endpoint_compression = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "endpointCompression",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7211,41 +6453,29 @@ impl crate::__private::DecodeFields for GenericTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "components" => {
-                    crate::__private::set(
-                        &mut self.components,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "components",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "components" => {
+                self.components = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actions" => self.actions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "url",
+        "components",
+        "actions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7334,23 +6564,17 @@ impl crate::__private::DecodeFields for GenesysBotConnector {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queryParameters" => {
-                    crate::__private::set(
-                        &mut self.query_parameters,
-                        map.next_value()?,
-                        "queryParameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queryParameters" => self.query_parameters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["queryParameters"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7554,71 +6778,47 @@ impl crate::__private::DecodeFields for Geolocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "primary" => {
-                    crate::__private::set(
-                        &mut self.primary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "primary",
-                    )
-                }
-                "latitude" => {
-                    crate::__private::set(
-                        &mut self.latitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latitude",
-                    )
-                }
-                "longitude" => {
-                    crate::__private::set(
-                        &mut self.longitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "longitude",
-                    )
-                }
-                "country" => {
-                    crate::__private::set(
-                        &mut self.country,
-                        map.next_value()?,
-                        "country",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "city" => {
-                    crate::__private::set(&mut self.city, map.next_value()?, "city")
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "primary" => {
+                self.primary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "latitude" => {
+                self.latitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "longitude" => {
+                self.longitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "primary",
+        "latitude",
+        "longitude",
+        "country",
+        "region",
+        "city",
+        "locations",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7803,35 +7003,27 @@ impl crate::__private::DecodeFields for GeolocationEventGeolocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "country" => {
-                    crate::__private::set(
-                        &mut self.country,
-                        map.next_value()?,
-                        "country",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "city" => {
-                    crate::__private::set(&mut self.city, map.next_value()?, "city")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "type",
+        "country",
+        "region",
+        "city",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7943,41 +7135,29 @@ impl crate::__private::DecodeFields for GeolocationSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "mapboxKey" => {
-                    crate::__private::set(
-                        &mut self.mapbox_key,
-                        map.next_value()?,
-                        "mapboxKey",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mapboxKey" => self.mapbox_key = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "enabled",
+        "mapboxKey",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8088,37 +7268,23 @@ impl crate::__private::DecodeFields for GetAgentsWorkPlansRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentIds", "startDate", "weekCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8237,68 +7403,37 @@ impl crate::__private::DecodeFields for GetAlertQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ruleType" => {
-                    crate::__private::set(
-                        &mut self.rule_type,
-                        map.next_value()?,
-                        "ruleType",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "alertStatus" => {
-                    crate::__private::set(
-                        &mut self.alert_status,
-                        map.next_value()?,
-                        "alertStatus",
-                    )
-                }
-                "viewedStatus" => {
-                    crate::__private::set(
-                        &mut self.viewed_status,
-                        map.next_value()?,
-                        "viewedStatus",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ruleType" => self.rule_type = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "alertStatus" => self.alert_status = map.next_value()?,
+            "viewedStatus" => self.viewed_status = map.next_value()?,
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sortBy" => self.sort_by = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ruleType",
+        "queryType",
+        "alertStatus",
+        "viewedStatus",
+        "pageNumber",
+        "pageSize",
+        "sortBy",
+        "sortOrder",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8697,86 +7832,45 @@ impl crate::__private::DecodeFields for GetCelebrationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8934,86 +8028,45 @@ impl crate::__private::DecodeFields for GetContestsEssentialsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9135,23 +8188,19 @@ impl crate::__private::DecodeFields for GetExternalEventsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9235,41 +8284,29 @@ impl crate::__private::DecodeFields for GetFlowExecutionDataJobResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "jobState" => {
-                    crate::__private::set(
-                        &mut self.job_state,
-                        map.next_value()?,
-                        "jobState",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "jobState" => self.job_state = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "entities",
+        "jobState",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9414,37 +8451,21 @@ impl crate::__private::DecodeFields for GetMetricDefinitionsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9532,37 +8553,21 @@ impl crate::__private::DecodeFields for GetMetricResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9650,37 +8655,21 @@ impl crate::__private::DecodeFields for GetMetricsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9768,37 +8757,21 @@ impl crate::__private::DecodeFields for GetProfilesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9921,75 +8894,39 @@ impl crate::__private::DecodeFields for GetRulesQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ruleType" => {
-                    crate::__private::set(
-                        &mut self.rule_type,
-                        map.next_value()?,
-                        "ruleType",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "enabledType" => {
-                    crate::__private::set(
-                        &mut self.enabled_type,
-                        map.next_value()?,
-                        "enabledType",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "ruleName" => {
-                    crate::__private::set(
-                        &mut self.rule_name,
-                        map.next_value()?,
-                        "ruleName",
-                    )
-                }
-                "nameSearchType" => {
-                    crate::__private::set(
-                        &mut self.name_search_type,
-                        map.next_value()?,
-                        "nameSearchType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ruleType" => self.rule_type = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "enabledType" => self.enabled_type = map.next_value()?,
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sortBy" => self.sort_by = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "ruleName" => self.rule_name = map.next_value()?,
+            "nameSearchType" => self.name_search_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ruleType",
+        "queryType",
+        "enabledType",
+        "pageNumber",
+        "pageSize",
+        "sortBy",
+        "sortOrder",
+        "ruleName",
+        "nameSearchType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10366,37 +9303,21 @@ impl crate::__private::DecodeFields for GetTemplatesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10494,41 +9415,27 @@ impl crate::__private::DecodeFields for GetUploadSourceUrlJobStatusResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "errorInformation" => {
-                    crate::__private::set(
-                        &mut self.error_information,
-                        map.next_value()?,
-                        "errorInformation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "errorInformation" => self.error_information = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "uploadKey",
+        "errorInformation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10715,45 +9622,27 @@ impl crate::__private::DecodeFields for GoogleAuthToken {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "scopes" => {
-                    crate::__private::set(
-                        &mut self.scopes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scopes",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "clientId" => self.client_id = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "clientId",
+        "scopes",
+        "dateCreated",
+        "createdBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10846,17 +9735,17 @@ impl crate::__private::DecodeFields for GoogleAuthTokenReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10936,26 +9825,18 @@ impl crate::__private::DecodeFields for GoogleAuthTokenRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "redirectUri" => {
-                    crate::__private::set(
-                        &mut self.redirect_uri,
-                        map.next_value()?,
-                        "redirectUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "redirectUri" => self.redirect_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "redirectUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11044,20 +9925,18 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccount {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11126,23 +10005,19 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccountListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11216,17 +10091,17 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileAccountReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11325,40 +10200,25 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileDataIngestionRuleRe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "integrationId",
+        "externalSource",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11490,86 +10350,43 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileDataIngestionRuleRe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "externalSource",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11805,86 +10622,43 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "externalSource",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12111,86 +10885,45 @@ for GoogleBusinessProfileDataIngestionRuleVersionResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12396,103 +11129,47 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileOpenIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createStatus" => {
-                    crate::__private::set(
-                        &mut self.create_status,
-                        map.next_value()?,
-                        "createStatus",
-                    )
-                }
-                "createError" => {
-                    crate::__private::set(
-                        &mut self.create_error,
-                        map.next_value()?,
-                        "createError",
-                    )
-                }
-                "token" => {
-                    crate::__private::set(&mut self.token, map.next_value()?, "token")
-                }
-                "account" => {
-                    crate::__private::set(
-                        &mut self.account,
-                        map.next_value()?,
-                        "account",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createStatus" => self.create_status = map.next_value()?,
+            "createError" => self.create_error = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "createStatus",
+        "createError",
+        "token",
+        "account",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12724,51 +11401,31 @@ impl crate::__private::DecodeFields for GoogleBusinessProfileOpenIntegrationRequ
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "token" => {
-                    crate::__private::set(&mut self.token, map.next_value()?, "token")
-                }
-                "account" => {
-                    crate::__private::set(
-                        &mut self.account,
-                        map.next_value()?,
-                        "account",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "token",
+        "account",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12896,51 +11553,31 @@ for GoogleBusinessProfileOpenIntegrationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "token" => {
-                    crate::__private::set(&mut self.token, map.next_value()?, "token")
-                }
-                "account" => {
-                    crate::__private::set(
-                        &mut self.account,
-                        map.next_value()?,
-                        "account",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "account" => self.account = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "token",
+        "account",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13077,30 +11714,25 @@ impl crate::__private::DecodeFields for GoogleDialogflowConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "conversationProfiles" => {
-                    crate::__private::set(
-                        &mut self.conversation_profiles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationProfiles",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integrationId" => self.integration_id = map.next_value()?,
+            "conversationProfiles" => {
+                self.conversation_profiles = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationId",
+        "conversationProfiles",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13202,44 +11834,25 @@ impl crate::__private::DecodeFields for GoogleDialogflowCustomSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "environment" => {
-                    crate::__private::set(
-                        &mut self.environment,
-                        map.next_value()?,
-                        "environment",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "webhookQueryParameters" => {
-                    crate::__private::set(
-                        &mut self.webhook_query_parameters,
-                        map.next_value()?,
-                        "webhookQueryParameters",
-                    )
-                }
-                "eventInputParameters" => {
-                    crate::__private::set(
-                        &mut self.event_input_parameters,
-                        map.next_value()?,
-                        "eventInputParameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "environment" => self.environment = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            "webhookQueryParameters" => self.webhook_query_parameters = map.next_value()?,
+            "eventInputParameters" => self.event_input_parameters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "environment",
+        "eventName",
+        "webhookQueryParameters",
+        "eventInputParameters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13340,30 +11953,18 @@ impl crate::__private::DecodeFields for GoogleOAuthSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "scopes" => {
-                    crate::__private::set(
-                        &mut self.scopes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scopes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "clientId" => self.client_id = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["clientId", "scopes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13453,41 +12054,29 @@ impl crate::__private::DecodeFields for Grammar {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "languages",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13574,23 +12163,17 @@ impl crate::__private::DecodeFields for GrammarFileUploadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileType" => self.file_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13727,66 +12310,33 @@ impl crate::__private::DecodeFields for GrammarLanguage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "grammarId" => {
-                    crate::__private::set(
-                        &mut self.grammar_id,
-                        map.next_value()?,
-                        "grammarId",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "voiceFileUrl" => {
-                    crate::__private::set(
-                        &mut self.voice_file_url,
-                        map.next_value()?,
-                        "voiceFileUrl",
-                    )
-                }
-                "dtmfFileUrl" => {
-                    crate::__private::set(
-                        &mut self.dtmf_file_url,
-                        map.next_value()?,
-                        "dtmfFileUrl",
-                    )
-                }
-                "voiceFileMetadata" => {
-                    crate::__private::set(
-                        &mut self.voice_file_metadata,
-                        map.next_value()?,
-                        "voiceFileMetadata",
-                    )
-                }
-                "dtmfFileMetadata" => {
-                    crate::__private::set(
-                        &mut self.dtmf_file_metadata,
-                        map.next_value()?,
-                        "dtmfFileMetadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "grammarId" => self.grammar_id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "voiceFileUrl" => self.voice_file_url = map.next_value()?,
+            "dtmfFileUrl" => self.dtmf_file_url = map.next_value()?,
+            "voiceFileMetadata" => self.voice_file_metadata = map.next_value()?,
+            "dtmfFileMetadata" => self.dtmf_file_metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "grammarId",
+        "language",
+        "voiceFileUrl",
+        "dtmfFileUrl",
+        "voiceFileMetadata",
+        "dtmfFileMetadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13903,44 +12453,29 @@ impl crate::__private::DecodeFields for GrammarLanguageFileMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "fileSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.file_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fileSizeBytes",
-                    )
-                }
-                "dateUploaded" => {
-                    crate::__private::set(
-                        &mut self.date_uploaded,
-                        map.next_value()?,
-                        "dateUploaded",
-                    )
-                }
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "fileSizeBytes" => {
+                self.file_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateUploaded" => self.date_uploaded = map.next_value()?,
+            "fileType" => self.file_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "fileSizeBytes",
+        "dateUploaded",
+        "fileType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14071,30 +12606,21 @@ impl crate::__private::DecodeFields for GrammarLanguageUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "voiceFileMetadata" => {
-                    crate::__private::set(
-                        &mut self.voice_file_metadata,
-                        map.next_value()?,
-                        "voiceFileMetadata",
-                    )
-                }
-                "dtmfFileMetadata" => {
-                    crate::__private::set(
-                        &mut self.dtmf_file_metadata,
-                        map.next_value()?,
-                        "dtmfFileMetadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "voiceFileMetadata" => self.voice_file_metadata = map.next_value()?,
+            "dtmfFileMetadata" => self.dtmf_file_metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voiceFileMetadata",
+        "dtmfFileMetadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14204,86 +12730,45 @@ impl crate::__private::DecodeFields for GrammarListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14409,30 +12894,18 @@ impl crate::__private::DecodeFields for Graph {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vertices" => {
-                    crate::__private::set(
-                        &mut self.vertices,
-                        map.next_value()?,
-                        "vertices",
-                    )
-                }
-                "edges" => {
-                    crate::__private::set(
-                        &mut self.edges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "edges",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vertices" => self.vertices = map.next_value()?,
+            "edges" => self.edges = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["vertices", "edges"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14514,33 +12987,19 @@ impl crate::__private::DecodeFields for GraphApiSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integration" => self.integration = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integration", "status", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14679,20 +13138,18 @@ impl crate::__private::DecodeFields for GraphEdge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["from", "to"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14771,37 +13228,27 @@ impl crate::__private::DecodeFields for GraphSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "automaticMergingEnabled" => {
-                    crate::__private::set(
-                        &mut self.automatic_merging_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "automaticMergingEnabled",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "automaticMergingEnabled" => {
+                self.automatic_merging_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "automaticMergingEnabled",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14885,30 +13332,22 @@ impl crate::__private::DecodeFields for GraphVertices {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contacts" => {
-                    crate::__private::set(
-                        &mut self.contacts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contacts",
-                    )
-                }
-                "identifiers" => {
-                    crate::__private::set(
-                        &mut self.identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "identifiers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contacts" => {
+                self.contacts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "identifiers" => {
+                self.identifiers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contacts", "identifiers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15046,82 +13485,41 @@ impl crate::__private::DecodeFields for Greeting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "audioFile" => {
-                    crate::__private::set(
-                        &mut self.audio_file,
-                        map.next_value()?,
-                        "audioFile",
-                    )
-                }
-                "audioTTS" => {
-                    crate::__private::set(
-                        &mut self.audio_tts,
-                        map.next_value()?,
-                        "audioTTS",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "audioFile" => self.audio_file = map.next_value()?,
+            "audioTTS" => self.audio_tts = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "ownerType",
+        "owner",
+        "audioFile",
+        "audioTTS",
+        "createdDate",
+        "createdBy",
+        "modifiedDate",
+        "modifiedBy",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15342,37 +13740,29 @@ impl crate::__private::DecodeFields for GreetingAudioFile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "durationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.duration_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMilliseconds",
-                    )
-                }
-                "sizeBytes" => {
-                    crate::__private::set(
-                        &mut self.size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sizeBytes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "durationMilliseconds" => {
+                self.duration_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sizeBytes" => {
+                self.size_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "durationMilliseconds",
+        "sizeBytes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15488,86 +13878,45 @@ impl crate::__private::DecodeFields for GreetingListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15699,31 +14048,23 @@ impl crate::__private::DecodeFields for GreetingMediaInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "mediaFileUri" => {
-                    crate::__private::set(
-                        &mut self.media_file_uri,
-                        map.next_value()?,
-                        "mediaFileUri",
-                    )
-                }
-                "mediaImageUri" => {
-                    crate::__private::set(
-                        &mut self.media_image_uri,
-                        map.next_value()?,
-                        "mediaImageUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "mediaFileUri" => self.media_file_uri = map.next_value()?,
+            "mediaImageUri" => self.media_image_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaFileUri",
+        "mediaImageUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15810,27 +14151,19 @@ impl crate::__private::DecodeFields for GreetingOwner {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16101,120 +14434,67 @@ impl crate::__private::DecodeFields for Group {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "rulesVisible" => {
-                    crate::__private::set(
-                        &mut self.rules_visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rulesVisible",
-                    )
-                }
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "rolesEnabled" => {
-                    crate::__private::set(
-                        &mut self.roles_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rolesEnabled",
-                    )
-                }
-                "includeOwners" => {
-                    crate::__private::set(
-                        &mut self.include_owners,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeOwners",
-                    )
-                }
-                "callsEnabled" => {
-                    crate::__private::set(
-                        &mut self.calls_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callsEnabled",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "owners" => {
-                    crate::__private::set(
-                        &mut self.owners,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "owners",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rulesVisible" => {
+                self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "visibility" => self.visibility = map.next_value()?,
+            "rolesEnabled" => {
+                self.roles_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeOwners" => {
+                self.include_owners = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callsEnabled" => {
+                self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "email" => self.email = map.next_value()?,
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateModified",
+        "memberCount",
+        "state",
+        "version",
+        "type",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "owners",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16744,26 +15024,18 @@ impl crate::__private::DecodeFields for GroupByAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attribute" => {
-                    crate::__private::set(
-                        &mut self.attribute,
-                        map.next_value()?,
-                        "attribute",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attribute" => self.attribute = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attribute", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16959,47 +15231,27 @@ impl crate::__private::DecodeFields for GroupContact {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "extension" => {
-                    crate::__private::set(
-                        &mut self.extension,
-                        map.next_value()?,
-                        "extension",
-                    )
-                }
-                "display" => {
-                    crate::__private::set(
-                        &mut self.display,
-                        map.next_value()?,
-                        "display",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            "extension" => self.extension = map.next_value()?,
+            "display" => self.display = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "address",
+        "extension",
+        "display",
+        "type",
+        "mediaType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17445,120 +15697,69 @@ impl crate::__private::DecodeFields for GroupCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "rulesVisible" => {
-                    crate::__private::set(
-                        &mut self.rules_visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rulesVisible",
-                    )
-                }
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "rolesEnabled" => {
-                    crate::__private::set(
-                        &mut self.roles_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rolesEnabled",
-                    )
-                }
-                "includeOwners" => {
-                    crate::__private::set(
-                        &mut self.include_owners,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeOwners",
-                    )
-                }
-                "callsEnabled" => {
-                    crate::__private::set(
-                        &mut self.calls_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callsEnabled",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "ownerIds" => {
-                    crate::__private::set(
-                        &mut self.owner_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ownerIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rulesVisible" => {
+                self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "visibility" => self.visibility = map.next_value()?,
+            "rolesEnabled" => {
+                self.roles_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeOwners" => {
+                self.include_owners = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callsEnabled" => {
+                self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "email" => self.email = map.next_value()?,
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateModified",
+        "memberCount",
+        "state",
+        "version",
+        "type",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "ownerIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17846,30 +16047,22 @@ impl crate::__private::DecodeFields for GroupEmailPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailMembers" => {
-                    crate::__private::set(
-                        &mut self.email_members,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "emailMembers",
-                    )
-                }
-                "emailGroup" => {
-                    crate::__private::set(
-                        &mut self.email_group,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "emailGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailMembers" => {
+                self.email_members = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "emailGroup" => {
+                self.email_group = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["emailMembers", "emailGroup"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17979,86 +16172,45 @@ impl crate::__private::DecodeFields for GroupEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18206,47 +16358,31 @@ impl crate::__private::DecodeFields for GroupGreetingEventGreeting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "owner" => {
-                    crate::__private::set(&mut self.owner, map.next_value()?, "owner")
-                }
-                "greetingAudioFile" => {
-                    crate::__private::set(
-                        &mut self.greeting_audio_file,
-                        map.next_value()?,
-                        "greetingAudioFile",
-                    )
-                }
-                "audioTTS" => {
-                    crate::__private::set(
-                        &mut self.audio_tts,
-                        map.next_value()?,
-                        "audioTTS",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "owner" => self.owner = map.next_value()?,
+            "greetingAudioFile" => self.greeting_audio_file = map.next_value()?,
+            "audioTTS" => self.audio_tts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "ownerType",
+        "owner",
+        "greetingAudioFile",
+        "audioTTS",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18351,30 +16487,24 @@ impl crate::__private::DecodeFields for GroupGreetingEventGreetingAudioFile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "durationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.duration_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMilliseconds",
-                    )
-                }
-                "sizeBytes" => {
-                    crate::__private::set(
-                        &mut self.size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sizeBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "durationMilliseconds" => {
+                self.duration_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sizeBytes" => {
+                self.size_bytes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["durationMilliseconds", "sizeBytes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18463,30 +16593,22 @@ impl crate::__private::DecodeFields for GroupMembersUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "memberIds" => {
-                    crate::__private::set(
-                        &mut self.member_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberIds",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "memberIds" => {
+                self.member_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["memberIds", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18592,44 +16714,31 @@ impl crate::__private::DecodeFields for GroupProfile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "state",
+        "dateModified",
+        "version",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18799,86 +16908,45 @@ impl crate::__private::DecodeFields for GroupProfileEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19038,71 +17106,35 @@ impl crate::__private::DecodeFields for GroupSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19349,54 +17381,33 @@ impl crate::__private::DecodeFields for GroupSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19555,44 +17566,41 @@ impl crate::__private::DecodeFields for GroupSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minimumGroupSize" => {
-                    crate::__private::set(
-                        &mut self.minimum_group_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumGroupSize",
-                    )
-                }
-                "maximumGroupSize" => {
-                    crate::__private::set(
-                        &mut self.maximum_group_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumGroupSize",
-                    )
-                }
-                "maximumTotalSessions" => {
-                    crate::__private::set(
-                        &mut self.maximum_total_sessions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumTotalSessions",
-                    )
-                }
-                "maximumConcurrentSessions" => {
-                    crate::__private::set(
-                        &mut self.maximum_concurrent_sessions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumConcurrentSessions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minimumGroupSize" => {
+                self.minimum_group_size = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumGroupSize" => {
+                self.maximum_group_size = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumTotalSessions" => {
+                self.maximum_total_sessions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumConcurrentSessions" => {
+                self.maximum_concurrent_sessions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minimumGroupSize",
+        "maximumGroupSize",
+        "maximumTotalSessions",
+        "maximumConcurrentSessions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19744,103 +17752,61 @@ impl crate::__private::DecodeFields for GroupUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "rulesVisible" => {
-                    crate::__private::set(
-                        &mut self.rules_visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rulesVisible",
-                    )
-                }
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "rolesEnabled" => {
-                    crate::__private::set(
-                        &mut self.roles_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rolesEnabled",
-                    )
-                }
-                "includeOwners" => {
-                    crate::__private::set(
-                        &mut self.include_owners,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeOwners",
-                    )
-                }
-                "callsEnabled" => {
-                    crate::__private::set(
-                        &mut self.calls_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callsEnabled",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "ownerIds" => {
-                    crate::__private::set(
-                        &mut self.owner_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ownerIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rulesVisible" => {
+                self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "visibility" => self.visibility = map.next_value()?,
+            "rolesEnabled" => {
+                self.roles_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeOwners" => {
+                self.include_owners = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callsEnabled" => {
+                self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "email" => self.email = map.next_value()?,
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "state",
+        "version",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "ownerIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20140,79 +18106,43 @@ impl crate::__private::DecodeFields for GroupsSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20332,24 +18262,18 @@ impl crate::__private::DecodeFields for GuestCategoryReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20434,51 +18358,29 @@ impl crate::__private::DecodeFields for GuestCategoryResponseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+        "sessionId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20598,62 +18500,33 @@ impl crate::__private::DecodeFields for GuestResponseCategory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "parentCategory" => {
-                    crate::__private::set(
-                        &mut self.parent_category,
-                        map.next_value()?,
-                        "parentCategory",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "parentCategory" => self.parent_category = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "externalId",
+        "dateCreated",
+        "dateModified",
+        "parentCategory",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20794,61 +18667,37 @@ impl crate::__private::DecodeFields for Guide {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "latestSavedVersion" => {
-                    crate::__private::set(
-                        &mut self.latest_saved_version,
-                        map.next_value()?,
-                        "latestSavedVersion",
-                    )
-                }
-                "latestProductionReadyVersion" => {
-                    crate::__private::set(
-                        &mut self.latest_production_ready_version,
-                        map.next_value()?,
-                        "latestProductionReadyVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "latestSavedVersion" => self.latest_saved_version = map.next_value()?,
+            "latestProductionReadyVersion" => {
+                self.latest_production_ready_version = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "status",
+        "source",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+        "latestSavedVersion",
+        "latestProductionReadyVersion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21066,44 +18915,29 @@ impl crate::__private::DecodeFields for GuideContentGenerationJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "guide" => {
-                    crate::__private::set(&mut self.guide, map.next_value()?, "guide")
-                }
-                "guideContent" => {
-                    crate::__private::set(
-                        &mut self.guide_content,
-                        map.next_value()?,
-                        "guideContent",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "guide" => self.guide = map.next_value()?,
+            "guideContent" => self.guide_content = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "guideContent",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21273,86 +19107,45 @@ impl crate::__private::DecodeFields for GuideEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21490,37 +19283,27 @@ impl crate::__private::DecodeFields for GuideJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "guide" => {
-                    crate::__private::set(&mut self.guide, map.next_value()?, "guide")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "guide" => self.guide = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21675,39 +19458,29 @@ impl crate::__private::DecodeFields for GuideSessionInputEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "mode" => {
-                    crate::__private::set(&mut self.mode, map.next_value()?, "mode")
-                }
-                "invocationId" => {
-                    crate::__private::set(
-                        &mut self.invocation_id,
-                        map.next_value()?,
-                        "invocationId",
-                    )
-                }
-                "invocations" => {
-                    crate::__private::set(
-                        &mut self.invocations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "invocations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            "invocationId" => self.invocation_id = map.next_value()?,
+            "invocations" => {
+                self.invocations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "mode",
+        "invocationId",
+        "invocations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21881,26 +19654,18 @@ impl crate::__private::DecodeFields for GuideSessionMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "role" => {
-                    crate::__private::set(&mut self.role, map.next_value()?, "role")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "role" => self.role = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["role", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22036,29 +19801,19 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "output" => {
-                    crate::__private::set(&mut self.output, map.next_value()?, "output")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "actionName" => self.action_name = map.next_value()?,
+            "output" => self.output = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "actionName", "output"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22146,25 +19901,19 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationParameters {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22328,34 +20077,27 @@ impl crate::__private::DecodeFields for GuideSessionTurnInvocationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "parameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "actionName" => self.action_name = map.next_value()?,
+            "parameters" => {
+                self.parameters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "group",
+        "actionName",
+        "parameters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22477,58 +20219,33 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputEvent" => {
-                    crate::__private::set(
-                        &mut self.input_event,
-                        map.next_value()?,
-                        "inputEvent",
-                    )
-                }
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "inputVariables" => {
-                    crate::__private::set(
-                        &mut self.input_variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputVariables",
-                    )
-                }
-                "knowledgeSettings" => {
-                    crate::__private::set(
-                        &mut self.knowledge_settings,
-                        map.next_value()?,
-                        "knowledgeSettings",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputEvent" => self.input_event = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "inputVariables" => {
+                self.input_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
+            "context" => self.context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inputEvent",
+        "languageCode",
+        "version",
+        "inputVariables",
+        "knowledgeSettings",
+        "context",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22638,37 +20355,33 @@ impl crate::__private::DecodeFields for GuideSessionTurnRequestContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customConversationAttributes" => {
-                    crate::__private::set(
-                        &mut self.custom_conversation_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customConversationAttributes",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "knowledgeQueryDetected" => {
-                    crate::__private::set(
-                        &mut self.knowledge_query_detected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "knowledgeQueryDetected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customConversationAttributes" => {
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "knowledgeQueryDetected" => {
+                self.knowledge_query_detected = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customConversationAttributes",
+        "messages",
+        "knowledgeQueryDetected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22774,57 +20487,37 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value()?,
-                        "response",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "outputVariables" => {
-                    crate::__private::set(
-                        &mut self.output_variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputVariables",
-                    )
-                }
-                "invocationId" => {
-                    crate::__private::set(
-                        &mut self.invocation_id,
-                        map.next_value()?,
-                        "invocationId",
-                    )
-                }
-                "invocations" => {
-                    crate::__private::set(
-                        &mut self.invocations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "invocations",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "response" => self.response = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "outputVariables" => {
+                self.output_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "invocationId" => self.invocation_id = map.next_value()?,
+            "invocations" => {
+                self.invocations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "context" => self.context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "response",
+        "status",
+        "result",
+        "outputVariables",
+        "invocationId",
+        "invocations",
+        "context",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23026,23 +20719,21 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponseContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customConversationAttributes" => {
-                    crate::__private::set(
-                        &mut self.custom_conversation_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customConversationAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customConversationAttributes" => {
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["customConversationAttributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23110,19 +20801,17 @@ impl crate::__private::DecodeFields for GuideSessionTurnResponseData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23194,22 +20883,18 @@ impl crate::__private::DecodeFields for GuideSessionVariable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23321,78 +21006,39 @@ impl crate::__private::DecodeFields for GuideVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "guide" => {
-                    crate::__private::set(&mut self.guide, map.next_value()?, "guide")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "instruction" => {
-                    crate::__private::set(
-                        &mut self.instruction,
-                        map.next_value()?,
-                        "instruction",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variables",
-                    )
-                }
-                "resources" => {
-                    crate::__private::set(
-                        &mut self.resources,
-                        map.next_value()?,
-                        "resources",
-                    )
-                }
-                "knowledgeSettings" => {
-                    crate::__private::set(
-                        &mut self.knowledge_settings,
-                        map.next_value()?,
-                        "knowledgeSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "selfUri" => self.self_uri = map.next_value()?,
+            "guide" => self.guide = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "instruction" => self.instruction = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resources" => self.resources = map.next_value()?,
+            "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "selfUri",
+        "guide",
+        "version",
+        "instruction",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "variables",
+        "resources",
+        "knowledgeSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23559,19 +21205,17 @@ impl crate::__private::DecodeFields for GuideVersionPublish {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23696,44 +21340,29 @@ impl crate::__private::DecodeFields for GuideVersionPublishJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "guide" => {
-                    crate::__private::set(&mut self.guide, map.next_value()?, "guide")
-                }
-                "guideVersion" => {
-                    crate::__private::set(
-                        &mut self.guide_version,
-                        map.next_value()?,
-                        "guideVersion",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "guide" => self.guide = map.next_value()?,
+            "guideVersion" => self.guide_version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errors",
+        "guide",
+        "guideVersion",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23875,23 +21504,17 @@ impl crate::__private::DecodeFields for GuideVersionPublishJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "guideVersion" => {
-                    crate::__private::set(
-                        &mut self.guide_version,
-                        map.next_value()?,
-                        "guideVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "guideVersion" => self.guide_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["guideVersion"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23963,30 +21586,18 @@ impl crate::__private::DecodeFields for GuideVersionRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24060,23 +21671,19 @@ impl crate::__private::DecodeFields for GuideVersionResources {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataActions" => {
-                    crate::__private::set(
-                        &mut self.data_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dataActions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataActions" => {
+                self.data_actions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataActions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

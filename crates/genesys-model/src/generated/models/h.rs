@@ -70,30 +70,27 @@ impl crate::__private::DecodeFields for HeadcountForecast {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                "requiredWithoutShrinkage" => {
-                    crate::__private::set(
-                        &mut self.required_without_shrinkage,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requiredWithoutShrinkage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "requiredWithoutShrinkage" => {
+                self.required_without_shrinkage = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "required",
+        "requiredWithoutShrinkage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -182,30 +179,18 @@ impl crate::__private::DecodeFields for HeadcountInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -283,22 +268,18 @@ impl crate::__private::DecodeFields for Header {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -376,20 +357,18 @@ impl crate::__private::DecodeFields for HeaderEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -480,54 +459,39 @@ impl crate::__private::DecodeFields for HealthInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "overallScore" => {
-                    crate::__private::set(
-                        &mut self.overall_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overallScore",
-                    )
-                }
-                "issueCount" => {
-                    crate::__private::set(
-                        &mut self.issue_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "issueCount",
-                    )
-                }
-                "staticValidationResults" => {
-                    crate::__private::set(
-                        &mut self.static_validation_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staticValidationResults",
-                    )
-                }
-                "utterances" => {
-                    crate::__private::set(
-                        &mut self.utterances,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "utterances",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "overallScore" => {
+                self.overall_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issueCount" => {
+                self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "staticValidationResults" => {
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorInfo",
+        "overallScore",
+        "issueCount",
+        "staticValidationResults",
+        "utterances",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -674,27 +638,19 @@ impl crate::__private::DecodeFields for HelpLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uri" => crate::__private::set(&mut self.uri, map.next_value()?, "uri"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uri" => self.uri = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uri", "title", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -784,30 +740,20 @@ impl crate::__private::DecodeFields for HelpSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "keyword" => {
-                    crate::__private::set(
-                        &mut self.keyword,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "keyword",
-                    )
-                }
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value()?,
-                        "response",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "keyword" => {
+                self.keyword = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "response" => self.response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["keyword", "response"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -903,44 +849,35 @@ impl crate::__private::DecodeFields for HistoricalAdherenceActuals {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actualActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.actual_activity_category,
-                        map.next_value()?,
-                        "actualActivityCategory",
-                    )
-                }
-                "actualSecondaryPresenceLookupId" => {
-                    crate::__private::set(
-                        &mut self.actual_secondary_presence_lookup_id,
-                        map.next_value()?,
-                        "actualSecondaryPresenceLookupId",
-                    )
-                }
-                "startOffsetSeconds" => {
-                    crate::__private::set(
-                        &mut self.start_offset_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startOffsetSeconds",
-                    )
-                }
-                "endOffsetSeconds" => {
-                    crate::__private::set(
-                        &mut self.end_offset_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endOffsetSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actualActivityCategory" => self.actual_activity_category = map.next_value()?,
+            "actualSecondaryPresenceLookupId" => {
+                self.actual_secondary_presence_lookup_id = map.next_value()?;
+            }
+            "startOffsetSeconds" => {
+                self.start_offset_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endOffsetSeconds" => {
+                self.end_offset_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actualActivityCategory",
+        "actualSecondaryPresenceLookupId",
+        "startOffsetSeconds",
+        "endOffsetSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1159,93 +1096,81 @@ impl crate::__private::DecodeFields for HistoricalAdherenceDayMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dayStartOffsetSecs" => {
-                    crate::__private::set(
-                        &mut self.day_start_offset_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dayStartOffsetSecs",
-                    )
-                }
-                "adherenceScheduleSecs" => {
-                    crate::__private::set(
-                        &mut self.adherence_schedule_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "adherenceScheduleSecs",
-                    )
-                }
-                "conformanceScheduleSecs" => {
-                    crate::__private::set(
-                        &mut self.conformance_schedule_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conformanceScheduleSecs",
-                    )
-                }
-                "conformanceActualSecs" => {
-                    crate::__private::set(
-                        &mut self.conformance_actual_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conformanceActualSecs",
-                    )
-                }
-                "exceptionCount" => {
-                    crate::__private::set(
-                        &mut self.exception_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "exceptionCount",
-                    )
-                }
-                "exceptionDurationSecs" => {
-                    crate::__private::set(
-                        &mut self.exception_duration_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "exceptionDurationSecs",
-                    )
-                }
-                "impactSeconds" => {
-                    crate::__private::set(
-                        &mut self.impact_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "impactSeconds",
-                    )
-                }
-                "scheduleLengthSecs" => {
-                    crate::__private::set(
-                        &mut self.schedule_length_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scheduleLengthSecs",
-                    )
-                }
-                "actualLengthSecs" => {
-                    crate::__private::set(
-                        &mut self.actual_length_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualLengthSecs",
-                    )
-                }
-                "adherencePercentage" => {
-                    crate::__private::set(
-                        &mut self.adherence_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "adherencePercentage",
-                    )
-                }
-                "conformancePercentage" => {
-                    crate::__private::set(
-                        &mut self.conformance_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conformancePercentage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dayStartOffsetSecs" => {
+                self.day_start_offset_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "adherenceScheduleSecs" => {
+                self.adherence_schedule_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conformanceScheduleSecs" => {
+                self.conformance_schedule_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conformanceActualSecs" => {
+                self.conformance_actual_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "exceptionCount" => {
+                self.exception_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "exceptionDurationSecs" => {
+                self.exception_duration_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "impactSeconds" => {
+                self.impact_seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scheduleLengthSecs" => {
+                self.schedule_length_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualLengthSecs" => {
+                self.actual_length_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "adherencePercentage" => {
+                self.adherence_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conformancePercentage" => {
+                self.conformance_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dayStartOffsetSecs",
+        "adherenceScheduleSecs",
+        "conformanceScheduleSecs",
+        "conformanceActualSecs",
+        "exceptionCount",
+        "exceptionDurationSecs",
+        "impactSeconds",
+        "scheduleLengthSecs",
+        "actualLengthSecs",
+        "adherencePercentage",
+        "conformancePercentage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1433,89 +1358,57 @@ impl crate::__private::DecodeFields for HistoricalAdherenceExceptionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startOffsetSeconds" => {
-                    crate::__private::set(
-                        &mut self.start_offset_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startOffsetSeconds",
-                    )
-                }
-                "endOffsetSeconds" => {
-                    crate::__private::set(
-                        &mut self.end_offset_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endOffsetSeconds",
-                    )
-                }
-                "scheduledActivityCodeId" => {
-                    crate::__private::set(
-                        &mut self.scheduled_activity_code_id,
-                        map.next_value()?,
-                        "scheduledActivityCodeId",
-                    )
-                }
-                "scheduledActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.scheduled_activity_category,
-                        map.next_value()?,
-                        "scheduledActivityCategory",
-                    )
-                }
-                "scheduledSecondaryPresenceLookupIds" => {
-                    crate::__private::set(
-                        &mut self.scheduled_secondary_presence_lookup_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scheduledSecondaryPresenceLookupIds",
-                    )
-                }
-                "actualActivityCodeId" => {
-                    crate::__private::set(
-                        &mut self.actual_activity_code_id,
-                        map.next_value()?,
-                        "actualActivityCodeId",
-                    )
-                }
-                "actualActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.actual_activity_category,
-                        map.next_value()?,
-                        "actualActivityCategory",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "impact" => {
-                    crate::__private::set(&mut self.impact, map.next_value()?, "impact")
-                }
-                "secondaryPresenceLookupId" => {
-                    crate::__private::set(
-                        &mut self.secondary_presence_lookup_id,
-                        map.next_value()?,
-                        "secondaryPresenceLookupId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startOffsetSeconds" => {
+                self.start_offset_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endOffsetSeconds" => {
+                self.end_offset_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "scheduledActivityCodeId" => {
+                self.scheduled_activity_code_id = map.next_value()?;
+            }
+            "scheduledActivityCategory" => {
+                self.scheduled_activity_category = map.next_value()?;
+            }
+            "scheduledSecondaryPresenceLookupIds" => {
+                self.scheduled_secondary_presence_lookup_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "actualActivityCodeId" => self.actual_activity_code_id = map.next_value()?,
+            "actualActivityCategory" => self.actual_activity_category = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "impact" => self.impact = map.next_value()?,
+            "secondaryPresenceLookupId" => {
+                self.secondary_presence_lookup_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startOffsetSeconds",
+        "endOffsetSeconds",
+        "scheduledActivityCodeId",
+        "scheduledActivityCategory",
+        "scheduledSecondaryPresenceLookupIds",
+        "actualActivityCodeId",
+        "actualActivityCategory",
+        "systemPresence",
+        "routingStatus",
+        "impact",
+        "secondaryPresenceLookupId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2024,85 +1917,53 @@ impl crate::__private::DecodeFields for HistoricalAdherenceQueryResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "managementUnitId" => {
-                    crate::__private::set(
-                        &mut self.management_unit_id,
-                        map.next_value()?,
-                        "managementUnitId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "adherencePercentage" => {
-                    crate::__private::set(
-                        &mut self.adherence_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "adherencePercentage",
-                    )
-                }
-                "conformancePercentage" => {
-                    crate::__private::set(
-                        &mut self.conformance_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conformancePercentage",
-                    )
-                }
-                "impact" => {
-                    crate::__private::set(&mut self.impact, map.next_value()?, "impact")
-                }
-                "exceptionInfo" => {
-                    crate::__private::set(
-                        &mut self.exception_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "exceptionInfo",
-                    )
-                }
-                "dayMetrics" => {
-                    crate::__private::set(
-                        &mut self.day_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dayMetrics",
-                    )
-                }
-                "actualsEndDate" => {
-                    crate::__private::set(
-                        &mut self.actuals_end_date,
-                        map.next_value()?,
-                        "actualsEndDate",
-                    )
-                }
-                "actuals" => {
-                    crate::__private::set(
-                        &mut self.actuals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actuals",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "managementUnitId" => self.management_unit_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "adherencePercentage" => {
+                self.adherence_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conformancePercentage" => {
+                self.conformance_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "impact" => self.impact = map.next_value()?,
+            "exceptionInfo" => {
+                self.exception_info = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dayMetrics" => {
+                self.day_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "actualsEndDate" => self.actuals_end_date = map.next_value()?,
+            "actuals" => {
+                self.actuals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "managementUnitId",
+        "startDate",
+        "endDate",
+        "adherencePercentage",
+        "conformancePercentage",
+        "impact",
+        "exceptionInfo",
+        "dayMetrics",
+        "actualsEndDate",
+        "actuals",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2284,26 +2145,18 @@ impl crate::__private::DecodeFields for HistoricalData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "daily" => {
-                    crate::__private::set(&mut self.daily, map.next_value()?, "daily")
-                }
-                "quarterHour" => {
-                    crate::__private::set(
-                        &mut self.quarter_hour,
-                        map.next_value()?,
-                        "quarterHour",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "daily" => self.daily = map.next_value()?,
+            "quarterHour" => self.quarter_hour = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["daily", "quarterHour"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2381,26 +2234,18 @@ impl crate::__private::DecodeFields for HistoricalDataDeleteEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestId" => {
-                    crate::__private::set(
-                        &mut self.request_id,
-                        map.next_value()?,
-                        "requestId",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestId" => self.request_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestId", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2515,26 +2360,18 @@ impl crate::__private::DecodeFields for HistoricalDataDisallowedDeleteEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestId" => {
-                    crate::__private::set(
-                        &mut self.request_id,
-                        map.next_value()?,
-                        "requestId",
-                    )
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestId" => self.request_id = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestId", "reason"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2666,27 +2503,19 @@ impl crate::__private::DecodeFields for HistoricalDataJobEntityStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "state", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2809,23 +2638,19 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestIds" => {
-                    crate::__private::set(
-                        &mut self.request_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestIds" => {
+                self.request_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["requestIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2911,41 +2736,33 @@ impl crate::__private::DecodeFields for HistoricalImportDeleteFilesJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "disallowedEntities" => {
-                    crate::__private::set(
-                        &mut self.disallowed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disallowedEntities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "entities",
+        "disallowedEntities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3077,26 +2894,20 @@ impl crate::__private::DecodeFields for HistoricalImportOverallDeleteStatusRespo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3251,81 +3062,41 @@ impl crate::__private::DecodeFields for HistoricalImportStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestId" => {
-                    crate::__private::set(
-                        &mut self.request_id,
-                        map.next_value()?,
-                        "requestId",
-                    )
-                }
-                "dateImportEnded" => {
-                    crate::__private::set(
-                        &mut self.date_import_ended,
-                        map.next_value()?,
-                        "dateImportEnded",
-                    )
-                }
-                "dateImportStarted" => {
-                    crate::__private::set(
-                        &mut self.date_import_started,
-                        map.next_value()?,
-                        "dateImportStarted",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "fileSize" => {
-                    crate::__private::set(
-                        &mut self.file_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fileSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestId" => self.request_id = map.next_value()?,
+            "dateImportEnded" => self.date_import_ended = map.next_value()?,
+            "dateImportStarted" => self.date_import_started = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "fileSize" => {
+                self.file_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestId",
+        "dateImportEnded",
+        "dateImportStarted",
+        "status",
+        "error",
+        "dateCreated",
+        "dateModified",
+        "active",
+        "type",
+        "fileName",
+        "fileSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3570,31 +3341,23 @@ impl crate::__private::DecodeFields for HistoricalImportStatusJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "importStatusResult" => {
-                    crate::__private::set(
-                        &mut self.import_status_result,
-                        map.next_value()?,
-                        "importStatusResult",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "importStatusResult" => self.import_status_result = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "importStatusResult",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3673,30 +3436,20 @@ impl crate::__private::DecodeFields for HistoricalImportStatusListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3790,37 +3543,29 @@ impl crate::__private::DecodeFields for HistoricalShrinkageActivityCategoryRespo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCategory" => {
-                    crate::__private::set(
-                        &mut self.activity_category,
-                        map.next_value()?,
-                        "activityCategory",
-                    )
-                }
-                "shrinkageForActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.shrinkage_for_activity_category,
-                        map.next_value()?,
-                        "shrinkageForActivityCategory",
-                    )
-                }
-                "shrinkageForActivityCodes" => {
-                    crate::__private::set(
-                        &mut self.shrinkage_for_activity_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shrinkageForActivityCodes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCategory" => self.activity_category = map.next_value()?,
+            "shrinkageForActivityCategory" => {
+                self.shrinkage_for_activity_category = map.next_value()?;
+            }
+            "shrinkageForActivityCodes" => {
+                self.shrinkage_for_activity_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCategory",
+        "shrinkageForActivityCategory",
+        "shrinkageForActivityCodes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3981,30 +3726,23 @@ impl crate::__private::DecodeFields for HistoricalShrinkageActivityCodeResponse 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "shrinkageForActivityCode" => {
-                    crate::__private::set(
-                        &mut self.shrinkage_for_activity_code,
-                        map.next_value()?,
-                        "shrinkageForActivityCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "shrinkageForActivityCode" => {
+                self.shrinkage_for_activity_code = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCodeId",
+        "shrinkageForActivityCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4122,72 +3860,65 @@ impl crate::__private::DecodeFields for HistoricalShrinkageAggregateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scheduledShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.scheduled_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scheduledShrinkageSeconds",
-                    )
-                }
-                "scheduledShrinkagePercent" => {
-                    crate::__private::set(
-                        &mut self.scheduled_shrinkage_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scheduledShrinkagePercent",
-                    )
-                }
-                "actualShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.actual_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualShrinkageSeconds",
-                    )
-                }
-                "actualShrinkagePercent" => {
-                    crate::__private::set(
-                        &mut self.actual_shrinkage_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualShrinkagePercent",
-                    )
-                }
-                "paidShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.paid_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paidShrinkageSeconds",
-                    )
-                }
-                "unpaidShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.unpaid_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unpaidShrinkageSeconds",
-                    )
-                }
-                "plannedShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.planned_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "plannedShrinkageSeconds",
-                    )
-                }
-                "unplannedShrinkageSeconds" => {
-                    crate::__private::set(
-                        &mut self.unplanned_shrinkage_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unplannedShrinkageSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scheduledShrinkageSeconds" => {
+                self.scheduled_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "scheduledShrinkagePercent" => {
+                self.scheduled_shrinkage_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualShrinkageSeconds" => {
+                self.actual_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualShrinkagePercent" => {
+                self.actual_shrinkage_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "paidShrinkageSeconds" => {
+                self.paid_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "unpaidShrinkageSeconds" => {
+                self.unpaid_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "plannedShrinkageSeconds" => {
+                self.planned_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "unplannedShrinkageSeconds" => {
+                self.unplanned_shrinkage_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "scheduledShrinkageSeconds",
+        "scheduledShrinkagePercent",
+        "actualShrinkageSeconds",
+        "actualShrinkagePercent",
+        "paidShrinkageSeconds",
+        "unpaidShrinkageSeconds",
+        "plannedShrinkageSeconds",
+        "unplannedShrinkageSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4333,65 +4064,47 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "totalScheduledDurationSeconds" => {
-                    crate::__private::set(
-                        &mut self.total_scheduled_duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalScheduledDurationSeconds",
-                    )
-                }
-                "totalLoggedInDurationSeconds" => {
-                    crate::__private::set(
-                        &mut self.total_logged_in_duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalLoggedInDurationSeconds",
-                    )
-                }
-                "aggregatedShrinkage" => {
-                    crate::__private::set(
-                        &mut self.aggregated_shrinkage,
-                        map.next_value()?,
-                        "aggregatedShrinkage",
-                    )
-                }
-                "shrinkageForActivityCategories" => {
-                    crate::__private::set(
-                        &mut self.shrinkage_for_activity_categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shrinkageForActivityCategories",
-                    )
-                }
-                "businessUnitIds" => {
-                    crate::__private::set(
-                        &mut self.business_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "businessUnitIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "totalScheduledDurationSeconds" => {
+                self.total_scheduled_duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalLoggedInDurationSeconds" => {
+                self.total_logged_in_duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "aggregatedShrinkage" => self.aggregated_shrinkage = map.next_value()?,
+            "shrinkageForActivityCategories" => {
+                self.shrinkage_for_activity_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "businessUnitIds" => {
+                self.business_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "totalScheduledDurationSeconds",
+        "totalLoggedInDurationSeconds",
+        "aggregatedShrinkage",
+        "shrinkageForActivityCategories",
+        "businessUnitIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4495,23 +4208,19 @@ impl crate::__private::DecodeFields for HistoricalShrinkageResultListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4615,67 +4324,43 @@ impl crate::__private::DecodeFields for HistoryEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "resource" => {
-                    crate::__private::set(
-                        &mut self.resource,
-                        map.next_value()?,
-                        "resource",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "secure" => {
-                    crate::__private::set(
-                        &mut self.secure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "secure",
-                    )
-                }
-                "virtualAgentEnabled" => {
-                    crate::__private::set(
-                        &mut self.virtual_agent_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "virtualAgentEnabled",
-                    )
-                }
-                "agenticVirtualAgentEnabled" => {
-                    crate::__private::set(
-                        &mut self.agentic_virtual_agent_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agenticVirtualAgentEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "resource" => self.resource = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "client" => self.client = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "secure" => self.secure = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "virtualAgentEnabled" => {
+                self.virtual_agent_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agenticVirtualAgentEnabled" => {
+                self.agentic_virtual_agent_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "resource",
+        "timestamp",
+        "user",
+        "client",
+        "version",
+        "secure",
+        "virtualAgentEnabled",
+        "agenticVirtualAgentEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4967,59 +4652,35 @@ impl crate::__private::DecodeFields for HistoryHeadersTranslation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "cc" => crate::__private::set(&mut self.cc, map.next_value()?, "cc"),
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "replyPrefix" => {
-                    crate::__private::set(
-                        &mut self.reply_prefix,
-                        map.next_value()?,
-                        "replyPrefix",
-                    )
-                }
-                "forwardPrefix" => {
-                    crate::__private::set(
-                        &mut self.forward_prefix,
-                        map.next_value()?,
-                        "forwardPrefix",
-                    )
-                }
-                "sent" => {
-                    crate::__private::set(&mut self.sent, map.next_value()?, "sent")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "cc" => self.cc = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "replyPrefix" => self.reply_prefix = map.next_value()?,
+            "forwardPrefix" => self.forward_prefix = map.next_value()?,
+            "sent" => self.sent = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "replyPrefix",
+        "forwardPrefix",
+        "sent",
+        "language",
+        "timeZone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5203,138 +4864,69 @@ impl crate::__private::DecodeFields for HistoryListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "complete" => {
-                    crate::__private::set(
-                        &mut self.complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "complete",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorDetails" => {
-                    crate::__private::set(
-                        &mut self.error_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errorDetails",
-                    )
-                }
-                "errorMessageParams" => {
-                    crate::__private::set(
-                        &mut self.error_message_params,
-                        map.next_value()?,
-                        "errorMessageParams",
-                    )
-                }
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "actionStatus" => {
-                    crate::__private::set(
-                        &mut self.action_status,
-                        map.next_value()?,
-                        "actionStatus",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "system" => {
-                    crate::__private::set(
-                        &mut self.system,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "system",
-                    )
-                }
-                "started" => {
-                    crate::__private::set(
-                        &mut self.started,
-                        map.next_value()?,
-                        "started",
-                    )
-                }
-                "completed" => {
-                    crate::__private::set(
-                        &mut self.completed,
-                        map.next_value()?,
-                        "completed",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "complete" => {
+                self.complete = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "user" => self.user = map.next_value()?,
+            "client" => self.client = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorMessageParams" => self.error_message_params = map.next_value()?,
+            "actionName" => self.action_name = map.next_value()?,
+            "actionStatus" => self.action_status = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "system" => self.system = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "started" => self.started = map.next_value()?,
+            "completed" => self.completed = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "complete",
+        "user",
+        "client",
+        "errorMessage",
+        "errorCode",
+        "errorDetails",
+        "errorMessageParams",
+        "actionName",
+        "actionStatus",
+        "name",
+        "description",
+        "system",
+        "started",
+        "completed",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "entities",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5722,51 +5314,27 @@ impl crate::__private::DecodeFields for HoldUpdatedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "held",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6062,293 +5630,119 @@ impl crate::__private::DecodeFields for HomerRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "milliTs" => {
-                    crate::__private::set(
-                        &mut self.milli_ts,
-                        map.next_value()?,
-                        "milliTs",
-                    )
-                }
-                "microTs" => {
-                    crate::__private::set(
-                        &mut self.micro_ts,
-                        map.next_value()?,
-                        "microTs",
-                    )
-                }
-                "method" => {
-                    crate::__private::set(&mut self.method, map.next_value()?, "method")
-                }
-                "replyReason" => {
-                    crate::__private::set(
-                        &mut self.reply_reason,
-                        map.next_value()?,
-                        "replyReason",
-                    )
-                }
-                "ruri" => {
-                    crate::__private::set(&mut self.ruri, map.next_value()?, "ruri")
-                }
-                "ruriUser" => {
-                    crate::__private::set(
-                        &mut self.ruri_user,
-                        map.next_value()?,
-                        "ruriUser",
-                    )
-                }
-                "ruriDomain" => {
-                    crate::__private::set(
-                        &mut self.ruri_domain,
-                        map.next_value()?,
-                        "ruriDomain",
-                    )
-                }
-                "fromUser" => {
-                    crate::__private::set(
-                        &mut self.from_user,
-                        map.next_value()?,
-                        "fromUser",
-                    )
-                }
-                "fromDomain" => {
-                    crate::__private::set(
-                        &mut self.from_domain,
-                        map.next_value()?,
-                        "fromDomain",
-                    )
-                }
-                "fromTag" => {
-                    crate::__private::set(
-                        &mut self.from_tag,
-                        map.next_value()?,
-                        "fromTag",
-                    )
-                }
-                "toUser" => {
-                    crate::__private::set(&mut self.to_user, map.next_value()?, "toUser")
-                }
-                "toDomain" => {
-                    crate::__private::set(
-                        &mut self.to_domain,
-                        map.next_value()?,
-                        "toDomain",
-                    )
-                }
-                "toTag" => {
-                    crate::__private::set(&mut self.to_tag, map.next_value()?, "toTag")
-                }
-                "pidUser" => {
-                    crate::__private::set(
-                        &mut self.pid_user,
-                        map.next_value()?,
-                        "pidUser",
-                    )
-                }
-                "contactUser" => {
-                    crate::__private::set(
-                        &mut self.contact_user,
-                        map.next_value()?,
-                        "contactUser",
-                    )
-                }
-                "authUser" => {
-                    crate::__private::set(
-                        &mut self.auth_user,
-                        map.next_value()?,
-                        "authUser",
-                    )
-                }
-                "callid" => {
-                    crate::__private::set(&mut self.callid, map.next_value()?, "callid")
-                }
-                "callidAleg" => {
-                    crate::__private::set(
-                        &mut self.callid_aleg,
-                        map.next_value()?,
-                        "callidAleg",
-                    )
-                }
-                "via1" => {
-                    crate::__private::set(&mut self.via1, map.next_value()?, "via1")
-                }
-                "via1Branch" => {
-                    crate::__private::set(
-                        &mut self.via1_branch,
-                        map.next_value()?,
-                        "via1Branch",
-                    )
-                }
-                "cseq" => {
-                    crate::__private::set(&mut self.cseq, map.next_value()?, "cseq")
-                }
-                "diversion" => {
-                    crate::__private::set(
-                        &mut self.diversion,
-                        map.next_value()?,
-                        "diversion",
-                    )
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "auth" => {
-                    crate::__private::set(&mut self.auth, map.next_value()?, "auth")
-                }
-                "userAgent" => {
-                    crate::__private::set(
-                        &mut self.user_agent,
-                        map.next_value()?,
-                        "userAgent",
-                    )
-                }
-                "sourceIp" => {
-                    crate::__private::set(
-                        &mut self.source_ip,
-                        map.next_value()?,
-                        "sourceIp",
-                    )
-                }
-                "sourcePort" => {
-                    crate::__private::set(
-                        &mut self.source_port,
-                        map.next_value()?,
-                        "sourcePort",
-                    )
-                }
-                "destinationIp" => {
-                    crate::__private::set(
-                        &mut self.destination_ip,
-                        map.next_value()?,
-                        "destinationIp",
-                    )
-                }
-                "destinationPort" => {
-                    crate::__private::set(
-                        &mut self.destination_port,
-                        map.next_value()?,
-                        "destinationPort",
-                    )
-                }
-                "contactIp" => {
-                    crate::__private::set(
-                        &mut self.contact_ip,
-                        map.next_value()?,
-                        "contactIp",
-                    )
-                }
-                "contactPort" => {
-                    crate::__private::set(
-                        &mut self.contact_port,
-                        map.next_value()?,
-                        "contactPort",
-                    )
-                }
-                "originatorIp" => {
-                    crate::__private::set(
-                        &mut self.originator_ip,
-                        map.next_value()?,
-                        "originatorIp",
-                    )
-                }
-                "originatorPort" => {
-                    crate::__private::set(
-                        &mut self.originator_port,
-                        map.next_value()?,
-                        "originatorPort",
-                    )
-                }
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "proto" => {
-                    crate::__private::set(&mut self.proto, map.next_value()?, "proto")
-                }
-                "family" => {
-                    crate::__private::set(&mut self.family, map.next_value()?, "family")
-                }
-                "rtpStat" => {
-                    crate::__private::set(
-                        &mut self.rtp_stat,
-                        map.next_value()?,
-                        "rtpStat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "node" => {
-                    crate::__private::set(&mut self.node, map.next_value()?, "node")
-                }
-                "trans" => {
-                    crate::__private::set(&mut self.trans, map.next_value()?, "trans")
-                }
-                "dbnode" => {
-                    crate::__private::set(&mut self.dbnode, map.next_value()?, "dbnode")
-                }
-                "msg" => crate::__private::set(&mut self.msg, map.next_value()?, "msg"),
-                "sourceAlias" => {
-                    crate::__private::set(
-                        &mut self.source_alias,
-                        map.next_value()?,
-                        "sourceAlias",
-                    )
-                }
-                "destinationAlias" => {
-                    crate::__private::set(
-                        &mut self.destination_alias,
-                        map.next_value()?,
-                        "destinationAlias",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "milliTs" => self.milli_ts = map.next_value()?,
+            "microTs" => self.micro_ts = map.next_value()?,
+            "method" => self.method = map.next_value()?,
+            "replyReason" => self.reply_reason = map.next_value()?,
+            "ruri" => self.ruri = map.next_value()?,
+            "ruriUser" => self.ruri_user = map.next_value()?,
+            "ruriDomain" => self.ruri_domain = map.next_value()?,
+            "fromUser" => self.from_user = map.next_value()?,
+            "fromDomain" => self.from_domain = map.next_value()?,
+            "fromTag" => self.from_tag = map.next_value()?,
+            "toUser" => self.to_user = map.next_value()?,
+            "toDomain" => self.to_domain = map.next_value()?,
+            "toTag" => self.to_tag = map.next_value()?,
+            "pidUser" => self.pid_user = map.next_value()?,
+            "contactUser" => self.contact_user = map.next_value()?,
+            "authUser" => self.auth_user = map.next_value()?,
+            "callid" => self.callid = map.next_value()?,
+            "callidAleg" => self.callid_aleg = map.next_value()?,
+            "via1" => self.via1 = map.next_value()?,
+            "via1Branch" => self.via1_branch = map.next_value()?,
+            "cseq" => self.cseq = map.next_value()?,
+            "diversion" => self.diversion = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "auth" => self.auth = map.next_value()?,
+            "userAgent" => self.user_agent = map.next_value()?,
+            "sourceIp" => self.source_ip = map.next_value()?,
+            "sourcePort" => self.source_port = map.next_value()?,
+            "destinationIp" => self.destination_ip = map.next_value()?,
+            "destinationPort" => self.destination_port = map.next_value()?,
+            "contactIp" => self.contact_ip = map.next_value()?,
+            "contactPort" => self.contact_port = map.next_value()?,
+            "originatorIp" => self.originator_ip = map.next_value()?,
+            "originatorPort" => self.originator_port = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "proto" => self.proto = map.next_value()?,
+            "family" => self.family = map.next_value()?,
+            "rtpStat" => self.rtp_stat = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "node" => self.node = map.next_value()?,
+            "trans" => self.trans = map.next_value()?,
+            "dbnode" => self.dbnode = map.next_value()?,
+            "msg" => self.msg = map.next_value()?,
+            "sourceAlias" => self.source_alias = map.next_value()?,
+            "destinationAlias" => self.destination_alias = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "date",
+        "milliTs",
+        "microTs",
+        "method",
+        "replyReason",
+        "ruri",
+        "ruriUser",
+        "ruriDomain",
+        "fromUser",
+        "fromDomain",
+        "fromTag",
+        "toUser",
+        "toDomain",
+        "toTag",
+        "pidUser",
+        "contactUser",
+        "authUser",
+        "callid",
+        "callidAleg",
+        "via1",
+        "via1Branch",
+        "cseq",
+        "diversion",
+        "reason",
+        "contentType",
+        "auth",
+        "userAgent",
+        "sourceIp",
+        "sourcePort",
+        "destinationIp",
+        "destinationPort",
+        "contactIp",
+        "contactPort",
+        "originatorIp",
+        "originatorPort",
+        "correlationId",
+        "proto",
+        "family",
+        "rtpStat",
+        "type",
+        "node",
+        "trans",
+        "dbnode",
+        "msg",
+        "sourceAlias",
+        "destinationAlias",
+        "conversationId",
+        "participantId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6738,34 +6132,25 @@ impl crate::__private::DecodeFields for HrisTimeOffType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "hrisIntegrationId" => {
-                    crate::__private::set(
-                        &mut self.hris_integration_id,
-                        map.next_value()?,
-                        "hrisIntegrationId",
-                    )
-                }
-                "secondaryId" => {
-                    crate::__private::set(
-                        &mut self.secondary_id,
-                        map.next_value()?,
-                        "secondaryId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "hrisIntegrationId" => self.hris_integration_id = map.next_value()?,
+            "secondaryId" => self.secondary_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "hrisIntegrationId",
+        "secondaryId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6865,27 +6250,19 @@ impl crate::__private::DecodeFields for HrisTimeOffTypeResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "secondaryId" => {
-                    crate::__private::set(
-                        &mut self.secondary_id,
-                        map.next_value()?,
-                        "secondaryId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "secondaryId" => self.secondary_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "secondaryId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6968,27 +6345,19 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesJobReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7108,26 +6477,20 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7246,24 +6609,20 @@ impl crate::__private::DecodeFields for HrisTimeOffTypesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7336,24 +6695,20 @@ impl crate::__private::DecodeFields for Humanize {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "bot" => crate::__private::set(&mut self.bot, map.next_value()?, "bot"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "bot" => self.bot = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "bot"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -135,128 +135,55 @@ impl crate::__private::DecodeFields for IVR {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(
-                        &mut self.dnis,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dnis",
-                    )
-                }
-                "openHoursFlow" => {
-                    crate::__private::set(
-                        &mut self.open_hours_flow,
-                        map.next_value()?,
-                        "openHoursFlow",
-                    )
-                }
-                "closedHoursFlow" => {
-                    crate::__private::set(
-                        &mut self.closed_hours_flow,
-                        map.next_value()?,
-                        "closedHoursFlow",
-                    )
-                }
-                "holidayHoursFlow" => {
-                    crate::__private::set(
-                        &mut self.holiday_hours_flow,
-                        map.next_value()?,
-                        "holidayHoursFlow",
-                    )
-                }
-                "scheduleGroup" => {
-                    crate::__private::set(
-                        &mut self.schedule_group,
-                        map.next_value()?,
-                        "scheduleGroup",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "dnis" => self.dnis = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "openHoursFlow" => self.open_hours_flow = map.next_value()?,
+            "closedHoursFlow" => self.closed_hours_flow = map.next_value()?,
+            "holidayHoursFlow" => self.holiday_hours_flow = map.next_value()?,
+            "scheduleGroup" => self.schedule_group = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "dnis",
+        "openHoursFlow",
+        "closedHoursFlow",
+        "holidayHoursFlow",
+        "scheduleGroup",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -480,34 +407,20 @@ impl crate::__private::DecodeFields for IVRDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -630,93 +543,51 @@ impl crate::__private::DecodeFields for IVRDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -886,93 +757,51 @@ impl crate::__private::DecodeFields for IVREntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1118,37 +947,27 @@ impl crate::__private::DecodeFields for IVRIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1228,17 +1047,17 @@ impl crate::__private::DecodeFields for Icon {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1316,30 +1135,18 @@ impl crate::__private::DecodeFields for IdentifierClaimRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operation" => {
-                    crate::__private::set(
-                        &mut self.operation,
-                        map.next_value()?,
-                        "operation",
-                    )
-                }
-                "identifier" => {
-                    crate::__private::set(
-                        &mut self.identifier,
-                        map.next_value()?,
-                        "identifier",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operation" => self.operation = map.next_value()?,
+            "identifier" => self.identifier = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operation", "identifier"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1460,37 +1267,23 @@ impl crate::__private::DecodeFields for IdentifierVertex {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vertexId" => {
-                    crate::__private::set(
-                        &mut self.vertex_id,
-                        map.next_value()?,
-                        "vertexId",
-                    )
-                }
-                "normalizedType" => {
-                    crate::__private::set(
-                        &mut self.normalized_type,
-                        map.next_value()?,
-                        "normalizedType",
-                    )
-                }
-                "normalizedValue" => {
-                    crate::__private::set(
-                        &mut self.normalized_value,
-                        map.next_value()?,
-                        "normalizedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vertexId" => self.vertex_id = map.next_value()?,
+            "normalizedType" => self.normalized_type = map.next_value()?,
+            "normalizedValue" => self.normalized_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "vertexId",
+        "normalizedType",
+        "normalizedValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1722,135 +1515,69 @@ impl crate::__private::DecodeFields for IdentityNow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2183,34 +1910,22 @@ impl crate::__private::DecodeFields for IdentityProvider {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "disabled", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2327,86 +2042,45 @@ impl crate::__private::DecodeFields for IdentityProviderEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2534,30 +2208,27 @@ impl crate::__private::DecodeFields for IdentityResolutionAutomergeConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "authenticatedWebMessaging" => {
-                    crate::__private::set(
-                        &mut self.authenticated_web_messaging,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticatedWebMessaging",
-                    )
-                }
-                "webTracking" => {
-                    crate::__private::set(
-                        &mut self.web_tracking,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "webTracking",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "authenticatedWebMessaging" => {
+                self.authenticated_web_messaging = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "webTracking" => {
+                self.web_tracking = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "authenticatedWebMessaging",
+        "webTracking",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2635,24 +2306,18 @@ impl crate::__private::DecodeFields for IdentityResolutionExternalSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2723,23 +2388,17 @@ impl crate::__private::DecodeFields for IdentityResolutionQueueConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callOnBehalfOfQueue" => {
-                    crate::__private::set(
-                        &mut self.call_on_behalf_of_queue,
-                        map.next_value()?,
-                        "callOnBehalfOfQueue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callOnBehalfOfQueue" => self.call_on_behalf_of_queue = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callOnBehalfOfQueue"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2819,30 +2478,22 @@ impl crate::__private::DecodeFields for IdleEventTrigger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "idleAfterSeconds" => {
-                    crate::__private::set(
-                        &mut self.idle_after_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "idleAfterSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventName" => self.event_name = map.next_value()?,
+            "idleAfterSeconds" => {
+                self.idle_after_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventName", "idleAfterSeconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2942,51 +2593,43 @@ impl crate::__private::DecodeFields for IdleTokenTimeout {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "idleTokenTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.idle_token_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "idleTokenTimeoutSeconds",
-                    )
-                }
-                "enableIdleTokenTimeout" => {
-                    crate::__private::set(
-                        &mut self.enable_idle_token_timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableIdleTokenTimeout",
-                    )
-                }
-                "inactivityTimeoutUnit" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_unit,
-                        map.next_value()?,
-                        "inactivityTimeoutUnit",
-                    )
-                }
-                "inactivityTimeoutGroupsEnabled" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_groups_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inactivityTimeoutGroupsEnabled",
-                    )
-                }
-                "inactivityTimeoutGroupBundles" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_group_bundles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inactivityTimeoutGroupBundles",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "idleTokenTimeoutSeconds" => {
+                self.idle_token_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableIdleTokenTimeout" => {
+                self.enable_idle_token_timeout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inactivityTimeoutUnit" => self.inactivity_timeout_unit = map.next_value()?,
+            "inactivityTimeoutGroupsEnabled" => {
+                self.inactivity_timeout_groups_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inactivityTimeoutGroupBundles" => {
+                self.inactivity_timeout_group_bundles = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "idleTokenTimeoutSeconds",
+        "enableIdleTokenTimeout",
+        "inactivityTimeoutUnit",
+        "inactivityTimeoutGroupsEnabled",
+        "inactivityTimeoutGroupBundles",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3135,33 +2778,19 @@ impl crate::__private::DecodeFields for IgnorePhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "participant" => {
-                    crate::__private::set(
-                        &mut self.participant,
-                        map.next_value()?,
-                        "participant",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "participant" => self.participant = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "participant", "mediaType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3333,23 +2962,19 @@ impl crate::__private::DecodeFields for IgnorePhrasesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phrases"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3451,37 +3076,31 @@ impl crate::__private::DecodeFields for IgnorePhrasesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalPhrases" => {
-                    crate::__private::set(
-                        &mut self.total_phrases,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalPhrases",
-                    )
-                }
-                "addedPhrases" => {
-                    crate::__private::set(
-                        &mut self.added_phrases,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addedPhrases",
-                    )
-                }
-                "updatedPhrases" => {
-                    crate::__private::set(
-                        &mut self.updated_phrases,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "updatedPhrases",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalPhrases" => {
+                self.total_phrases = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "addedPhrases" => {
+                self.added_phrases = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "updatedPhrases" => {
+                self.updated_phrases = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalPhrases",
+        "addedPhrases",
+        "updatedPhrases",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3581,33 +3200,19 @@ impl crate::__private::DecodeFields for IgnoreTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "participant" => {
-                    crate::__private::set(
-                        &mut self.participant,
-                        map.next_value()?,
-                        "participant",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "participant" => self.participant = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "participant", "mediaType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3779,23 +3384,17 @@ impl crate::__private::DecodeFields for IgnoreTopicsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3897,37 +3496,29 @@ impl crate::__private::DecodeFields for IgnoreTopicsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalTopics" => {
-                    crate::__private::set(
-                        &mut self.total_topics,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalTopics",
-                    )
-                }
-                "addedTopics" => {
-                    crate::__private::set(
-                        &mut self.added_topics,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addedTopics",
-                    )
-                }
-                "updatedTopics" => {
-                    crate::__private::set(
-                        &mut self.updated_topics,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "updatedTopics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalTopics" => {
+                self.total_topics = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "addedTopics" => {
+                self.added_topics = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "updatedTopics" => {
+                self.updated_topics = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalTopics",
+        "addedTopics",
+        "updatedTopics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4007,23 +3598,17 @@ impl crate::__private::DecodeFields for IgnoredActivityCategories {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4091,23 +3676,17 @@ impl crate::__private::DecodeFields for IgnoredActivityCodeIds {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4232,48 +3811,29 @@ impl crate::__private::DecodeFields for IgnoredMinedEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "participant" => {
-                    crate::__private::set(
-                        &mut self.participant,
-                        map.next_value()?,
-                        "participant",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "participant" => self.participant = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "participant",
+        "dateCreated",
+        "dateModified",
+        "mediaType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4488,86 +4048,45 @@ impl crate::__private::DecodeFields for IgnoredMinedPhraseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4725,86 +4244,45 @@ impl crate::__private::DecodeFields for IgnoredMinedTopicListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5026,30 +4504,18 @@ impl crate::__private::DecodeFields for Image {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resolution" => {
-                    crate::__private::set(
-                        &mut self.resolution,
-                        map.next_value()?,
-                        "resolution",
-                    )
-                }
-                "imageUri" => {
-                    crate::__private::set(
-                        &mut self.image_uri,
-                        map.next_value()?,
-                        "imageUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resolution" => self.resolution = map.next_value()?,
+            "imageUri" => self.image_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "imageUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5179,33 +4645,19 @@ impl crate::__private::DecodeFields for ImapSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integration" => self.integration = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integration", "status", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5353,29 +4805,19 @@ impl crate::__private::DecodeFields for ImportForecastResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "operationId" => self.operation_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "operationId", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5519,38 +4961,25 @@ impl crate::__private::DecodeFields for ImportForecastUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5645,38 +5074,25 @@ impl crate::__private::DecodeFields for ImportScheduleUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5795,58 +5211,37 @@ impl crate::__private::DecodeFields for ImportScheduleUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "headcountForecast" => {
-                    crate::__private::set(
-                        &mut self.headcount_forecast,
-                        map.next_value()?,
-                        "headcountForecast",
-                    )
-                }
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "headcountForecast" => self.headcount_forecast = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "weekCount",
+        "published",
+        "shortTermForecast",
+        "headcountForecast",
+        "agentSchedules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5952,31 +5347,21 @@ impl crate::__private::DecodeFields for ImportScriptStatusResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "succeeded" => {
-                    crate::__private::set(
-                        &mut self.succeeded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "succeeded",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "succeeded" => {
+                self.succeeded = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "succeeded", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6115,61 +5500,45 @@ impl crate::__private::DecodeFields for ImportStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "totalRecords" => {
-                    crate::__private::set(
-                        &mut self.total_records,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalRecords",
-                    )
-                }
-                "completedRecords" => {
-                    crate::__private::set(
-                        &mut self.completed_records,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completedRecords",
-                    )
-                }
-                "percentComplete" => {
-                    crate::__private::set(
-                        &mut self.percent_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentComplete",
-                    )
-                }
-                "failureReason" => {
-                    crate::__private::set(
-                        &mut self.failure_reason,
-                        map.next_value()?,
-                        "failureReason",
-                    )
-                }
-                "targetContactListIds" => {
-                    crate::__private::set(
-                        &mut self.target_contact_list_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "targetContactListIds",
-                    )
-                }
-                "listNamePrefix" => {
-                    crate::__private::set(
-                        &mut self.list_name_prefix,
-                        map.next_value()?,
-                        "listNamePrefix",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "totalRecords" => {
+                self.total_records = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "completedRecords" => {
+                self.completed_records = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentComplete" => {
+                self.percent_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "failureReason" => self.failure_reason = map.next_value()?,
+            "targetContactListIds" => {
+                self.target_contact_list_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "listNamePrefix" => self.list_name_prefix = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "totalRecords",
+        "completedRecords",
+        "percentComplete",
+        "failureReason",
+        "targetContactListIds",
+        "listNamePrefix",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6316,19 +5685,17 @@ impl crate::__private::DecodeFields for ImportStatusRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6462,97 +5829,51 @@ impl crate::__private::DecodeFields for ImportTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "contactListTemplate" => {
-                    crate::__private::set(
-                        &mut self.contact_list_template,
-                        map.next_value()?,
-                        "contactListTemplate",
-                    )
-                }
-                "contactListFilter" => {
-                    crate::__private::set(
-                        &mut self.contact_list_filter,
-                        map.next_value()?,
-                        "contactListFilter",
-                    )
-                }
-                "useSplittingCriteria" => {
-                    crate::__private::set(
-                        &mut self.use_splitting_criteria,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useSplittingCriteria",
-                    )
-                }
-                "splittingInformation" => {
-                    crate::__private::set(
-                        &mut self.splitting_information,
-                        map.next_value()?,
-                        "splittingInformation",
-                    )
-                }
-                "listNameFormat" => {
-                    crate::__private::set(
-                        &mut self.list_name_format,
-                        map.next_value()?,
-                        "listNameFormat",
-                    )
-                }
-                "customListNameFormatValue" => {
-                    crate::__private::set(
-                        &mut self.custom_list_name_format_value,
-                        map.next_value()?,
-                        "customListNameFormatValue",
-                    )
-                }
-                "importStatus" => {
-                    crate::__private::set(
-                        &mut self.import_status,
-                        map.next_value()?,
-                        "importStatus",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactListTemplate" => self.contact_list_template = map.next_value()?,
+            "contactListFilter" => self.contact_list_filter = map.next_value()?,
+            "useSplittingCriteria" => {
+                self.use_splitting_criteria = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "splittingInformation" => self.splitting_information = map.next_value()?,
+            "listNameFormat" => self.list_name_format = map.next_value()?,
+            "customListNameFormatValue" => {
+                self.custom_list_name_format_value = map.next_value()?;
+            }
+            "importStatus" => self.import_status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "contactListTemplate",
+        "contactListFilter",
+        "useSplittingCriteria",
+        "splittingInformation",
+        "listNameFormat",
+        "customListNameFormatValue",
+        "importStatus",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6796,86 +6117,45 @@ impl crate::__private::DecodeFields for ImportTemplateEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6998,13 +6278,14 @@ impl crate::__private::DecodeFields for ImportTemplateImportStatusObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7082,44 +6363,31 @@ impl crate::__private::DecodeFields for InactivityTimeoutGroupBundle {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "timeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutSeconds",
-                    )
-                }
-                "inactivityTimeoutUnit" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_unit,
-                        map.next_value()?,
-                        "inactivityTimeoutUnit",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "timeoutSeconds" => {
+                self.timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inactivityTimeoutUnit" => self.inactivity_timeout_unit = map.next_value()?,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "timeoutSeconds",
+        "inactivityTimeoutUnit",
+        "groups",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7302,33 +6570,27 @@ impl crate::__private::DecodeFields for InactivityTimeoutSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeoutSeconds",
-                    )
-                }
-                "actionType" => {
-                    crate::__private::set(
-                        &mut self.action_type,
-                        map.next_value()?,
-                        "actionType",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeoutSeconds" => {
+                self.timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actionType" => self.action_type = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeoutSeconds",
+        "actionType",
+        "flowId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7563,83 +6825,43 @@ impl crate::__private::DecodeFields for InboundDomain {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "mxRecordStatus" => {
-                    crate::__private::set(
-                        &mut self.mx_record_status,
-                        map.next_value()?,
-                        "mxRecordStatus",
-                    )
-                }
-                "subDomain" => {
-                    crate::__private::set(
-                        &mut self.sub_domain,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "subDomain",
-                    )
-                }
-                "mailFromSettings" => {
-                    crate::__private::set(
-                        &mut self.mail_from_settings,
-                        map.next_value()?,
-                        "mailFromSettings",
-                    )
-                }
-                "customSMTPServer" => {
-                    crate::__private::set(
-                        &mut self.custom_smtp_server,
-                        map.next_value()?,
-                        "customSMTPServer",
-                    )
-                }
-                "imapSettings" => {
-                    crate::__private::set(
-                        &mut self.imap_settings,
-                        map.next_value()?,
-                        "imapSettings",
-                    )
-                }
-                "graphApiSettings" => {
-                    crate::__private::set(
-                        &mut self.graph_api_settings,
-                        map.next_value()?,
-                        "graphApiSettings",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                "dmarcVerificationResult" => {
-                    crate::__private::set(
-                        &mut self.dmarc_verification_result,
-                        map.next_value()?,
-                        "dmarcVerificationResult",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "mxRecordStatus" => self.mx_record_status = map.next_value()?,
+            "subDomain" => {
+                self.sub_domain = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mailFromSettings" => self.mail_from_settings = map.next_value()?,
+            "customSMTPServer" => self.custom_smtp_server = map.next_value()?,
+            "imapSettings" => self.imap_settings = map.next_value()?,
+            "graphApiSettings" => self.graph_api_settings = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            "dmarcVerificationResult" => {
+                self.dmarc_verification_result = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "mxRecordStatus",
+        "subDomain",
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+        "dmarcVerificationResult",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7839,59 +7061,33 @@ impl crate::__private::DecodeFields for InboundDomainCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "subDomain" => {
-                    crate::__private::set(
-                        &mut self.sub_domain,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "subDomain",
-                    )
-                }
-                "mailFromSettings" => {
-                    crate::__private::set(
-                        &mut self.mail_from_settings,
-                        map.next_value()?,
-                        "mailFromSettings",
-                    )
-                }
-                "customSMTPServer" => {
-                    crate::__private::set(
-                        &mut self.custom_smtp_server,
-                        map.next_value()?,
-                        "customSMTPServer",
-                    )
-                }
-                "imapSettings" => {
-                    crate::__private::set(
-                        &mut self.imap_settings,
-                        map.next_value()?,
-                        "imapSettings",
-                    )
-                }
-                "graphApiSettings" => {
-                    crate::__private::set(
-                        &mut self.graph_api_settings,
-                        map.next_value()?,
-                        "graphApiSettings",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "subDomain" => {
+                self.sub_domain = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mailFromSettings" => self.mail_from_settings = map.next_value()?,
+            "customSMTPServer" => self.custom_smtp_server = map.next_value()?,
+            "imapSettings" => self.imap_settings = map.next_value()?,
+            "graphApiSettings" => self.graph_api_settings = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "subDomain",
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8026,86 +7222,45 @@ impl crate::__private::DecodeFields for InboundDomainEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8249,51 +7404,27 @@ impl crate::__private::DecodeFields for InboundDomainPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mailFromSettings" => {
-                    crate::__private::set(
-                        &mut self.mail_from_settings,
-                        map.next_value()?,
-                        "mailFromSettings",
-                    )
-                }
-                "customSMTPServer" => {
-                    crate::__private::set(
-                        &mut self.custom_smtp_server,
-                        map.next_value()?,
-                        "customSMTPServer",
-                    )
-                }
-                "imapSettings" => {
-                    crate::__private::set(
-                        &mut self.imap_settings,
-                        map.next_value()?,
-                        "imapSettings",
-                    )
-                }
-                "graphApiSettings" => {
-                    crate::__private::set(
-                        &mut self.graph_api_settings,
-                        map.next_value()?,
-                        "graphApiSettings",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mailFromSettings" => self.mail_from_settings = map.next_value()?,
+            "customSMTPServer" => self.custom_smtp_server = map.next_value()?,
+            "imapSettings" => self.imap_settings = map.next_value()?,
+            "graphApiSettings" => self.graph_api_settings = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mailFromSettings",
+        "customSMTPServer",
+        "imapSettings",
+        "graphApiSettings",
+        "emailSetting",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8435,92 +7566,45 @@ impl crate::__private::DecodeFields for InboundMessageRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "toName" => {
-                    crate::__private::set(&mut self.to_name, map.next_value()?, "toName")
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "fromName" => {
-                    crate::__private::set(
-                        &mut self.from_name,
-                        map.next_value()?,
-                        "fromName",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queueId" => self.queue_id = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageId" => self.language_id = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "attributes" => self.attributes = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "toName" => self.to_name = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "fromName" => self.from_name = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "flowId",
+        "provider",
+        "skillIds",
+        "languageId",
+        "priority",
+        "attributes",
+        "toAddress",
+        "toName",
+        "fromAddress",
+        "fromName",
+        "subject",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8654,23 +7738,17 @@ impl crate::__private::DecodeFields for InboundOnlySetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inbound" => {
-                    crate::__private::set(
-                        &mut self.inbound,
-                        map.next_value()?,
-                        "inbound",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inbound" => self.inbound = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inbound"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8920,127 +7998,67 @@ impl crate::__private::DecodeFields for InboundRoute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "fromName" => {
-                    crate::__private::set(
-                        &mut self.from_name,
-                        map.next_value()?,
-                        "fromName",
-                    )
-                }
-                "fromEmail" => {
-                    crate::__private::set(
-                        &mut self.from_email,
-                        map.next_value()?,
-                        "fromEmail",
-                    )
-                }
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "replyEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.reply_email_address,
-                        map.next_value()?,
-                        "replyEmailAddress",
-                    )
-                }
-                "autoBcc" => {
-                    crate::__private::set(
-                        &mut self.auto_bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "autoBcc",
-                    )
-                }
-                "spamFlow" => {
-                    crate::__private::set(
-                        &mut self.spam_flow,
-                        map.next_value()?,
-                        "spamFlow",
-                    )
-                }
-                "signature" => {
-                    crate::__private::set(
-                        &mut self.signature,
-                        map.next_value()?,
-                        "signature",
-                    )
-                }
-                "historyInclusion" => {
-                    crate::__private::set(
-                        &mut self.history_inclusion,
-                        map.next_value()?,
-                        "historyInclusion",
-                    )
-                }
-                "allowMultipleActions" => {
-                    crate::__private::set(
-                        &mut self.allow_multiple_actions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowMultipleActions",
-                    )
-                }
-                "mailboxFolders" => {
-                    crate::__private::set(
-                        &mut self.mailbox_folders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mailboxFolders",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "pattern" => self.pattern = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "language" => self.language = map.next_value()?,
+            "fromName" => self.from_name = map.next_value()?,
+            "fromEmail" => self.from_email = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            "replyEmailAddress" => self.reply_email_address = map.next_value()?,
+            "autoBcc" => {
+                self.auto_bcc = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "spamFlow" => self.spam_flow = map.next_value()?,
+            "signature" => self.signature = map.next_value()?,
+            "historyInclusion" => self.history_inclusion = map.next_value()?,
+            "allowMultipleActions" => {
+                self.allow_multiple_actions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mailboxFolders" => {
+                self.mailbox_folders = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "pattern",
+        "queue",
+        "priority",
+        "skills",
+        "language",
+        "fromName",
+        "fromEmail",
+        "flow",
+        "replyEmailAddress",
+        "autoBcc",
+        "spamFlow",
+        "signature",
+        "historyInclusion",
+        "allowMultipleActions",
+        "mailboxFolders",
+        "status",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9442,86 +8460,45 @@ impl crate::__private::DecodeFields for InboundRouteEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9780,103 +8757,49 @@ impl crate::__private::DecodeFields for IncomingMessageRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botId" => {
-                    crate::__private::set(&mut self.bot_id, map.next_value()?, "botId")
-                }
-                "botName" => {
-                    crate::__private::set(
-                        &mut self.bot_name,
-                        map.next_value()?,
-                        "botName",
-                    )
-                }
-                "botVersion" => {
-                    crate::__private::set(
-                        &mut self.bot_version,
-                        map.next_value()?,
-                        "botVersion",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "botSessionId" => {
-                    crate::__private::set(
-                        &mut self.bot_session_id,
-                        map.next_value()?,
-                        "botSessionId",
-                    )
-                }
-                "automateFlowExecId" => {
-                    crate::__private::set(
-                        &mut self.automate_flow_exec_id,
-                        map.next_value()?,
-                        "automateFlowExecId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "inputMessage" => {
-                    crate::__private::set(
-                        &mut self.input_message,
-                        map.next_value()?,
-                        "inputMessage",
-                    )
-                }
-                "messagingPlatformType" => {
-                    crate::__private::set(
-                        &mut self.messaging_platform_type,
-                        map.next_value()?,
-                        "messagingPlatformType",
-                    )
-                }
-                "channels" => {
-                    crate::__private::set(
-                        &mut self.channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "channels",
-                    )
-                }
-                "botSessionTimeout" => {
-                    crate::__private::set(
-                        &mut self.bot_session_timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "botSessionTimeout",
-                    )
-                }
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botId" => self.bot_id = map.next_value()?,
+            "botName" => self.bot_name = map.next_value()?,
+            "botVersion" => self.bot_version = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "botSessionId" => self.bot_session_id = map.next_value()?,
+            "automateFlowExecId" => self.automate_flow_exec_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "inputMessage" => self.input_message = map.next_value()?,
+            "messagingPlatformType" => self.messaging_platform_type = map.next_value()?,
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botSessionTimeout" => {
+                self.bot_session_timeout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "parameters" => self.parameters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botName",
+        "botVersion",
+        "integrationId",
+        "botSessionId",
+        "automateFlowExecId",
+        "conversationId",
+        "languageCode",
+        "inputMessage",
+        "messagingPlatformType",
+        "channels",
+        "botSessionTimeout",
+        "parameters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10136,23 +9059,17 @@ impl crate::__private::DecodeFields for IncomingMessageResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageId" => self.message_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10234,30 +9151,18 @@ impl crate::__private::DecodeFields for InfixOperator {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operatorType" => {
-                    crate::__private::set(
-                        &mut self.operator_type,
-                        map.next_value()?,
-                        "operatorType",
-                    )
-                }
-                "operatorPosition" => {
-                    crate::__private::set(
-                        &mut self.operator_position,
-                        map.next_value()?,
-                        "operatorPosition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operatorType" => self.operator_type = map.next_value()?,
+            "operatorPosition" => self.operator_position = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operatorType", "operatorPosition"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10416,76 +9321,39 @@ impl crate::__private::DecodeFields for InfrastructureascodeJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dryRun" => {
-                    crate::__private::set(
-                        &mut self.dry_run,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dryRun",
-                    )
-                }
-                "acceleratorId" => {
-                    crate::__private::set(
-                        &mut self.accelerator_id,
-                        map.next_value()?,
-                        "acceleratorId",
-                    )
-                }
-                "dateSubmitted" => {
-                    crate::__private::set(
-                        &mut self.date_submitted,
-                        map.next_value()?,
-                        "dateSubmitted",
-                    )
-                }
-                "submittedBy" => {
-                    crate::__private::set(
-                        &mut self.submitted_by,
-                        map.next_value()?,
-                        "submittedBy",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                "rollbackResults" => {
-                    crate::__private::set(
-                        &mut self.rollback_results,
-                        map.next_value()?,
-                        "rollbackResults",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dryRun" => {
+                self.dry_run = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "acceleratorId" => self.accelerator_id = map.next_value()?,
+            "dateSubmitted" => self.date_submitted = map.next_value()?,
+            "submittedBy" => self.submitted_by = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "results" => self.results = map.next_value()?,
+            "rollbackResults" => self.rollback_results = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dryRun",
+        "acceleratorId",
+        "dateSubmitted",
+        "submittedBy",
+        "status",
+        "errorInfo",
+        "results",
+        "rollbackResults",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10699,58 +9567,37 @@ impl crate::__private::DecodeFields for InitialConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "audioState" => {
-                    crate::__private::set(
-                        &mut self.audio_state,
-                        map.next_value()?,
-                        "audioState",
-                    )
-                }
-                "alerting" => {
-                    crate::__private::set(
-                        &mut self.alerting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alerting",
-                    )
-                }
-                "inbound" => {
-                    crate::__private::set(
-                        &mut self.inbound,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inbound",
-                    )
-                }
-                "invitedBy" => {
-                    crate::__private::set(
-                        &mut self.invited_by,
-                        map.next_value()?,
-                        "invitedBy",
-                    )
-                }
-                "recordingActive" => {
-                    crate::__private::set(
-                        &mut self.recording_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recordingActive",
-                    )
-                }
-                "additionalInfo" => {
-                    crate::__private::set(
-                        &mut self.additional_info,
-                        map.next_value()?,
-                        "additionalInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "audioState" => self.audio_state = map.next_value()?,
+            "alerting" => {
+                self.alerting = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inbound" => {
+                self.inbound = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "invitedBy" => self.invited_by = map.next_value()?,
+            "recordingActive" => {
+                self.recording_active = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "additionalInfo" => self.additional_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "audioState",
+        "alerting",
+        "inbound",
+        "invitedBy",
+        "recordingActive",
+        "additionalInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10860,37 +9707,25 @@ impl crate::__private::DecodeFields for InitiateScreenRecording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "recordACW" => {
-                    crate::__private::set(
-                        &mut self.record_acw,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recordACW",
-                    )
-                }
-                "archiveRetention" => {
-                    crate::__private::set(
-                        &mut self.archive_retention,
-                        map.next_value()?,
-                        "archiveRetention",
-                    )
-                }
-                "deleteRetention" => {
-                    crate::__private::set(
-                        &mut self.delete_retention,
-                        map.next_value()?,
-                        "deleteRetention",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "recordACW" => {
+                self.record_acw = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "archiveRetention" => self.archive_retention = map.next_value()?,
+            "deleteRetention" => self.delete_retention = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recordACW",
+        "archiveRetention",
+        "deleteRetention",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10974,30 +9809,18 @@ impl crate::__private::DecodeFields for InitiatingAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transactionId" => {
-                    crate::__private::set(
-                        &mut self.transaction_id,
-                        map.next_value()?,
-                        "transactionId",
-                    )
-                }
-                "actionContext" => {
-                    crate::__private::set(
-                        &mut self.action_context,
-                        map.next_value()?,
-                        "actionContext",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transactionId" => self.transaction_id = map.next_value()?,
+            "actionContext" => self.action_context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["transactionId", "actionContext"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11086,24 +9909,18 @@ impl crate::__private::DecodeFields for InitiatingAlternativeShift {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "startDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11196,31 +10013,19 @@ impl crate::__private::DecodeFields for InitiatingShiftRequestItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "schedule", "weekDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11341,62 +10146,39 @@ impl crate::__private::DecodeFields for Input {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "placeholderText" => {
-                    crate::__private::set(
-                        &mut self.placeholder_text,
-                        map.next_value()?,
-                        "placeholderText",
-                    )
-                }
-                "isMultipleLine" => {
-                    crate::__private::set(
-                        &mut self.is_multiple_line,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isMultipleLine",
-                    )
-                }
-                "isRequired" => {
-                    crate::__private::set(
-                        &mut self.is_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRequired",
-                    )
-                }
-                "keyboardType" => {
-                    crate::__private::set(
-                        &mut self.keyboard_type,
-                        map.next_value()?,
-                        "keyboardType",
-                    )
-                }
-                "autoCompleteType" => {
-                    crate::__private::set(
-                        &mut self.auto_complete_type,
-                        map.next_value()?,
-                        "autoCompleteType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "placeholderText" => self.placeholder_text = map.next_value()?,
+            "isMultipleLine" => {
+                self.is_multiple_line = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isRequired" => {
+                self.is_required = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "keyboardType" => self.keyboard_type = map.next_value()?,
+            "autoCompleteType" => self.auto_complete_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "placeholderText",
+        "isMultipleLine",
+        "isRequired",
+        "keyboardType",
+        "autoCompleteType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11805,29 +10587,21 @@ impl crate::__private::DecodeFields for InputMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11979,34 +10753,20 @@ impl crate::__private::DecodeFields for InsightsAgentItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "manager", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12111,58 +10871,31 @@ impl crate::__private::DecodeFields for InsightsAgents {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12333,68 +11066,35 @@ impl crate::__private::DecodeFields for InsightsDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "metricData" => {
-                    crate::__private::set(
-                        &mut self.metric_data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metricData",
-                    )
-                }
-                "overallData" => {
-                    crate::__private::set(
-                        &mut self.overall_data,
-                        map.next_value()?,
-                        "overallData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "metricData" => {
+                self.metric_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "overallData" => self.overall_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "user",
+        "metricData",
+        "overallData",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12565,47 +11265,33 @@ impl crate::__private::DecodeFields for InsightsDetailsMetricItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "percentOfGoalChange" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoalChange",
-                    )
-                }
-                "valueChange" => {
-                    crate::__private::set(
-                        &mut self.value_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valueChange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "percentOfGoalChange" => {
+                self.percent_of_goal_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "valueChange" => {
+                self.value_change = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+        "valueChange",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12725,65 +11411,49 @@ impl crate::__private::DecodeFields for InsightsDetailsMetricPeriodPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "dataPointCount" => {
-                    crate::__private::set(
-                        &mut self.data_point_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataPointCount",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                "rankTotalPoints" => {
-                    crate::__private::set(
-                        &mut self.rank_total_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankTotalPoints",
-                    )
-                }
-                "rankPercentagePoints" => {
-                    crate::__private::set(
-                        &mut self.rank_percentage_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankPercentagePoints",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dataPointCount" => {
+                self.data_point_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rankTotalPoints" => {
+                self.rank_total_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rankPercentagePoints" => {
+                self.rank_percentage_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "rankTotalPoints",
+        "rankPercentagePoints",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12899,37 +11569,27 @@ impl crate::__private::DecodeFields for InsightsDetailsOverallItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "percentOfGoalChange" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoalChange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "percentOfGoalChange" => {
+                self.percent_of_goal_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13033,58 +11693,47 @@ impl crate::__private::DecodeFields for InsightsDetailsOverallPeriodPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "dataPointCount" => {
-                    crate::__private::set(
-                        &mut self.data_point_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataPointCount",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                "rankTotalPoints" => {
-                    crate::__private::set(
-                        &mut self.rank_total_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankTotalPoints",
-                    )
-                }
-                "rankPercentagePoints" => {
-                    crate::__private::set(
-                        &mut self.rank_percentage_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankPercentagePoints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dataPointCount" => {
+                self.data_point_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rankTotalPoints" => {
+                self.rank_total_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rankPercentagePoints" => {
+                self.rank_percentage_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "rankTotalPoints",
+        "rankPercentagePoints",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13210,65 +11859,35 @@ impl crate::__private::DecodeFields for InsightsRankings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "leaders" => {
-                    crate::__private::set(
-                        &mut self.leaders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "leaders",
-                    )
-                }
-                "trailers" => {
-                    crate::__private::set(
-                        &mut self.trailers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "trailers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "leaders" => {
+                self.leaders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "trailers" => {
+                self.trailers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "leaders",
+        "trailers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13419,23 +12038,19 @@ impl crate::__private::DecodeFields for InsightsSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13543,86 +12158,45 @@ impl crate::__private::DecodeFields for InsightsSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13805,47 +12379,33 @@ impl crate::__private::DecodeFields for InsightsSummaryMetricItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "percentOfGoalChange" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoalChange",
-                    )
-                }
-                "valueChange" => {
-                    crate::__private::set(
-                        &mut self.value_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valueChange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "percentOfGoalChange" => {
+                self.percent_of_goal_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "valueChange" => {
+                self.value_change = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+        "valueChange",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13953,51 +12513,37 @@ impl crate::__private::DecodeFields for InsightsSummaryMetricPeriodPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "dataPointCount" => {
-                    crate::__private::set(
-                        &mut self.data_point_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataPointCount",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dataPointCount" => {
+                self.data_point_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14101,37 +12647,27 @@ impl crate::__private::DecodeFields for InsightsSummaryOverallItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "percentOfGoalChange" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoalChange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "percentOfGoalChange" => {
+                self.percent_of_goal_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "comparativePeriod",
+        "primaryPeriod",
+        "percentOfGoalChange",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14223,44 +12759,35 @@ impl crate::__private::DecodeFields for InsightsSummaryOverallPeriodPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "dataPointCount" => {
-                    crate::__private::set(
-                        &mut self.data_point_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dataPointCount",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dataPointCount" => {
+                self.data_point_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "points",
+        "maxPoints",
+        "dataPointCount",
+        "percentOfGoal",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14358,40 +12885,29 @@ impl crate::__private::DecodeFields for InsightsSummaryUserItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "metricData" => {
-                    crate::__private::set(
-                        &mut self.metric_data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metricData",
-                    )
-                }
-                "overallData" => {
-                    crate::__private::set(
-                        &mut self.overall_data,
-                        map.next_value()?,
-                        "overallData",
-                    )
-                }
-                "ranking" => {
-                    crate::__private::set(
-                        &mut self.ranking,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ranking",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "metricData" => {
+                self.metric_data = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "overallData" => self.overall_data = map.next_value()?,
+            "ranking" => {
+                self.ranking = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "metricData",
+        "overallData",
+        "ranking",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14505,61 +13021,33 @@ impl crate::__private::DecodeFields for InsightsTrend {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(&mut self.total, map.next_value()?, "total")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "total" => self.total = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "entities",
+        "total",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14708,22 +13196,18 @@ impl crate::__private::DecodeFields for InsightsTrendMetricItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "trends" => {
-                    crate::__private::set(&mut self.trends, map.next_value()?, "trends")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "trends" => self.trends = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "trends"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14797,19 +13281,17 @@ impl crate::__private::DecodeFields for InsightsTrendTotalItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trends" => {
-                    crate::__private::set(&mut self.trends, map.next_value()?, "trends")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trends" => self.trends = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["trends"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14883,30 +13365,24 @@ impl crate::__private::DecodeFields for InsightsTrends {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryPeriod",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "comparativePeriod" => {
+                self.comparative_period = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "primaryPeriod" => {
+                self.primary_period = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["comparativePeriod", "primaryPeriod"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15001,33 +13477,23 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "integrationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15149,79 +13615,41 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15446,79 +13874,41 @@ impl crate::__private::DecodeFields for InstagramDataIngestionRuleVersionRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "integrationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15738,86 +14128,45 @@ for InstagramDataIngestionRuleVersionResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15932,13 +14281,14 @@ impl crate::__private::DecodeFields for InstagramHashtags {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16022,33 +14372,19 @@ impl crate::__private::DecodeFields for InstagramId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "handle" => {
-                    crate::__private::set(&mut self.handle, map.next_value()?, "handle")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            "handle" => self.handle = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName", "handle"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16145,37 +14481,27 @@ impl crate::__private::DecodeFields for InstagramIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16360,134 +14686,61 @@ impl crate::__private::DecodeFields for InstagramIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "pageId" => {
-                    crate::__private::set(&mut self.page_id, map.next_value()?, "pageId")
-                }
-                "instagramId" => {
-                    crate::__private::set(
-                        &mut self.instagram_id,
-                        map.next_value()?,
-                        "instagramId",
-                    )
-                }
-                "instagramUsername" => {
-                    crate::__private::set(
-                        &mut self.instagram_username,
-                        map.next_value()?,
-                        "instagramUsername",
-                    )
-                }
-                "instagramName" => {
-                    crate::__private::set(
-                        &mut self.instagram_name,
-                        map.next_value()?,
-                        "instagramName",
-                    )
-                }
-                "instagramProfileImageUrl" => {
-                    crate::__private::set(
-                        &mut self.instagram_profile_image_url,
-                        map.next_value()?,
-                        "instagramProfileImageUrl",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "createStatus" => {
-                    crate::__private::set(
-                        &mut self.create_status,
-                        map.next_value()?,
-                        "createStatus",
-                    )
-                }
-                "createError" => {
-                    crate::__private::set(
-                        &mut self.create_error,
-                        map.next_value()?,
-                        "createError",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "pageId" => self.page_id = map.next_value()?,
+            "instagramId" => self.instagram_id = map.next_value()?,
+            "instagramUsername" => self.instagram_username = map.next_value()?,
+            "instagramName" => self.instagram_name = map.next_value()?,
+            "instagramProfileImageUrl" => {
+                self.instagram_profile_image_url = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createStatus" => self.create_status = map.next_value()?,
+            "createError" => self.create_error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "appId",
+        "pageId",
+        "instagramId",
+        "instagramUsername",
+        "instagramName",
+        "instagramProfileImageUrl",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16741,86 +14994,45 @@ impl crate::__private::DecodeFields for InstagramIntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16992,68 +15204,37 @@ impl crate::__private::DecodeFields for InstagramIntegrationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "pageAccessToken" => {
-                    crate::__private::set(
-                        &mut self.page_access_token,
-                        map.next_value()?,
-                        "pageAccessToken",
-                    )
-                }
-                "userAccessToken" => {
-                    crate::__private::set(
-                        &mut self.user_access_token,
-                        map.next_value()?,
-                        "userAccessToken",
-                    )
-                }
-                "pageId" => {
-                    crate::__private::set(&mut self.page_id, map.next_value()?, "pageId")
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "appSecret" => {
-                    crate::__private::set(
-                        &mut self.app_secret,
-                        map.next_value()?,
-                        "appSecret",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "pageAccessToken" => self.page_access_token = map.next_value()?,
+            "userAccessToken" => self.user_access_token = map.next_value()?,
+            "pageId" => self.page_id = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "appSecret" => self.app_secret = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "pageId",
+        "appId",
+        "appSecret",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17202,55 +15383,31 @@ impl crate::__private::DecodeFields for InstagramIntegrationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "pageAccessToken" => {
-                    crate::__private::set(
-                        &mut self.page_access_token,
-                        map.next_value()?,
-                        "pageAccessToken",
-                    )
-                }
-                "userAccessToken" => {
-                    crate::__private::set(
-                        &mut self.user_access_token,
-                        map.next_value()?,
-                        "userAccessToken",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "pageAccessToken" => self.page_access_token = map.next_value()?,
+            "userAccessToken" => self.user_access_token = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "pageAccessToken",
+        "userAccessToken",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17342,13 +15499,14 @@ impl crate::__private::DecodeFields for InstagramNonOwnedAccount {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17424,23 +15582,17 @@ impl crate::__private::DecodeFields for InstagramScopedId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scopedId" => {
-                    crate::__private::set(
-                        &mut self.scoped_id,
-                        map.next_value()?,
-                        "scopedId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scopedId" => self.scoped_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scopedId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17512,19 +15664,17 @@ impl crate::__private::DecodeFields for Intake {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "data" => {
-                    crate::__private::set(&mut self.data, map.next_value()?, "data")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17618,37 +15768,27 @@ impl crate::__private::DecodeFields for IntakeSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "property" => {
-                    crate::__private::set(
-                        &mut self.property,
-                        map.next_value()?,
-                        "property",
-                    )
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "required",
-                    )
-                }
-                "displayOrder" => {
-                    crate::__private::set(
-                        &mut self.display_order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOrder",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "property" => self.property = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayOrder" => {
+                self.display_order = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "property",
+        "required",
+        "displayOrder",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17728,23 +15868,19 @@ impl crate::__private::DecodeFields for IntakeSettingsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17812,23 +15948,21 @@ impl crate::__private::DecodeFields for IntakeSettingsUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intakeSettings" => {
-                    crate::__private::set(
-                        &mut self.intake_settings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intakeSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intakeSettings" => {
+                self.intake_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intakeSettings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17938,61 +16072,35 @@ impl crate::__private::DecodeFields for Integration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "integrationType" => {
-                    crate::__private::set(
-                        &mut self.integration_type,
-                        map.next_value()?,
-                        "integrationType",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "intendedState" => {
-                    crate::__private::set(
-                        &mut self.intended_state,
-                        map.next_value()?,
-                        "intendedState",
-                    )
-                }
-                "config" => {
-                    crate::__private::set(&mut self.config, map.next_value()?, "config")
-                }
-                "reportedState" => {
-                    crate::__private::set(
-                        &mut self.reported_state,
-                        map.next_value()?,
-                        "reportedState",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "integrationType" => self.integration_type = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "intendedState" => self.intended_state = map.next_value()?,
+            "config" => self.config = map.next_value()?,
+            "reportedState" => self.reported_state = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "integrationType",
+        "notes",
+        "intendedState",
+        "config",
+        "reportedState",
+        "attributes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18157,24 +16265,18 @@ impl crate::__private::DecodeFields for IntegrationAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18251,30 +16353,25 @@ impl crate::__private::DecodeFields for IntegrationActionFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integrationAction" => {
-                    crate::__private::set(
-                        &mut self.integration_action,
-                        map.next_value()?,
-                        "integrationAction",
-                    )
-                }
-                "requestMappings" => {
-                    crate::__private::set(
-                        &mut self.request_mappings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestMappings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integrationAction" => self.integration_action = map.next_value()?,
+            "requestMappings" => {
+                self.request_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationAction",
+        "requestMappings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18415,58 +16512,35 @@ impl crate::__private::DecodeFields for IntegrationConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "advanced" => {
-                    crate::__private::set(
-                        &mut self.advanced,
-                        map.next_value()?,
-                        "advanced",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "credentials" => {
-                    crate::__private::set(
-                        &mut self.credentials,
-                        map.next_value()?,
-                        "credentials",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "properties" => self.properties = map.next_value()?,
+            "advanced" => self.advanced = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "credentials" => self.credentials = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "properties",
+        "advanced",
+        "notes",
+        "credentials",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18571,23 +16645,17 @@ impl crate::__private::DecodeFields for IntegrationConfigurationInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "current" => {
-                    crate::__private::set(
-                        &mut self.current,
-                        map.next_value()?,
-                        "current",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "current" => self.current = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["current"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18691,86 +16759,45 @@ impl crate::__private::DecodeFields for IntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18905,30 +16932,25 @@ impl crate::__private::DecodeFields for IntegrationExport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "shouldExportScreenRecordings" => {
-                    crate::__private::set(
-                        &mut self.should_export_screen_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldExportScreenRecordings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integration" => self.integration = map.next_value()?,
+            "shouldExportScreenRecordings" => {
+                self.should_export_screen_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integration",
+        "shouldExportScreenRecordings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19014,36 +17036,25 @@ impl crate::__private::DecodeFields for IntegrationStatusInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "effective" => {
-                    crate::__private::set(
-                        &mut self.effective,
-                        map.next_value()?,
-                        "effective",
-                    )
-                }
-                "detail" => {
-                    crate::__private::set(&mut self.detail, map.next_value()?, "detail")
-                }
-                "lastUpdated" => {
-                    crate::__private::set(
-                        &mut self.last_updated,
-                        map.next_value()?,
-                        "lastUpdated",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "effective" => self.effective = map.next_value()?,
+            "detail" => self.detail = map.next_value()?,
+            "lastUpdated" => self.last_updated = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "effective",
+        "detail",
+        "lastUpdated",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19300,170 +17311,85 @@ impl crate::__private::DecodeFields for IntegrationType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "configPropertiesSchemaUri" => {
-                    crate::__private::set(
-                        &mut self.config_properties_schema_uri,
-                        map.next_value()?,
-                        "configPropertiesSchemaUri",
-                    )
-                }
-                "configAdvancedSchemaUri" => {
-                    crate::__private::set(
-                        &mut self.config_advanced_schema_uri,
-                        map.next_value()?,
-                        "configAdvancedSchemaUri",
-                    )
-                }
-                "helpUri" => {
-                    crate::__private::set(
-                        &mut self.help_uri,
-                        map.next_value()?,
-                        "helpUri",
-                    )
-                }
-                "termsOfServiceUri" => {
-                    crate::__private::set(
-                        &mut self.terms_of_service_uri,
-                        map.next_value()?,
-                        "termsOfServiceUri",
-                    )
-                }
-                "vendorName" => {
-                    crate::__private::set(
-                        &mut self.vendor_name,
-                        map.next_value()?,
-                        "vendorName",
-                    )
-                }
-                "vendorWebsiteUri" => {
-                    crate::__private::set(
-                        &mut self.vendor_website_uri,
-                        map.next_value()?,
-                        "vendorWebsiteUri",
-                    )
-                }
-                "marketplaceUri" => {
-                    crate::__private::set(
-                        &mut self.marketplace_uri,
-                        map.next_value()?,
-                        "marketplaceUri",
-                    )
-                }
-                "faqUri" => {
-                    crate::__private::set(&mut self.faq_uri, map.next_value()?, "faqUri")
-                }
-                "privacyPolicyUri" => {
-                    crate::__private::set(
-                        &mut self.privacy_policy_uri,
-                        map.next_value()?,
-                        "privacyPolicyUri",
-                    )
-                }
-                "supportContactUri" => {
-                    crate::__private::set(
-                        &mut self.support_contact_uri,
-                        map.next_value()?,
-                        "supportContactUri",
-                    )
-                }
-                "salesContactUri" => {
-                    crate::__private::set(
-                        &mut self.sales_contact_uri,
-                        map.next_value()?,
-                        "salesContactUri",
-                    )
-                }
-                "helpLinks" => {
-                    crate::__private::set(
-                        &mut self.help_links,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "helpLinks",
-                    )
-                }
-                "credentials" => {
-                    crate::__private::set(
-                        &mut self.credentials,
-                        map.next_value()?,
-                        "credentials",
-                    )
-                }
-                "nonInstallable" => {
-                    crate::__private::set(
-                        &mut self.non_installable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "nonInstallable",
-                    )
-                }
-                "maxInstances" => {
-                    crate::__private::set(
-                        &mut self.max_instances,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxInstances",
-                    )
-                }
-                "userPermissions" => {
-                    crate::__private::set(
-                        &mut self.user_permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userPermissions",
-                    )
-                }
-                "vendorOAuthClientIds" => {
-                    crate::__private::set(
-                        &mut self.vendor_o_auth_client_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "vendorOAuthClientIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "configPropertiesSchemaUri" => {
+                self.config_properties_schema_uri = map.next_value()?;
+            }
+            "configAdvancedSchemaUri" => {
+                self.config_advanced_schema_uri = map.next_value()?;
+            }
+            "helpUri" => self.help_uri = map.next_value()?,
+            "termsOfServiceUri" => self.terms_of_service_uri = map.next_value()?,
+            "vendorName" => self.vendor_name = map.next_value()?,
+            "vendorWebsiteUri" => self.vendor_website_uri = map.next_value()?,
+            "marketplaceUri" => self.marketplace_uri = map.next_value()?,
+            "faqUri" => self.faq_uri = map.next_value()?,
+            "privacyPolicyUri" => self.privacy_policy_uri = map.next_value()?,
+            "supportContactUri" => self.support_contact_uri = map.next_value()?,
+            "salesContactUri" => self.sales_contact_uri = map.next_value()?,
+            "helpLinks" => {
+                self.help_links = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "credentials" => self.credentials = map.next_value()?,
+            "nonInstallable" => {
+                self.non_installable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxInstances" => {
+                self.max_instances = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userPermissions" => {
+                self.user_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "vendorOAuthClientIds" => {
+                self.vendor_o_auth_client_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "provider",
+        "category",
+        "images",
+        "configPropertiesSchemaUri",
+        "configAdvancedSchemaUri",
+        "helpUri",
+        "termsOfServiceUri",
+        "vendorName",
+        "vendorWebsiteUri",
+        "marketplaceUri",
+        "faqUri",
+        "privacyPolicyUri",
+        "supportContactUri",
+        "salesContactUri",
+        "helpLinks",
+        "credentials",
+        "nonInstallable",
+        "maxInstances",
+        "userPermissions",
+        "vendorOAuthClientIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19700,86 +17626,45 @@ impl crate::__private::DecodeFields for IntegrationTypeEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19905,26 +17790,18 @@ impl crate::__private::DecodeFields for Intent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20006,33 +17883,19 @@ impl crate::__private::DecodeFields for IntentClassifierInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "classifierId" => {
-                    crate::__private::set(
-                        &mut self.classifier_id,
-                        map.next_value()?,
-                        "classifierId",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "classifierId" => self.classifier_id = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["classifierId", "version", "state"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20228,55 +18091,41 @@ impl crate::__private::DecodeFields for IntentDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "entityTypeBindings" => {
-                    crate::__private::set(
-                        &mut self.entity_type_bindings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityTypeBindings",
-                    )
-                }
-                "entityNameReferences" => {
-                    crate::__private::set(
-                        &mut self.entity_name_references,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityNameReferences",
-                    )
-                }
-                "utterances" => {
-                    crate::__private::set(
-                        &mut self.utterances,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "utterances",
-                    )
-                }
-                "additionalLanguages" => {
-                    crate::__private::set(
-                        &mut self.additional_languages,
-                        map.next_value()?,
-                        "additionalLanguages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "entityTypeBindings" => {
+                self.entity_type_bindings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "entityNameReferences" => {
+                self.entity_name_references = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalLanguages" => self.additional_languages = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "entityTypeBindings",
+        "entityNameReferences",
+        "utterances",
+        "additionalLanguages",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20401,40 +18250,29 @@ impl crate::__private::DecodeFields for IntentFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "assessment" => {
-                    crate::__private::set(
-                        &mut self.assessment,
-                        map.next_value()?,
-                        "assessment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assessment" => self.assessment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "probability",
+        "entities",
+        "assessment",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20608,20 +18446,18 @@ impl crate::__private::DecodeFields for IntentReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20732,41 +18568,27 @@ impl crate::__private::DecodeFields for IntentsCategory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateCreated",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20889,86 +18711,45 @@ impl crate::__private::DecodeFields for IntentsCategoryListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21102,34 +18883,25 @@ impl crate::__private::DecodeFields for IntentsCategoryPatch {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21214,20 +18986,18 @@ impl crate::__private::DecodeFields for InteractiveApplication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21388,107 +19158,51 @@ impl crate::__private::DecodeFields for InternalMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "initialState" => {
-                    crate::__private::set(
-                        &mut self.initial_state,
-                        map.next_value()?,
-                        "initialState",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "segments" => {
-                    crate::__private::set(
-                        &mut self.segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segments",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "disconnectedTime" => {
-                    crate::__private::set(
-                        &mut self.disconnected_time,
-                        map.next_value()?,
-                        "disconnectedTime",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "targetUserId" => {
-                    crate::__private::set(
-                        &mut self.target_user_id,
-                        map.next_value()?,
-                        "targetUserId",
-                    )
-                }
-                "sourceUserId" => {
-                    crate::__private::set(
-                        &mut self.source_user_id,
-                        map.next_value()?,
-                        "sourceUserId",
-                    )
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "initialState" => self.initial_state = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "disconnectedTime" => self.disconnected_time = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "targetUserId" => self.target_user_id = map.next_value()?,
+            "sourceUserId" => self.source_user_id = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "segments",
+        "disconnectType",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "peerId",
+        "targetUserId",
+        "sourceUserId",
+        "toAddress",
+        "fromAddress",
+        "messages",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21901,69 +19615,47 @@ impl crate::__private::DecodeFields for InternalMessageConversation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participants",
-                    )
-                }
-                "otherMediaUris" => {
-                    crate::__private::set(
-                        &mut self.other_media_uris,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "otherMediaUris",
-                    )
-                }
-                "recentTransfers" => {
-                    crate::__private::set(
-                        &mut self.recent_transfers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recentTransfers",
-                    )
-                }
-                "utilizationLabelId" => {
-                    crate::__private::set(
-                        &mut self.utilization_label_id,
-                        map.next_value()?,
-                        "utilizationLabelId",
-                    )
-                }
-                "inactivityTimeout" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout,
-                        map.next_value()?,
-                        "inactivityTimeout",
-                    )
-                }
-                "divisions" => {
-                    crate::__private::set(
-                        &mut self.divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
+            "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "participants",
+        "otherMediaUris",
+        "recentTransfers",
+        "utilizationLabelId",
+        "inactivityTimeout",
+        "divisions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22110,86 +19802,45 @@ impl crate::__private::DecodeFields for InternalMessageConversationEntityListing
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22353,65 +20004,35 @@ impl crate::__private::DecodeFields for InternalMessageData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "sender" => {
-                    crate::__private::set(&mut self.sender, map.next_value()?, "sender")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "normalizedMessage" => {
-                    crate::__private::set(
-                        &mut self.normalized_message,
-                        map.next_value()?,
-                        "normalizedMessage",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "sender" => self.sender = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "normalizedMessage" => self.normalized_message = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversation",
+        "communicationId",
+        "timestamp",
+        "sender",
+        "recipient",
+        "normalizedMessage",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22558,86 +20179,45 @@ impl crate::__private::DecodeFields for InternalMessageDataEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22803,30 +20383,18 @@ impl crate::__private::DecodeFields for InternalMessageDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "messageTime" => {
-                    crate::__private::set(
-                        &mut self.message_time,
-                        map.next_value()?,
-                        "messageTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageId" => self.message_id = map.next_value()?,
+            "messageTime" => self.message_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId", "messageTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23108,286 +20676,127 @@ impl crate::__private::DecodeFields for InternalMessageMediaParticipant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "startHoldTime" => {
-                    crate::__private::set(
-                        &mut self.start_hold_time,
-                        map.next_value()?,
-                        "startHoldTime",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "wrapupRequired" => {
-                    crate::__private::set(
-                        &mut self.wrapup_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupRequired",
-                    )
-                }
-                "wrapupPrompt" => {
-                    crate::__private::set(
-                        &mut self.wrapup_prompt,
-                        map.next_value()?,
-                        "wrapupPrompt",
-                    )
-                }
-                "mediaRoles" => {
-                    crate::__private::set(
-                        &mut self.media_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaRoles",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "script" => {
-                    crate::__private::set(&mut self.script, map.next_value()?, "script")
-                }
-                "wrapupTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.wrapup_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupTimeoutMs",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "alertingTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutMs",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "externalContactInitialDivisionId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_initial_division_id,
-                        map.next_value()?,
-                        "externalContactInitialDivisionId",
-                    )
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "peer" => {
-                    crate::__private::set(&mut self.peer, map.next_value()?, "peer")
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "journeyContext" => {
-                    crate::__private::set(
-                        &mut self.journey_context,
-                        map.next_value()?,
-                        "journeyContext",
-                    )
-                }
-                "conversationRoutingData" => {
-                    crate::__private::set(
-                        &mut self.conversation_routing_data,
-                        map.next_value()?,
-                        "conversationRoutingData",
-                    )
-                }
-                "startAcwTime" => {
-                    crate::__private::set(
-                        &mut self.start_acw_time,
-                        map.next_value()?,
-                        "startAcwTime",
-                    )
-                }
-                "endAcwTime" => {
-                    crate::__private::set(
-                        &mut self.end_acw_time,
-                        map.next_value()?,
-                        "endAcwTime",
-                    )
-                }
-                "parkTime" => {
-                    crate::__private::set(
-                        &mut self.park_time,
-                        map.next_value()?,
-                        "parkTime",
-                    )
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                "internalMessageId" => {
-                    crate::__private::set(
-                        &mut self.internal_message_id,
-                        map.next_value()?,
-                        "internalMessageId",
-                    )
-                }
-                "targetUser" => {
-                    crate::__private::set(
-                        &mut self.target_user,
-                        map.next_value()?,
-                        "targetUser",
-                    )
-                }
-                "sourceUser" => {
-                    crate::__private::set(
-                        &mut self.source_user,
-                        map.next_value()?,
-                        "sourceUser",
-                    )
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "startHoldTime" => self.start_hold_time = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "wrapupRequired" => {
+                self.wrapup_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "user" => self.user = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "script" => self.script = map.next_value()?,
+            "wrapupTimeoutMs" => {
+                self.wrapup_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alertingTimeoutMs" => {
+                self.alerting_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "provider" => self.provider = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "externalContactInitialDivisionId" => {
+                self.external_contact_initial_division_id = map.next_value()?;
+            }
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "peer" => self.peer = map.next_value()?,
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "journeyContext" => self.journey_context = map.next_value()?,
+            "conversationRoutingData" => {
+                self.conversation_routing_data = map.next_value()?;
+            }
+            "startAcwTime" => self.start_acw_time = map.next_value()?,
+            "endAcwTime" => self.end_acw_time = map.next_value()?,
+            "parkTime" => self.park_time = map.next_value()?,
+            "resumeTime" => self.resume_time = map.next_value()?,
+            "internalMessageId" => self.internal_message_id = map.next_value()?,
+            "targetUser" => self.target_user = map.next_value()?,
+            "sourceUser" => self.source_user = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "startTime",
+        "startAlertingTime",
+        "connectedTime",
+        "endTime",
+        "startHoldTime",
+        "purpose",
+        "state",
+        "direction",
+        "disconnectType",
+        "held",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "mediaRoles",
+        "user",
+        "queue",
+        "team",
+        "attributes",
+        "errorInfo",
+        "script",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "alertingTimeoutMs",
+        "provider",
+        "externalContact",
+        "externalContactInitialDivisionId",
+        "externalOrganization",
+        "wrapup",
+        "peer",
+        "flaggedReason",
+        "journeyContext",
+        "conversationRoutingData",
+        "startAcwTime",
+        "endAcwTime",
+        "parkTime",
+        "resumeTime",
+        "internalMessageId",
+        "targetUser",
+        "sourceUser",
+        "toAddress",
+        "fromAddress",
+        "messages",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23999,19 +21408,17 @@ impl crate::__private::DecodeFields for InternalMessageRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24093,37 +21500,35 @@ impl crate::__private::DecodeFields for IntradayPerformancePredictionData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "serviceLevelPercent" => {
-                    crate::__private::set(
-                        &mut self.service_level_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "serviceLevelPercent",
-                    )
-                }
-                "averageSpeedOfAnswerSeconds" => {
-                    crate::__private::set(
-                        &mut self.average_speed_of_answer_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageSpeedOfAnswerSeconds",
-                    )
-                }
-                "occupancyPercent" => {
-                    crate::__private::set(
-                        &mut self.occupancy_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "occupancyPercent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "serviceLevelPercent" => {
+                self.service_level_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageSpeedOfAnswerSeconds" => {
+                self.average_speed_of_answer_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "occupancyPercent" => {
+                self.occupancy_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "serviceLevelPercent",
+        "averageSpeedOfAnswerSeconds",
+        "occupancyPercent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24234,44 +21639,35 @@ impl crate::__private::DecodeFields for IntradayPlanningGroupRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.business_unit_date,
-                        map.next_value()?,
-                        "businessUnitDate",
-                    )
-                }
-                "categories" => {
-                    crate::__private::set(
-                        &mut self.categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "categories",
-                    )
-                }
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupIds",
-                    )
-                }
-                "intervalLengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.interval_length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervalLengthMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitDate" => self.business_unit_date = map.next_value()?,
+            "categories" => {
+                self.categories = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "intervalLengthMinutes" => {
+                self.interval_length_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "categories",
+        "planningGroupIds",
+        "intervalLengthMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24361,26 +21757,18 @@ impl crate::__private::DecodeFields for InvalidAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24514,102 +21902,45 @@ impl crate::__private::DecodeFields for InvoiceAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateEffective" => {
-                    crate::__private::set(
-                        &mut self.date_effective,
-                        map.next_value()?,
-                        "dateEffective",
-                    )
-                }
-                "addressType" => {
-                    crate::__private::set(
-                        &mut self.address_type,
-                        map.next_value()?,
-                        "addressType",
-                    )
-                }
-                "currencyIsoCode" => {
-                    crate::__private::set(
-                        &mut self.currency_iso_code,
-                        map.next_value()?,
-                        "currencyIsoCode",
-                    )
-                }
-                "line1" => {
-                    crate::__private::set(&mut self.line1, map.next_value()?, "line1")
-                }
-                "line2" => {
-                    crate::__private::set(&mut self.line2, map.next_value()?, "line2")
-                }
-                "line3" => {
-                    crate::__private::set(&mut self.line3, map.next_value()?, "line3")
-                }
-                "cityName" => {
-                    crate::__private::set(
-                        &mut self.city_name,
-                        map.next_value()?,
-                        "cityName",
-                    )
-                }
-                "postalCode" => {
-                    crate::__private::set(
-                        &mut self.postal_code,
-                        map.next_value()?,
-                        "postalCode",
-                    )
-                }
-                "stateCode" => {
-                    crate::__private::set(
-                        &mut self.state_code,
-                        map.next_value()?,
-                        "stateCode",
-                    )
-                }
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                "citySubdivision1" => {
-                    crate::__private::set(
-                        &mut self.city_subdivision1,
-                        map.next_value()?,
-                        "citySubdivision1",
-                    )
-                }
-                "regionSubdivision1" => {
-                    crate::__private::set(
-                        &mut self.region_subdivision1,
-                        map.next_value()?,
-                        "regionSubdivision1",
-                    )
-                }
-                "regionSubdivision2" => {
-                    crate::__private::set(
-                        &mut self.region_subdivision2,
-                        map.next_value()?,
-                        "regionSubdivision2",
-                    )
-                }
-                "country" => {
-                    crate::__private::set(
-                        &mut self.country,
-                        map.next_value()?,
-                        "country",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateEffective" => self.date_effective = map.next_value()?,
+            "addressType" => self.address_type = map.next_value()?,
+            "currencyIsoCode" => self.currency_iso_code = map.next_value()?,
+            "line1" => self.line1 = map.next_value()?,
+            "line2" => self.line2 = map.next_value()?,
+            "line3" => self.line3 = map.next_value()?,
+            "cityName" => self.city_name = map.next_value()?,
+            "postalCode" => self.postal_code = map.next_value()?,
+            "stateCode" => self.state_code = map.next_value()?,
+            "countryCode" => self.country_code = map.next_value()?,
+            "citySubdivision1" => self.city_subdivision1 = map.next_value()?,
+            "regionSubdivision1" => self.region_subdivision1 = map.next_value()?,
+            "regionSubdivision2" => self.region_subdivision2 = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateEffective",
+        "addressType",
+        "currencyIsoCode",
+        "line1",
+        "line2",
+        "line3",
+        "cityName",
+        "postalCode",
+        "stateCode",
+        "countryCode",
+        "citySubdivision1",
+        "regionSubdivision1",
+        "regionSubdivision2",
+        "country",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24807,23 +22138,21 @@ impl crate::__private::DecodeFields for IpAddressAuthentication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "networkWhitelist" => {
-                    crate::__private::set(
-                        &mut self.network_whitelist,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "networkWhitelist",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkWhitelist" => {
+                self.network_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["networkWhitelist"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24903,36 +22232,25 @@ impl crate::__private::DecodeFields for IpAddressRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "cidr" => {
-                    crate::__private::set(&mut self.cidr, map.next_value()?, "cidr")
-                }
-                "service" => {
-                    crate::__private::set(
-                        &mut self.service,
-                        map.next_value()?,
-                        "service",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cidr" => self.cidr = map.next_value()?,
+            "service" => self.service = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "cidr",
+        "service",
+        "region",
+        "direction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25154,23 +22472,19 @@ impl crate::__private::DecodeFields for IpAddressRangeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25242,26 +22556,18 @@ impl crate::__private::DecodeFields for IpFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ipAddress", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25390,30 +22696,18 @@ impl crate::__private::DecodeFields for ItemValidationLimits {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minLength" => {
-                    crate::__private::set(
-                        &mut self.min_length,
-                        map.next_value()?,
-                        "minLength",
-                    )
-                }
-                "maxLength" => {
-                    crate::__private::set(
-                        &mut self.max_length,
-                        map.next_value()?,
-                        "maxLength",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minLength" => self.min_length = map.next_value()?,
+            "maxLength" => self.max_length = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["minLength", "maxLength"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25551,26 +22845,18 @@ impl crate::__private::DecodeFields for Items {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "pattern" => self.pattern = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "pattern"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25754,76 +23040,37 @@ impl crate::__private::DecodeFields for IvrEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "ivrPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.ivr_phone_number,
-                        map.next_value()?,
-                        "ivrPhoneNumber",
-                    )
-                }
-                "ivrName" => {
-                    crate::__private::set(
-                        &mut self.ivr_name,
-                        map.next_value()?,
-                        "ivrName",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "ivrPhoneNumber" => self.ivr_phone_number = map.next_value()?,
+            "ivrName" => self.ivr_name = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "ivrPhoneNumber",
+        "ivrName",
+        "ani",
+        "dnis",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

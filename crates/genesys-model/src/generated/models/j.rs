@@ -57,23 +57,19 @@ impl crate::__private::DecodeFields for Journey {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patterns" => {
-                    crate::__private::set(
-                        &mut self.patterns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patterns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -192,24 +188,18 @@ impl crate::__private::DecodeFields for JourneyAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "actionMap" => {
-                    crate::__private::set(
-                        &mut self.action_map,
-                        map.next_value()?,
-                        "actionMap",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "actionMap" => self.action_map = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "actionMap"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -347,24 +337,20 @@ impl crate::__private::DecodeFields for JourneyActionMap {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -455,26 +441,18 @@ impl crate::__private::DecodeFields for JourneyAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -563,26 +541,20 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -707,33 +679,23 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -866,39 +828,27 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1306,23 +1256,19 @@ impl crate::__private::DecodeFields for JourneyAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1437,75 +1383,43 @@ impl crate::__private::DecodeFields for JourneyAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1669,26 +1583,18 @@ impl crate::__private::DecodeFields for JourneyAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1988,32 +1894,25 @@ impl crate::__private::DecodeFields for JourneyAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2320,40 +2219,25 @@ impl crate::__private::DecodeFields for JourneyApp {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "namespace" => {
-                    crate::__private::set(
-                        &mut self.namespace,
-                        map.next_value()?,
-                        "namespace",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "buildNumber" => {
-                    crate::__private::set(
-                        &mut self.build_number,
-                        map.next_value()?,
-                        "buildNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "namespace" => self.namespace = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "buildNumber" => self.build_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "namespace",
+        "version",
+        "buildNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2451,38 +2335,27 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationActionMap {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "displayName",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2580,40 +2453,25 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationApp {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "namespace" => {
-                    crate::__private::set(
-                        &mut self.namespace,
-                        map.next_value()?,
-                        "namespace",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "buildNumber" => {
-                    crate::__private::set(
-                        &mut self.build_number,
-                        map.next_value()?,
-                        "buildNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "namespace" => self.namespace = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "buildNumber" => self.build_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "namespace",
+        "version",
+        "buildNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2746,87 +2604,39 @@ for JourneyAppEventsNotificationAppEventsNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "appEvent" => {
-                    crate::__private::set(
-                        &mut self.app_event,
-                        map.next_value()?,
-                        "appEvent",
-                    )
-                }
-                "segmentAssignmentEvent" => {
-                    crate::__private::set(
-                        &mut self.segment_assignment_event,
-                        map.next_value()?,
-                        "segmentAssignmentEvent",
-                    )
-                }
-                "webActionEvent" => {
-                    crate::__private::set(
-                        &mut self.web_action_event,
-                        map.next_value()?,
-                        "webActionEvent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "appEvent" => self.app_event = map.next_value()?,
+            "segmentAssignmentEvent" => self.segment_assignment_event = map.next_value()?,
+            "webActionEvent" => self.web_action_event = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "appEvent",
+        "segmentAssignmentEvent",
+        "webActionEvent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3056,93 +2866,43 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationAppMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "screenName" => {
-                    crate::__private::set(
-                        &mut self.screen_name,
-                        map.next_value()?,
-                        "screenName",
-                    )
-                }
-                "app" => crate::__private::set(&mut self.app, map.next_value()?, "app"),
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "sdkLibrary" => {
-                    crate::__private::set(
-                        &mut self.sdk_library,
-                        map.next_value()?,
-                        "sdkLibrary",
-                    )
-                }
-                "networkConnectivity" => {
-                    crate::__private::set(
-                        &mut self.network_connectivity,
-                        map.next_value()?,
-                        "networkConnectivity",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "searchQuery" => {
-                    crate::__private::set(
-                        &mut self.search_query,
-                        map.next_value()?,
-                        "searchQuery",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "traits" => {
-                    crate::__private::set(&mut self.traits, map.next_value()?, "traits")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventName" => self.event_name = map.next_value()?,
+            "screenName" => self.screen_name = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "sdkLibrary" => self.sdk_library = map.next_value()?,
+            "networkConnectivity" => self.network_connectivity = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "searchQuery" => self.search_query = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "traits" => self.traits = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventName",
+        "screenName",
+        "app",
+        "device",
+        "ipAddress",
+        "ipOrganization",
+        "geolocation",
+        "sdkLibrary",
+        "networkConnectivity",
+        "mktCampaign",
+        "searchQuery",
+        "attributes",
+        "traits",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3313,78 +3073,51 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationBrowser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "family" => {
-                    crate::__private::set(&mut self.family, map.next_value()?, "family")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "viewHeight" => {
-                    crate::__private::set(
-                        &mut self.view_height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "viewHeight",
-                    )
-                }
-                "viewWidth" => {
-                    crate::__private::set(
-                        &mut self.view_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "viewWidth",
-                    )
-                }
-                "featuresFlash" => {
-                    crate::__private::set(
-                        &mut self.features_flash,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresFlash",
-                    )
-                }
-                "featuresJava" => {
-                    crate::__private::set(
-                        &mut self.features_java,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresJava",
-                    )
-                }
-                "featuresPdf" => {
-                    crate::__private::set(
-                        &mut self.features_pdf,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresPdf",
-                    )
-                }
-                "featuresWebrtc" => {
-                    crate::__private::set(
-                        &mut self.features_webrtc,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "featuresWebrtc",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "family" => self.family = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "viewHeight" => {
+                self.view_height = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "viewWidth" => {
+                self.view_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresFlash" => {
+                self.features_flash = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresJava" => {
+                self.features_java = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresPdf" => {
+                self.features_pdf = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "featuresWebrtc" => {
+                self.features_webrtc = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "family",
+        "version",
+        "lang",
+        "fingerprint",
+        "viewHeight",
+        "viewWidth",
+        "featuresFlash",
+        "featuresJava",
+        "featuresPdf",
+        "featuresWebrtc",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3511,26 +3244,18 @@ for JourneyAppEventsNotificationCustomEventAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "dataType" => {
-                    crate::__private::set(
-                        &mut self.data_type,
-                        map.next_value()?,
-                        "dataType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "dataType" => self.data_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "dataType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3681,82 +3406,45 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationDevice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "isMobile" => {
-                    crate::__private::set(
-                        &mut self.is_mobile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isMobile",
-                    )
-                }
-                "screenHeight" => {
-                    crate::__private::set(
-                        &mut self.screen_height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenHeight",
-                    )
-                }
-                "screenWidth" => {
-                    crate::__private::set(
-                        &mut self.screen_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenWidth",
-                    )
-                }
-                "screenDensity" => {
-                    crate::__private::set(
-                        &mut self.screen_density,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenDensity",
-                    )
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "osFamily" => {
-                    crate::__private::set(
-                        &mut self.os_family,
-                        map.next_value()?,
-                        "osFamily",
-                    )
-                }
-                "osVersion" => {
-                    crate::__private::set(
-                        &mut self.os_version,
-                        map.next_value()?,
-                        "osVersion",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "manufacturer" => {
-                    crate::__private::set(
-                        &mut self.manufacturer,
-                        map.next_value()?,
-                        "manufacturer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "isMobile" => {
+                self.is_mobile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenHeight" => {
+                self.screen_height = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenWidth" => {
+                self.screen_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenDensity" => {
+                self.screen_density = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "osFamily" => self.os_family = map.next_value()?,
+            "osVersion" => self.os_version = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "isMobile",
+        "screenHeight",
+        "screenWidth",
+        "screenDensity",
+        "fingerprint",
+        "osFamily",
+        "osVersion",
+        "category",
+        "manufacturer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3944,37 +3632,27 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationEventAction 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "prompt" => {
-                    crate::__private::set(&mut self.prompt, map.next_value()?, "prompt")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "prompt" => self.prompt = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "createdDate",
+        "state",
+        "mediaType",
+        "prompt",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4237,44 +3915,35 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationNetworkConne
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "carrier" => {
-                    crate::__private::set(
-                        &mut self.carrier,
-                        map.next_value()?,
-                        "carrier",
-                    )
-                }
-                "bluetoothEnabled" => {
-                    crate::__private::set(
-                        &mut self.bluetooth_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bluetoothEnabled",
-                    )
-                }
-                "cellularEnabled" => {
-                    crate::__private::set(
-                        &mut self.cellular_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "cellularEnabled",
-                    )
-                }
-                "wifiEnabled" => {
-                    crate::__private::set(
-                        &mut self.wifi_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wifiEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "carrier" => self.carrier = map.next_value()?,
+            "bluetoothEnabled" => {
+                self.bluetooth_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cellularEnabled" => {
+                self.cellular_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wifiEnabled" => {
+                self.wifi_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "carrier",
+        "bluetoothEnabled",
+        "cellularEnabled",
+        "wifiEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4392,61 +4061,35 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationReferrer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "pathname" => {
-                    crate::__private::set(
-                        &mut self.pathname,
-                        map.next_value()?,
-                        "pathname",
-                    )
-                }
-                "queryString" => {
-                    crate::__private::set(
-                        &mut self.query_string,
-                        map.next_value()?,
-                        "queryString",
-                    )
-                }
-                "fragment" => {
-                    crate::__private::set(
-                        &mut self.fragment,
-                        map.next_value()?,
-                        "fragment",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "medium" => {
-                    crate::__private::set(&mut self.medium, map.next_value()?, "medium")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "pathname" => self.pathname = map.next_value()?,
+            "queryString" => self.query_string = map.next_value()?,
+            "fragment" => self.fragment = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "medium" => self.medium = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "domain",
+        "hostname",
+        "keywords",
+        "pathname",
+        "queryString",
+        "fragment",
+        "name",
+        "medium",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4621,26 +4264,18 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationSdkLibrary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4738,44 +4373,25 @@ for JourneyAppEventsNotificationSegmentAssignmentMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "segment" => {
-                    crate::__private::set(
-                        &mut self.segment,
-                        map.next_value()?,
-                        "segment",
-                    )
-                }
-                "assignmentState" => {
-                    crate::__private::set(
-                        &mut self.assignment_state,
-                        map.next_value()?,
-                        "assignmentState",
-                    )
-                }
-                "dateAssigned" => {
-                    crate::__private::set(
-                        &mut self.date_assigned,
-                        map.next_value()?,
-                        "dateAssigned",
-                    )
-                }
-                "dateForUnassignment" => {
-                    crate::__private::set(
-                        &mut self.date_for_unassignment,
-                        map.next_value()?,
-                        "dateForUnassignment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "segment" => self.segment = map.next_value()?,
+            "assignmentState" => self.assignment_state = map.next_value()?,
+            "dateAssigned" => self.date_assigned = map.next_value()?,
+            "dateForUnassignment" => self.date_for_unassignment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "segment",
+        "assignmentState",
+        "dateAssigned",
+        "dateForUnassignment",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4913,27 +4529,19 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationSession {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5064,106 +4672,49 @@ impl crate::__private::DecodeFields for JourneyAppEventsNotificationWebActionMes
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "actionTarget" => {
-                    crate::__private::set(
-                        &mut self.action_target,
-                        map.next_value()?,
-                        "actionTarget",
-                    )
-                }
-                "actionMap" => {
-                    crate::__private::set(
-                        &mut self.action_map,
-                        map.next_value()?,
-                        "actionMap",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "userAgentString" => {
-                    crate::__private::set(
-                        &mut self.user_agent_string,
-                        map.next_value()?,
-                        "userAgentString",
-                    )
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "browser" => {
-                    crate::__private::set(
-                        &mut self.browser,
-                        map.next_value()?,
-                        "browser",
-                    )
-                }
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "visitReferrer" => {
-                    crate::__private::set(
-                        &mut self.visit_referrer,
-                        map.next_value()?,
-                        "visitReferrer",
-                    )
-                }
-                "timeToDisposition" => {
-                    crate::__private::set(
-                        &mut self.time_to_disposition,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeToDisposition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "actionTarget" => self.action_target = map.next_value()?,
+            "actionMap" => self.action_map = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "userAgentString" => self.user_agent_string = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "browser" => self.browser = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "visitReferrer" => self.visit_referrer = map.next_value()?,
+            "timeToDisposition" => {
+                self.time_to_disposition = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionTarget",
+        "actionMap",
+        "errorCode",
+        "errorMessage",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "visitReferrer",
+        "timeToDisposition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5313,26 +4864,20 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5459,82 +5004,47 @@ impl crate::__private::DecodeFields for JourneyAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5741,49 +5251,31 @@ impl crate::__private::DecodeFields for JourneyCampaign {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "medium" => {
-                    crate::__private::set(&mut self.medium, map.next_value()?, "medium")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "term" => {
-                    crate::__private::set(&mut self.term, map.next_value()?, "term")
-                }
-                "clickId" => {
-                    crate::__private::set(
-                        &mut self.click_id,
-                        map.next_value()?,
-                        "clickId",
-                    )
-                }
-                "network" => {
-                    crate::__private::set(
-                        &mut self.network,
-                        map.next_value()?,
-                        "network",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "content" => self.content = map.next_value()?,
+            "medium" => self.medium = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "term" => self.term = map.next_value()?,
+            "clickId" => self.click_id = map.next_value()?,
+            "network" => self.network = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "content",
+        "medium",
+        "name",
+        "source",
+        "term",
+        "clickId",
+        "network",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5923,45 +5415,27 @@ impl crate::__private::DecodeFields for JourneyCaseAssociation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "associatedCase" => {
-                    crate::__private::set(
-                        &mut self.associated_case,
-                        map.next_value()?,
-                        "associatedCase",
-                    )
-                }
-                "caseReference" => {
-                    crate::__private::set(
-                        &mut self.case_reference,
-                        map.next_value()?,
-                        "caseReference",
-                    )
-                }
-                "dateAssociated" => {
-                    crate::__private::set(
-                        &mut self.date_associated,
-                        map.next_value()?,
-                        "dateAssociated",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "associatedCase" => self.associated_case = map.next_value()?,
+            "caseReference" => self.case_reference = map.next_value()?,
+            "dateAssociated" => self.date_associated = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "associatedCase",
+        "caseReference",
+        "dateAssociated",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6098,37 +5572,23 @@ impl crate::__private::DecodeFields for JourneyContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customer" => {
-                    crate::__private::set(
-                        &mut self.customer,
-                        map.next_value()?,
-                        "customer",
-                    )
-                }
-                "customerSession" => {
-                    crate::__private::set(
-                        &mut self.customer_session,
-                        map.next_value()?,
-                        "customerSession",
-                    )
-                }
-                "triggeringAction" => {
-                    crate::__private::set(
-                        &mut self.triggering_action,
-                        map.next_value()?,
-                        "triggeringAction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customer" => self.customer = map.next_value()?,
+            "customerSession" => self.customer_session = map.next_value()?,
+            "triggeringAction" => self.triggering_action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customer",
+        "customerSession",
+        "triggeringAction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6275,20 +5735,18 @@ impl crate::__private::DecodeFields for JourneyCustomer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "idType" => {
-                    crate::__private::set(&mut self.id_type, map.next_value()?, "idType")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "idType" => self.id_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "idType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6426,20 +5884,18 @@ impl crate::__private::DecodeFields for JourneyCustomerSession {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6582,58 +6038,33 @@ impl crate::__private::DecodeFields for JourneyEventDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "source",
+        "rank",
+        "displayName",
+        "description",
+        "jsonSchema",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6783,37 +6214,21 @@ impl crate::__private::DecodeFields for JourneyEventDefinitionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6947,93 +6362,69 @@ impl crate::__private::DecodeFields for JourneyEventsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "excludedQueryParameters" => {
-                    crate::__private::set(
-                        &mut self.excluded_query_parameters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludedQueryParameters",
-                    )
-                }
-                "shouldKeepUrlFragment" => {
-                    crate::__private::set(
-                        &mut self.should_keep_url_fragment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldKeepUrlFragment",
-                    )
-                }
-                "searchQueryParameters" => {
-                    crate::__private::set(
-                        &mut self.search_query_parameters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "searchQueryParameters",
-                    )
-                }
-                "pageviewConfig" => {
-                    crate::__private::set(
-                        &mut self.pageview_config,
-                        map.next_value()?,
-                        "pageviewConfig",
-                    )
-                }
-                "clickEvents" => {
-                    crate::__private::set(
-                        &mut self.click_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clickEvents",
-                    )
-                }
-                "formsTrackEvents" => {
-                    crate::__private::set(
-                        &mut self.forms_track_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "formsTrackEvents",
-                    )
-                }
-                "idleEvents" => {
-                    crate::__private::set(
-                        &mut self.idle_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "idleEvents",
-                    )
-                }
-                "inViewportEvents" => {
-                    crate::__private::set(
-                        &mut self.in_viewport_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inViewportEvents",
-                    )
-                }
-                "scrollDepthEvents" => {
-                    crate::__private::set(
-                        &mut self.scroll_depth_events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scrollDepthEvents",
-                    )
-                }
-                "trackingSettings" => {
-                    crate::__private::set(
-                        &mut self.tracking_settings,
-                        map.next_value()?,
-                        "trackingSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "excludedQueryParameters" => {
+                self.excluded_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "shouldKeepUrlFragment" => {
+                self.should_keep_url_fragment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "searchQueryParameters" => {
+                self.search_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "pageviewConfig" => self.pageview_config = map.next_value()?,
+            "clickEvents" => {
+                self.click_events = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "formsTrackEvents" => {
+                self.forms_track_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "idleEvents" => {
+                self.idle_events = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "inViewportEvents" => {
+                self.in_viewport_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "scrollDepthEvents" => {
+                self.scroll_depth_events = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "trackingSettings" => self.tracking_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "excludedQueryParameters",
+        "shouldKeepUrlFragment",
+        "searchQueryParameters",
+        "pageviewConfig",
+        "clickEvents",
+        "formsTrackEvents",
+        "idleEvents",
+        "inViewportEvents",
+        "scrollDepthEvents",
+        "trackingSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7226,59 +6617,35 @@ impl crate::__private::DecodeFields for JourneyExternalEventsSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "enabled",
+        "dateCreated",
+        "createdBy",
+        "jsonSchema",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7385,37 +6752,21 @@ impl crate::__private::DecodeFields for JourneyExternalEventsSchemaListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7559,78 +6910,41 @@ impl crate::__private::DecodeFields for JourneyGeolocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "country" => {
-                    crate::__private::set(
-                        &mut self.country,
-                        map.next_value()?,
-                        "country",
-                    )
-                }
-                "countryName" => {
-                    crate::__private::set(
-                        &mut self.country_name,
-                        map.next_value()?,
-                        "countryName",
-                    )
-                }
-                "latitude" => {
-                    crate::__private::set(
-                        &mut self.latitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latitude",
-                    )
-                }
-                "longitude" => {
-                    crate::__private::set(
-                        &mut self.longitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "longitude",
-                    )
-                }
-                "locality" => {
-                    crate::__private::set(
-                        &mut self.locality,
-                        map.next_value()?,
-                        "locality",
-                    )
-                }
-                "postalCode" => {
-                    crate::__private::set(
-                        &mut self.postal_code,
-                        map.next_value()?,
-                        "postalCode",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "regionName" => {
-                    crate::__private::set(
-                        &mut self.region_name,
-                        map.next_value()?,
-                        "regionName",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "timezone" => {
-                    crate::__private::set(
-                        &mut self.timezone,
-                        map.next_value()?,
-                        "timezone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "country" => self.country = map.next_value()?,
+            "countryName" => self.country_name = map.next_value()?,
+            "latitude" => {
+                self.latitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "longitude" => {
+                self.longitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "locality" => self.locality = map.next_value()?,
+            "postalCode" => self.postal_code = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "regionName" => self.region_name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "timezone" => self.timezone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "country",
+        "countryName",
+        "latitude",
+        "longitude",
+        "locality",
+        "postalCode",
+        "region",
+        "regionName",
+        "source",
+        "timezone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7793,43 +7107,29 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "$schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "$schema")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "$schema" => self.schema = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "$schema",
+        "title",
+        "description",
+        "required",
+        "properties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7953,43 +7253,29 @@ impl crate::__private::DecodeFields for JourneyJsonSchemaRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "$schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "$schema")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "$schema" => self.schema = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "$schema",
+        "title",
+        "description",
+        "required",
+        "properties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8090,30 +7376,18 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationAssociat
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataType" => {
-                    crate::__private::set(
-                        &mut self.data_type,
-                        map.next_value()?,
-                        "dataType",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataType" => self.data_type = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataType", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8237,31 +7511,19 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationOutcome 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8357,44 +7619,33 @@ for JourneyOutcomeEventsNotificationOutcomeAttributionMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "outcomeTouchpoints" => {
-                    crate::__private::set(
-                        &mut self.outcome_touchpoints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outcomeTouchpoints",
-                    )
-                }
-                "segmentAssignments" => {
-                    crate::__private::set(
-                        &mut self.segment_assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segmentAssignments",
-                    )
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value()?,
-                        "associatedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            "outcomeTouchpoints" => {
+                self.outcome_touchpoints = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentAssignments" => {
+                self.segment_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "associatedValue" => self.associated_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "outcomeTouchpoints",
+        "segmentAssignments",
+        "associatedValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8523,73 +7774,37 @@ for JourneyOutcomeEventsNotificationOutcomeEventsNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "outcomeAttributionEventMessage" => {
-                    crate::__private::set(
-                        &mut self.outcome_attribution_event_message,
-                        map.next_value()?,
-                        "outcomeAttributionEventMessage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "outcomeAttributionEventMessage" => {
+                self.outcome_attribution_event_message = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "outcomeAttributionEventMessage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8751,38 +7966,27 @@ for JourneyOutcomeEventsNotificationOutcomeTouchpoint {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channels" => {
-                    crate::__private::set(
-                        &mut self.channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "channels",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "actionMap" => {
-                    crate::__private::set(
-                        &mut self.action_map,
-                        map.next_value()?,
-                        "actionMap",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            "actionMap" => self.action_map = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channels",
+        "createdDate",
+        "actionMap",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8864,19 +8068,17 @@ for JourneyOutcomeEventsNotificationOutcomeTouchpointChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8991,31 +8193,19 @@ impl crate::__private::DecodeFields for JourneyOutcomeEventsNotificationSegment 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "assignedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9163,68 +8353,39 @@ impl crate::__private::DecodeFields for JourneyPage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "fragment" => {
-                    crate::__private::set(
-                        &mut self.fragment,
-                        map.next_value()?,
-                        "fragment",
-                    )
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                "pathname" => {
-                    crate::__private::set(
-                        &mut self.pathname,
-                        map.next_value()?,
-                        "pathname",
-                    )
-                }
-                "queryString" => {
-                    crate::__private::set(
-                        &mut self.query_string,
-                        map.next_value()?,
-                        "queryString",
-                    )
-                }
-                "breadcrumb" => {
-                    crate::__private::set(
-                        &mut self.breadcrumb,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "breadcrumb",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "fragment" => self.fragment = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            "pathname" => self.pathname = map.next_value()?,
+            "queryString" => self.query_string = map.next_value()?,
+            "breadcrumb" => {
+                self.breadcrumb = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+        "breadcrumb",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9386,51 +8547,29 @@ impl crate::__private::DecodeFields for JourneyPattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "streamType" => {
-                    crate::__private::set(
-                        &mut self.stream_type,
-                        map.next_value()?,
-                        "streamType",
-                    )
-                }
-                "sessionType" => {
-                    crate::__private::set(
-                        &mut self.session_type,
-                        map.next_value()?,
-                        "sessionType",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "streamType" => self.stream_type = map.next_value()?,
+            "sessionType" => self.session_type = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9597,37 +8736,23 @@ impl crate::__private::DecodeFields for JourneySchemaUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "jsonSchema" => {
-                    crate::__private::set(
-                        &mut self.json_schema,
-                        map.next_value()?,
-                        "jsonSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "jsonSchema" => self.json_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "enabled", "jsonSchema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9845,107 +8970,59 @@ impl crate::__private::DecodeFields for JourneySegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "scope" => {
-                    crate::__private::set(&mut self.scope, map.next_value()?, "scope")
-                }
-                "shouldDisplayToAgent" => {
-                    crate::__private::set(
-                        &mut self.should_display_to_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldDisplayToAgent",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "externalSegment" => {
-                    crate::__private::set(
-                        &mut self.external_segment,
-                        map.next_value()?,
-                        "externalSegment",
-                    )
-                }
-                "assignmentExpirationDays" => {
-                    crate::__private::set(
-                        &mut self.assignment_expiration_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignmentExpirationDays",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "scope" => self.scope = map.next_value()?,
+            "shouldDisplayToAgent" => {
+                self.should_display_to_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "externalSegment" => self.external_segment = map.next_value()?,
+            "assignmentExpirationDays" => {
+                self.assignment_expiration_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "scope",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10183,73 +9260,35 @@ for JourneySegmentAssignmentEventsNotificationSegmentAssignmentEventsNotificatio
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "segmentAssignmentEvent" => {
-                    crate::__private::set(
-                        &mut self.segment_assignment_event,
-                        map.next_value()?,
-                        "segmentAssignmentEvent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "segmentAssignmentEvent" => self.segment_assignment_event = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "segmentAssignmentEvent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10462,82 +9501,49 @@ impl crate::__private::DecodeFields for JourneySegmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "shouldDisplayToAgent" => {
-                    crate::__private::set(
-                        &mut self.should_display_to_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldDisplayToAgent",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "externalSegment" => {
-                    crate::__private::set(
-                        &mut self.external_segment,
-                        map.next_value()?,
-                        "externalSegment",
-                    )
-                }
-                "assignmentExpirationDays" => {
-                    crate::__private::set(
-                        &mut self.assignment_expiration_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignmentExpirationDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "shouldDisplayToAgent" => {
+                self.should_display_to_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "externalSegment" => self.external_segment = map.next_value()?,
+            "assignmentExpirationDays" => {
+                self.assignment_expiration_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10682,33 +9688,23 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationCaseAsso
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "caseId" => {
-                    crate::__private::set(&mut self.case_id, map.next_value()?, "caseId")
-                }
-                "caseReference" => {
-                    crate::__private::set(
-                        &mut self.case_reference,
-                        map.next_value()?,
-                        "caseReference",
-                    )
-                }
-                "dateAssociated" => {
-                    crate::__private::set(
-                        &mut self.date_associated,
-                        map.next_value()?,
-                        "dateAssociated",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "caseId" => self.case_id = map.next_value()?,
+            "caseReference" => self.case_reference = map.next_value()?,
+            "dateAssociated" => self.date_associated = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "caseId",
+        "caseReference",
+        "dateAssociated",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10809,33 +9805,19 @@ for JourneySessionEventsNotificationConversationChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "messageType", "platform"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11084,25 +10066,19 @@ for JourneySessionEventsNotificationConversationUserDisposition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "notes", "user"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11222,30 +10198,18 @@ for JourneySessionEventsNotificationOutcomeAchievement {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "achievedDate" => {
-                    crate::__private::set(
-                        &mut self.achieved_date,
-                        map.next_value()?,
-                        "achievedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            "achievedDate" => self.achieved_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome", "achievedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11355,68 +10319,39 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationPage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "fragment" => {
-                    crate::__private::set(
-                        &mut self.fragment,
-                        map.next_value()?,
-                        "fragment",
-                    )
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                "pathname" => {
-                    crate::__private::set(
-                        &mut self.pathname,
-                        map.next_value()?,
-                        "pathname",
-                    )
-                }
-                "queryString" => {
-                    crate::__private::set(
-                        &mut self.query_string,
-                        map.next_value()?,
-                        "queryString",
-                    )
-                }
-                "breadcrumb" => {
-                    crate::__private::set(
-                        &mut self.breadcrumb,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "breadcrumb",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "fragment" => self.fragment = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            "pathname" => self.pathname = map.next_value()?,
+            "queryString" => self.query_string = map.next_value()?,
+            "breadcrumb" => {
+                self.breadcrumb = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+        "breadcrumb",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11556,30 +10491,18 @@ for JourneySessionEventsNotificationSegmentAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "segment" => {
-                    crate::__private::set(
-                        &mut self.segment,
-                        map.next_value()?,
-                        "segment",
-                    )
-                }
-                "assignedDate" => {
-                    crate::__private::set(
-                        &mut self.assigned_date,
-                        map.next_value()?,
-                        "assignedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "segment" => self.segment = map.next_value()?,
+            "assignedDate" => self.assigned_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["segment", "assignedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11881,318 +10804,145 @@ impl crate::__private::DecodeFields for JourneySessionEventsNotificationSessionE
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "endedDate" => {
-                    crate::__private::set(
-                        &mut self.ended_date,
-                        map.next_value()?,
-                        "endedDate",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "outcomeAchievements" => {
-                    crate::__private::set(
-                        &mut self.outcome_achievements,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outcomeAchievements",
-                    )
-                }
-                "segmentAssignments" => {
-                    crate::__private::set(
-                        &mut self.segment_assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segmentAssignments",
-                    )
-                }
-                "awayDate" => {
-                    crate::__private::set(
-                        &mut self.away_date,
-                        map.next_value()?,
-                        "awayDate",
-                    )
-                }
-                "browser" => {
-                    crate::__private::set(
-                        &mut self.browser,
-                        map.next_value()?,
-                        "browser",
-                    )
-                }
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "idleDate" => {
-                    crate::__private::set(
-                        &mut self.idle_date,
-                        map.next_value()?,
-                        "idleDate",
-                    )
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "lastPage" => {
-                    crate::__private::set(
-                        &mut self.last_page,
-                        map.next_value()?,
-                        "lastPage",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "referrer" => {
-                    crate::__private::set(
-                        &mut self.referrer,
-                        map.next_value()?,
-                        "referrer",
-                    )
-                }
-                "searchTerms" => {
-                    crate::__private::set(
-                        &mut self.search_terms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "searchTerms",
-                    )
-                }
-                "userAgentString" => {
-                    crate::__private::set(
-                        &mut self.user_agent_string,
-                        map.next_value()?,
-                        "userAgentString",
-                    )
-                }
-                "durationInSeconds" => {
-                    crate::__private::set(
-                        &mut self.duration_in_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationInSeconds",
-                    )
-                }
-                "eventCount" => {
-                    crate::__private::set(
-                        &mut self.event_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventCount",
-                    )
-                }
-                "pageviewCount" => {
-                    crate::__private::set(
-                        &mut self.pageview_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageviewCount",
-                    )
-                }
-                "screenviewCount" => {
-                    crate::__private::set(
-                        &mut self.screenview_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenviewCount",
-                    )
-                }
-                "lastEvent" => {
-                    crate::__private::set(
-                        &mut self.last_event,
-                        map.next_value()?,
-                        "lastEvent",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "originatingDirection" => {
-                    crate::__private::set(
-                        &mut self.originating_direction,
-                        map.next_value()?,
-                        "originatingDirection",
-                    )
-                }
-                "conversationSubject" => {
-                    crate::__private::set(
-                        &mut self.conversation_subject,
-                        map.next_value()?,
-                        "conversationSubject",
-                    )
-                }
-                "lastUserDisposition" => {
-                    crate::__private::set(
-                        &mut self.last_user_disposition,
-                        map.next_value()?,
-                        "lastUserDisposition",
-                    )
-                }
-                "lastConnectedUser" => {
-                    crate::__private::set(
-                        &mut self.last_connected_user,
-                        map.next_value()?,
-                        "lastConnectedUser",
-                    )
-                }
-                "lastConnectedQueue" => {
-                    crate::__private::set(
-                        &mut self.last_connected_queue,
-                        map.next_value()?,
-                        "lastConnectedQueue",
-                    )
-                }
-                "conversationChannels" => {
-                    crate::__private::set(
-                        &mut self.conversation_channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationChannels",
-                    )
-                }
-                "lastUserDisconnectType" => {
-                    crate::__private::set(
-                        &mut self.last_user_disconnect_type,
-                        map.next_value()?,
-                        "lastUserDisconnectType",
-                    )
-                }
-                "lastAcdOutcome" => {
-                    crate::__private::set(
-                        &mut self.last_acd_outcome,
-                        map.next_value()?,
-                        "lastAcdOutcome",
-                    )
-                }
-                "authenticated" => {
-                    crate::__private::set(
-                        &mut self.authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticated",
-                    )
-                }
-                "app" => crate::__private::set(&mut self.app, map.next_value()?, "app"),
-                "sdkLibrary" => {
-                    crate::__private::set(
-                        &mut self.sdk_library,
-                        map.next_value()?,
-                        "sdkLibrary",
-                    )
-                }
-                "networkConnectivity" => {
-                    crate::__private::set(
-                        &mut self.network_connectivity,
-                        map.next_value()?,
-                        "networkConnectivity",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "lastScreen" => {
-                    crate::__private::set(
-                        &mut self.last_screen,
-                        map.next_value()?,
-                        "lastScreen",
-                    )
-                }
-                "caseAssociations" => {
-                    crate::__private::set(
-                        &mut self.case_associations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "caseAssociations",
-                    )
-                }
-                "caseEntity" => {
-                    crate::__private::set(
-                        &mut self.case_entity,
-                        map.next_value()?,
-                        "caseEntity",
-                    )
-                }
-                "caseReference" => {
-                    crate::__private::set(
-                        &mut self.case_reference,
-                        map.next_value()?,
-                        "caseReference",
-                    )
-                }
-                "caseStatus" => {
-                    crate::__private::set(
-                        &mut self.case_status,
-                        map.next_value()?,
-                        "caseStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "endedDate" => self.ended_date = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "outcomeAchievements" => {
+                self.outcome_achievements = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "segmentAssignments" => {
+                self.segment_assignments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "awayDate" => self.away_date = map.next_value()?,
+            "browser" => self.browser = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "idleDate" => self.idle_date = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "lastPage" => self.last_page = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "referrer" => self.referrer = map.next_value()?,
+            "searchTerms" => {
+                self.search_terms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userAgentString" => self.user_agent_string = map.next_value()?,
+            "durationInSeconds" => {
+                self.duration_in_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "eventCount" => {
+                self.event_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageviewCount" => {
+                self.pageview_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenviewCount" => {
+                self.screenview_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastEvent" => self.last_event = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "originatingDirection" => self.originating_direction = map.next_value()?,
+            "conversationSubject" => self.conversation_subject = map.next_value()?,
+            "lastUserDisposition" => self.last_user_disposition = map.next_value()?,
+            "lastConnectedUser" => self.last_connected_user = map.next_value()?,
+            "lastConnectedQueue" => self.last_connected_queue = map.next_value()?,
+            "conversationChannels" => {
+                self.conversation_channels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "lastUserDisconnectType" => {
+                self.last_user_disconnect_type = map.next_value()?;
+            }
+            "lastAcdOutcome" => self.last_acd_outcome = map.next_value()?,
+            "authenticated" => {
+                self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "app" => self.app = map.next_value()?,
+            "sdkLibrary" => self.sdk_library = map.next_value()?,
+            "networkConnectivity" => self.network_connectivity = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lastScreen" => self.last_screen = map.next_value()?,
+            "caseAssociations" => {
+                self.case_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "caseEntity" => self.case_entity = map.next_value()?,
+            "caseReference" => self.case_reference = map.next_value()?,
+            "caseStatus" => self.case_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "createdDate",
+        "endedDate",
+        "externalContact",
+        "customerId",
+        "customerIdType",
+        "type",
+        "outcomeAchievements",
+        "segmentAssignments",
+        "awayDate",
+        "browser",
+        "device",
+        "geolocation",
+        "idleDate",
+        "ipAddress",
+        "ipOrganization",
+        "lastPage",
+        "mktCampaign",
+        "referrer",
+        "searchTerms",
+        "userAgentString",
+        "durationInSeconds",
+        "eventCount",
+        "pageviewCount",
+        "screenviewCount",
+        "lastEvent",
+        "conversation",
+        "originatingDirection",
+        "conversationSubject",
+        "lastUserDisposition",
+        "lastConnectedUser",
+        "lastConnectedQueue",
+        "conversationChannels",
+        "lastUserDisconnectType",
+        "lastAcdOutcome",
+        "authenticated",
+        "app",
+        "sdkLibrary",
+        "networkConnectivity",
+        "divisionIds",
+        "lastScreen",
+        "caseAssociations",
+        "caseEntity",
+        "caseReference",
+        "caseStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12811,31 +11561,19 @@ for JourneySessionEventsNotificationSessionLastEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "eventName", "createdDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12969,97 +11707,47 @@ impl crate::__private::DecodeFields for JourneyView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value()?,
-                        "duration",
-                    )
-                }
-                "elements" => {
-                    crate::__private::set(
-                        &mut self.elements,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "elements",
-                    )
-                }
-                "charts" => {
-                    crate::__private::set(
-                        &mut self.charts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "charts",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "duration" => self.duration = map.next_value()?,
+            "elements" => {
+                self.elements = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "charts" => self.charts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "version",
+        "createdBy",
+        "modifiedBy",
+        "interval",
+        "duration",
+        "elements",
+        "charts",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13240,76 +11928,47 @@ impl crate::__private::DecodeFields for JourneyViewChart {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                "groupByTime" => {
-                    crate::__private::set(
-                        &mut self.group_by_time,
-                        map.next_value()?,
-                        "groupByTime",
-                    )
-                }
-                "groupByAttributes" => {
-                    crate::__private::set(
-                        &mut self.group_by_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupByAttributes",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "displayAttributes" => {
-                    crate::__private::set(
-                        &mut self.display_attributes,
-                        map.next_value()?,
-                        "displayAttributes",
-                    )
-                }
-                "groupByMax" => {
-                    crate::__private::set(
-                        &mut self.group_by_max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "groupByMax",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "groupByTime" => self.group_by_time = map.next_value()?,
+            "groupByAttributes" => {
+                self.group_by_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "displayAttributes" => self.display_attributes = map.next_value()?,
+            "groupByMax" => {
+                self.group_by_max = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "rank",
+        "groupByTime",
+        "groupByAttributes",
+        "metrics",
+        "displayAttributes",
+        "groupByMax",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13489,47 +12148,29 @@ impl crate::__private::DecodeFields for JourneyViewChartDisplayAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "groupByTitle" => {
-                    crate::__private::set(
-                        &mut self.group_by_title,
-                        map.next_value()?,
-                        "groupByTitle",
-                    )
-                }
-                "metricsTitle" => {
-                    crate::__private::set(
-                        &mut self.metrics_title,
-                        map.next_value()?,
-                        "metricsTitle",
-                    )
-                }
-                "secondaryMetricsTitle" => {
-                    crate::__private::set(
-                        &mut self.secondary_metrics_title,
-                        map.next_value()?,
-                        "secondaryMetricsTitle",
-                    )
-                }
-                "showLegend" => {
-                    crate::__private::set(
-                        &mut self.show_legend,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "showLegend",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "groupByTitle" => self.group_by_title = map.next_value()?,
+            "metricsTitle" => self.metrics_title = map.next_value()?,
+            "secondaryMetricsTitle" => self.secondary_metrics_title = map.next_value()?,
+            "showLegend" => {
+                self.show_legend = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "groupByTitle",
+        "metricsTitle",
+        "secondaryMetricsTitle",
+        "showLegend",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13677,30 +12318,18 @@ impl crate::__private::DecodeFields for JourneyViewChartGroupByAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "elementId" => {
-                    crate::__private::set(
-                        &mut self.element_id,
-                        map.next_value()?,
-                        "elementId",
-                    )
-                }
-                "attribute" => {
-                    crate::__private::set(
-                        &mut self.attribute,
-                        map.next_value()?,
-                        "attribute",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "elementId" => self.element_id = map.next_value()?,
+            "attribute" => self.attribute = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["elementId", "attribute"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13801,45 +12430,27 @@ impl crate::__private::DecodeFields for JourneyViewChartMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "elementId" => {
-                    crate::__private::set(
-                        &mut self.element_id,
-                        map.next_value()?,
-                        "elementId",
-                    )
-                }
-                "aggregate" => {
-                    crate::__private::set(
-                        &mut self.aggregate,
-                        map.next_value()?,
-                        "aggregate",
-                    )
-                }
-                "displayLabel" => {
-                    crate::__private::set(
-                        &mut self.display_label,
-                        map.next_value()?,
-                        "displayLabel",
-                    )
-                }
-                "attribute" => {
-                    crate::__private::set(
-                        &mut self.attribute,
-                        map.next_value()?,
-                        "attribute",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "elementId" => self.element_id = map.next_value()?,
+            "aggregate" => self.aggregate = map.next_value()?,
+            "displayLabel" => self.display_label = map.next_value()?,
+            "attribute" => self.attribute = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "elementId",
+        "aggregate",
+        "displayLabel",
+        "attribute",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13990,24 +12601,18 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14082,26 +12687,22 @@ impl crate::__private::DecodeFields for JourneyViewChartMetricResultValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "groupByAttributes" => {
-                    crate::__private::set(
-                        &mut self.group_by_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupByAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "groupByAttributes" => {
+                self.group_by_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "groupByAttributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14187,38 +12788,29 @@ impl crate::__private::DecodeFields for JourneyViewChartResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "metrics",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14337,44 +12929,31 @@ impl crate::__private::DecodeFields for JourneyViewElement {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "displayAttributes" => {
-                    crate::__private::set(
-                        &mut self.display_attributes,
-                        map.next_value()?,
-                        "displayAttributes",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "followedBy" => {
-                    crate::__private::set(
-                        &mut self.followed_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "followedBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "displayAttributes" => self.display_attributes = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "followedBy" => {
+                self.followed_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "attributes",
+        "displayAttributes",
+        "filter",
+        "followedBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14481,23 +13060,19 @@ impl crate::__private::DecodeFields for JourneyViewElementAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "id", "source"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14629,37 +13204,19 @@ impl crate::__private::DecodeFields for JourneyViewElementDisplayAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "x" => {
-                    crate::__private::set(
-                        &mut self.x,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "x",
-                    )
-                }
-                "y" => {
-                    crate::__private::set(
-                        &mut self.y,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "y",
-                    )
-                }
-                "col" => {
-                    crate::__private::set(
-                        &mut self.col,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "col",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "x" => self.x = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "y" => self.y = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "col" => self.col = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["x", "y", "col"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14740,33 +13297,29 @@ impl crate::__private::DecodeFields for JourneyViewElementFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                "numberPredicates" => {
-                    crate::__private::set(
-                        &mut self.number_predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "numberPredicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "numberPredicates" => {
+                self.number_predicates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "predicates",
+        "numberPredicates",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14902,40 +13455,27 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterNumberPredicate 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "noValue" => {
-                    crate::__private::set(
-                        &mut self.no_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noValue",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "noValue" => {
+                self.no_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dimension",
+        "operator",
+        "noValue",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15081,44 +13621,27 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "noValue" => {
-                    crate::__private::set(
-                        &mut self.no_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "operator" => self.operator = map.next_value()?,
+            "noValue" => {
+                self.no_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dimension",
+        "values",
+        "operator",
+        "noValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15261,22 +13784,29 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "lt" => crate::__private::set(&mut self.lt, map.next_value()?, "lt"),
-                "lte" => crate::__private::set(&mut self.lte, map.next_value()?, "lte"),
-                "gt" => crate::__private::set(&mut self.gt, map.next_value()?, "gt"),
-                "gte" => crate::__private::set(&mut self.gte, map.next_value()?, "gte"),
-                "eq" => crate::__private::set(&mut self.eq, map.next_value()?, "eq"),
-                "neq" => crate::__private::set(&mut self.neq, map.next_value()?, "neq"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lt" => self.lt = map.next_value()?,
+            "lte" => self.lte = map.next_value()?,
+            "gt" => self.gt = map.next_value()?,
+            "gte" => self.gte = map.next_value()?,
+            "eq" => self.eq = map.next_value()?,
+            "neq" => self.neq = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "eq",
+        "neq",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15348,30 +13878,18 @@ impl crate::__private::DecodeFields for JourneyViewElementFilterRangeData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value()?,
-                        "duration",
-                    )
-                }
-                "number" => {
-                    crate::__private::set(
-                        &mut self.number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "number",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "duration" => self.duration = map.next_value()?,
+            "number" => self.number = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["duration", "number"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15535,65 +14053,41 @@ impl crate::__private::DecodeFields for JourneyViewJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "journeyView" => {
-                    crate::__private::set(
-                        &mut self.journey_view,
-                        map.next_value()?,
-                        "journeyView",
-                    )
-                }
-                "dateCompletionEstimated" => {
-                    crate::__private::set(
-                        &mut self.date_completion_estimated,
-                        map.next_value()?,
-                        "dateCompletionEstimated",
-                    )
-                }
-                "estimatedCompletionMargin" => {
-                    crate::__private::set(
-                        &mut self.estimated_completion_margin,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedCompletionMargin",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "journeyView" => self.journey_view = map.next_value()?,
+            "dateCompletionEstimated" => {
+                self.date_completion_estimated = map.next_value()?;
+            }
+            "estimatedCompletionMargin" => {
+                self.estimated_completion_margin = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userId" => self.user_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateCompleted",
+        "status",
+        "journeyView",
+        "dateCompletionEstimated",
+        "estimatedCompletionMargin",
+        "userId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15800,86 +14294,45 @@ impl crate::__private::DecodeFields for JourneyViewJobListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16041,58 +14494,39 @@ for JourneyViewJobNotificationTopicJourneyViewJobNotificationEventV2 {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "journeyView" => {
-                    crate::__private::set(
-                        &mut self.journey_view,
-                        map.next_value()?,
-                        "journeyView",
-                    )
-                }
-                "dateCompletionEstimated" => {
-                    crate::__private::set(
-                        &mut self.date_completion_estimated,
-                        map.next_value()?,
-                        "dateCompletionEstimated",
-                    )
-                }
-                "estimatedCompletionMargin" => {
-                    crate::__private::set(
-                        &mut self.estimated_completion_margin,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedCompletionMargin",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "journeyView" => self.journey_view = map.next_value()?,
+            "dateCompletionEstimated" => {
+                self.date_completion_estimated = map.next_value()?;
+            }
+            "estimatedCompletionMargin" => {
+                self.estimated_completion_margin = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "dateCreated",
+        "dateCompleted",
+        "journeyView",
+        "dateCompletionEstimated",
+        "estimatedCompletionMargin",
+        "userId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16294,45 +14728,31 @@ impl crate::__private::DecodeFields for JourneyViewLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "constraintWithin" => {
-                    crate::__private::set(
-                        &mut self.constraint_within,
-                        map.next_value()?,
-                        "constraintWithin",
-                    )
-                }
-                "constraintAfter" => {
-                    crate::__private::set(
-                        &mut self.constraint_after,
-                        map.next_value()?,
-                        "constraintAfter",
-                    )
-                }
-                "eventCountType" => {
-                    crate::__private::set(
-                        &mut self.event_count_type,
-                        map.next_value()?,
-                        "eventCountType",
-                    )
-                }
-                "joinAttributes" => {
-                    crate::__private::set(
-                        &mut self.join_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "joinAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "constraintWithin" => self.constraint_within = map.next_value()?,
+            "constraintAfter" => self.constraint_after = map.next_value()?,
+            "eventCountType" => self.event_count_type = map.next_value()?,
+            "joinAttributes" => {
+                self.join_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "constraintWithin",
+        "constraintAfter",
+        "eventCountType",
+        "joinAttributes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16464,26 +14884,18 @@ impl crate::__private::DecodeFields for JourneyViewLinkTimeConstraint {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unit" => {
-                    crate::__private::set(&mut self.unit, map.next_value()?, "unit")
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unit" => self.unit = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unit", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16653,86 +15065,45 @@ impl crate::__private::DecodeFields for JourneyViewListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16858,30 +15229,20 @@ impl crate::__private::DecodeFields for JourneyViewResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "elements" => {
-                    crate::__private::set(
-                        &mut self.elements,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "elements",
-                    )
-                }
-                "charts" => {
-                    crate::__private::set(
-                        &mut self.charts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "charts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "elements" => {
+                self.elements = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "charts" => self.charts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["elements", "charts"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16967,38 +15328,27 @@ impl crate::__private::DecodeFields for JourneyViewResultElement {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value()?,
-                        "metrics",
-                    )
-                }
-                "followedBy" => {
-                    crate::__private::set(
-                        &mut self.followed_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "followedBy",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "metrics" => self.metrics = map.next_value()?,
+            "followedBy" => {
+                self.followed_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "metrics",
+        "followedBy",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17089,31 +15439,23 @@ impl crate::__private::DecodeFields for JourneyViewResultLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "connectionCount" => {
-                    crate::__private::set(
-                        &mut self.connection_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "connectionCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "connectionCount" => {
+                self.connection_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "connectionCount", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17206,51 +15548,41 @@ impl crate::__private::DecodeFields for JourneyViewResultMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "participantCount" => {
-                    crate::__private::set(
-                        &mut self.participant_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "participantCount",
-                    )
-                }
-                "activeCount" => {
-                    crate::__private::set(
-                        &mut self.active_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activeCount",
-                    )
-                }
-                "completedCount" => {
-                    crate::__private::set(
-                        &mut self.completed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completedCount",
-                    )
-                }
-                "dropoutCount" => {
-                    crate::__private::set(
-                        &mut self.dropout_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dropoutCount",
-                    )
-                }
-                "flowCount" => {
-                    crate::__private::set(
-                        &mut self.flow_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flowCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "participantCount" => {
+                self.participant_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activeCount" => {
+                self.active_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "completedCount" => {
+                self.completed_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dropoutCount" => {
+                self.dropout_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "flowCount" => {
+                self.flow_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "participantCount",
+        "activeCount",
+        "completedCount",
+        "dropoutCount",
+        "flowCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17376,41 +15708,27 @@ impl crate::__private::DecodeFields for JourneyViewSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "frequency" => {
-                    crate::__private::set(
-                        &mut self.frequency,
-                        map.next_value()?,
-                        "frequency",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "frequency" => self.frequency = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "frequency",
+        "dateModified",
+        "user",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17574,86 +15892,45 @@ impl crate::__private::DecodeFields for JourneyViewScheduleListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17783,31 +16060,19 @@ impl crate::__private::DecodeFields for JourneyViewUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "emailAddress" => {
-                    crate::__private::set(
-                        &mut self.email_address,
-                        map.next_value()?,
-                        "emailAddress",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "emailAddress" => self.email_address = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "emailAddress", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17894,30 +16159,18 @@ for JourneyWebActionEventsNotificationActionMapPageUrlCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values", "operator"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18163,82 +16416,45 @@ for JourneyWebActionEventsNotificationBlockedWebActionOfferMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "actionMap" => {
-                    crate::__private::set(
-                        &mut self.action_map,
-                        map.next_value()?,
-                        "actionMap",
-                    )
-                }
-                "actionTarget" => {
-                    crate::__private::set(
-                        &mut self.action_target,
-                        map.next_value()?,
-                        "actionTarget",
-                    )
-                }
-                "blockingReason" => {
-                    crate::__private::set(
-                        &mut self.blocking_reason,
-                        map.next_value()?,
-                        "blockingReason",
-                    )
-                }
-                "blockingActionMap" => {
-                    crate::__private::set(
-                        &mut self.blocking_action_map,
-                        map.next_value()?,
-                        "blockingActionMap",
-                    )
-                }
-                "blockingAction" => {
-                    crate::__private::set(
-                        &mut self.blocking_action,
-                        map.next_value()?,
-                        "blockingAction",
-                    )
-                }
-                "blockingFrequencyCapBehaviour" => {
-                    crate::__private::set(
-                        &mut self.blocking_frequency_cap_behaviour,
-                        map.next_value()?,
-                        "blockingFrequencyCapBehaviour",
-                    )
-                }
-                "blockingPageUrlConditions" => {
-                    crate::__private::set(
-                        &mut self.blocking_page_url_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blockingPageUrlConditions",
-                    )
-                }
-                "blockingScheduleGroup" => {
-                    crate::__private::set(
-                        &mut self.blocking_schedule_group,
-                        map.next_value()?,
-                        "blockingScheduleGroup",
-                    )
-                }
-                "blockingEmergencyScheduleGroup" => {
-                    crate::__private::set(
-                        &mut self.blocking_emergency_schedule_group,
-                        map.next_value()?,
-                        "blockingEmergencyScheduleGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "actionMap" => self.action_map = map.next_value()?,
+            "actionTarget" => self.action_target = map.next_value()?,
+            "blockingReason" => self.blocking_reason = map.next_value()?,
+            "blockingActionMap" => self.blocking_action_map = map.next_value()?,
+            "blockingAction" => self.blocking_action = map.next_value()?,
+            "blockingFrequencyCapBehaviour" => {
+                self.blocking_frequency_cap_behaviour = map.next_value()?;
+            }
+            "blockingPageUrlConditions" => {
+                self.blocking_page_url_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "blockingScheduleGroup" => self.blocking_schedule_group = map.next_value()?,
+            "blockingEmergencyScheduleGroup" => {
+                self.blocking_emergency_schedule_group = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionMap",
+        "actionTarget",
+        "blockingReason",
+        "blockingActionMap",
+        "blockingAction",
+        "blockingFrequencyCapBehaviour",
+        "blockingPageUrlConditions",
+        "blockingScheduleGroup",
+        "blockingEmergencyScheduleGroup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18597,80 +16813,39 @@ for JourneyWebActionEventsNotificationWebActionEventsNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "webActionEvent" => {
-                    crate::__private::set(
-                        &mut self.web_action_event,
-                        map.next_value()?,
-                        "webActionEvent",
-                    )
-                }
-                "blockedWebActionOfferEvent" => {
-                    crate::__private::set(
-                        &mut self.blocked_web_action_offer_event,
-                        map.next_value()?,
-                        "blockedWebActionOfferEvent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "webActionEvent" => self.web_action_event = map.next_value()?,
+            "blockedWebActionOfferEvent" => {
+                self.blocked_web_action_offer_event = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "webActionEvent",
+        "blockedWebActionOfferEvent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18889,106 +17064,49 @@ for JourneyWebActionEventsNotificationWebActionMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "actionTarget" => {
-                    crate::__private::set(
-                        &mut self.action_target,
-                        map.next_value()?,
-                        "actionTarget",
-                    )
-                }
-                "actionMap" => {
-                    crate::__private::set(
-                        &mut self.action_map,
-                        map.next_value()?,
-                        "actionMap",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "userAgentString" => {
-                    crate::__private::set(
-                        &mut self.user_agent_string,
-                        map.next_value()?,
-                        "userAgentString",
-                    )
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "browser" => {
-                    crate::__private::set(
-                        &mut self.browser,
-                        map.next_value()?,
-                        "browser",
-                    )
-                }
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "visitReferrer" => {
-                    crate::__private::set(
-                        &mut self.visit_referrer,
-                        map.next_value()?,
-                        "visitReferrer",
-                    )
-                }
-                "timeToDisposition" => {
-                    crate::__private::set(
-                        &mut self.time_to_disposition,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeToDisposition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "actionTarget" => self.action_target = map.next_value()?,
+            "actionMap" => self.action_map = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "userAgentString" => self.user_agent_string = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "browser" => self.browser = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "visitReferrer" => self.visit_referrer = map.next_value()?,
+            "timeToDisposition" => {
+                self.time_to_disposition = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionTarget",
+        "actionMap",
+        "errorCode",
+        "errorMessage",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "visitReferrer",
+        "timeToDisposition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19274,87 +17392,39 @@ for JourneyWebEventsNotificationWebEventsNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "customerIdType" => {
-                    crate::__private::set(
-                        &mut self.customer_id_type,
-                        map.next_value()?,
-                        "customerIdType",
-                    )
-                }
-                "session" => {
-                    crate::__private::set(
-                        &mut self.session,
-                        map.next_value()?,
-                        "session",
-                    )
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "webEvent" => {
-                    crate::__private::set(
-                        &mut self.web_event,
-                        map.next_value()?,
-                        "webEvent",
-                    )
-                }
-                "webActionEvent" => {
-                    crate::__private::set(
-                        &mut self.web_action_event,
-                        map.next_value()?,
-                        "webActionEvent",
-                    )
-                }
-                "segmentAssignmentEvent" => {
-                    crate::__private::set(
-                        &mut self.segment_assignment_event,
-                        map.next_value()?,
-                        "segmentAssignmentEvent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "customerIdType" => self.customer_id_type = map.next_value()?,
+            "session" => self.session = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "webEvent" => self.web_event = map.next_value()?,
+            "webActionEvent" => self.web_action_event = map.next_value()?,
+            "segmentAssignmentEvent" => self.segment_assignment_event = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "correlationId",
+        "externalContact",
+        "createdDate",
+        "customerId",
+        "customerIdType",
+        "session",
+        "eventType",
+        "webEvent",
+        "webActionEvent",
+        "segmentAssignmentEvent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19598,116 +17668,59 @@ impl crate::__private::DecodeFields for JourneyWebEventsNotificationWebMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "totalEventCount" => {
-                    crate::__private::set(
-                        &mut self.total_event_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalEventCount",
-                    )
-                }
-                "totalPageviewCount" => {
-                    crate::__private::set(
-                        &mut self.total_pageview_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalPageviewCount",
-                    )
-                }
-                "userAgentString" => {
-                    crate::__private::set(
-                        &mut self.user_agent_string,
-                        map.next_value()?,
-                        "userAgentString",
-                    )
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "searchQuery" => {
-                    crate::__private::set(
-                        &mut self.search_query,
-                        map.next_value()?,
-                        "searchQuery",
-                    )
-                }
-                "authenticated" => {
-                    crate::__private::set(
-                        &mut self.authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticated",
-                    )
-                }
-                "browser" => {
-                    crate::__private::set(
-                        &mut self.browser,
-                        map.next_value()?,
-                        "browser",
-                    )
-                }
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "page" => {
-                    crate::__private::set(&mut self.page, map.next_value()?, "page")
-                }
-                "referrer" => {
-                    crate::__private::set(
-                        &mut self.referrer,
-                        map.next_value()?,
-                        "referrer",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "traits" => {
-                    crate::__private::set(&mut self.traits, map.next_value()?, "traits")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventName" => self.event_name = map.next_value()?,
+            "totalEventCount" => {
+                self.total_event_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalPageviewCount" => {
+                self.total_pageview_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userAgentString" => self.user_agent_string = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "searchQuery" => self.search_query = map.next_value()?,
+            "authenticated" => {
+                self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "browser" => self.browser = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "page" => self.page = map.next_value()?,
+            "referrer" => self.referrer = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "traits" => self.traits = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventName",
+        "totalEventCount",
+        "totalPageviewCount",
+        "userAgentString",
+        "ipAddress",
+        "ipOrganization",
+        "searchQuery",
+        "authenticated",
+        "browser",
+        "device",
+        "geolocation",
+        "mktCampaign",
+        "page",
+        "referrer",
+        "attributes",
+        "traits",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19888,40 +17901,25 @@ impl crate::__private::DecodeFields for JsonCursorSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value()?,
-                        "aggregations",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => self.results = map.next_value()?,
+            "aggregations" => self.aggregations = map.next_value()?,
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "types",
+        "results",
+        "aggregations",
+        "cursor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20000,13 +17998,14 @@ impl crate::__private::DecodeFields for JsonNode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20104,86 +18103,43 @@ impl crate::__private::DecodeFields for JsonNodeSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value()?,
-                        "aggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => self.results = map.next_value()?,
+            "aggregations" => self.aggregations = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+        "aggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20395,54 +18351,35 @@ impl crate::__private::DecodeFields for JsonSchemaDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "$schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "$schema")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "$schema" => self.schema = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "properties" => self.properties = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "$schema",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20611,61 +18548,37 @@ impl crate::__private::DecodeFields for JsonSchemaWithDefinitions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "$schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "$schema")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "definitions" => {
-                    crate::__private::set(
-                        &mut self.definitions,
-                        map.next_value()?,
-                        "definitions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "$schema" => self.schema = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "properties" => self.properties = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "definitions" => self.definitions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "$schema",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+        "additionalProperties",
+        "definitions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20847,65 +18760,37 @@ impl crate::__private::DecodeFields for JsonSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                "aggregations" => {
-                    crate::__private::set(
-                        &mut self.aggregations,
-                        map.next_value()?,
-                        "aggregations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => self.results = map.next_value()?,
+            "aggregations" => self.aggregations = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "types",
+        "results",
+        "aggregations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -111,103 +111,47 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicator {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "optimizationType" => {
-                    crate::__private::set(
-                        &mut self.optimization_type,
-                        map.next_value()?,
-                        "optimizationType",
-                    )
-                }
-                "problemType" => {
-                    crate::__private::set(
-                        &mut self.problem_type,
-                        map.next_value()?,
-                        "problemType",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "kpiType" => {
-                    crate::__private::set(
-                        &mut self.kpi_type,
-                        map.next_value()?,
-                        "kpiType",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "wrapUpCodeConfig" => {
-                    crate::__private::set(
-                        &mut self.wrap_up_code_config,
-                        map.next_value()?,
-                        "wrapUpCodeConfig",
-                    )
-                }
-                "outcomeConfig" => {
-                    crate::__private::set(
-                        &mut self.outcome_config,
-                        map.next_value()?,
-                        "outcomeConfig",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "kpiGroup" => {
-                    crate::__private::set(
-                        &mut self.kpi_group,
-                        map.next_value()?,
-                        "kpiGroup",
-                    )
-                }
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "optimizationType" => self.optimization_type = map.next_value()?,
+            "problemType" => self.problem_type = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "kpiType" => self.kpi_type = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "wrapUpCodeConfig" => self.wrap_up_code_config = map.next_value()?,
+            "outcomeConfig" => self.outcome_config = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "kpiGroup" => self.kpi_group = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "optimizationType",
+        "problemType",
+        "dateCreated",
+        "dateModified",
+        "description",
+        "kpiType",
+        "source",
+        "wrapUpCodeConfig",
+        "outcomeConfig",
+        "status",
+        "kpiGroup",
+        "queues",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -613,31 +557,19 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorAssessment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "kpi" => crate::__private::set(&mut self.kpi, map.next_value()?, "kpi"),
-                "assessmentResult" => {
-                    crate::__private::set(
-                        &mut self.assessment_result,
-                        map.next_value()?,
-                        "assessmentResult",
-                    )
-                }
-                "checks" => {
-                    crate::__private::set(
-                        &mut self.checks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "checks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "kpi" => self.kpi = map.next_value()?,
+            "assessmentResult" => self.assessment_result = map.next_value()?,
+            "checks" => self.checks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["kpi", "assessmentResult", "checks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -767,23 +699,19 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -855,24 +783,20 @@ impl crate::__private::DecodeFields for KeyPerformanceIndicatorType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "sources" => {
-                    crate::__private::set(
-                        &mut self.sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "sources"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1023,30 +947,20 @@ impl crate::__private::DecodeFields for KeyRotationSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "period" => {
-                    crate::__private::set(&mut self.period, map.next_value()?, "period")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "period" => self.period = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "period", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1197,20 +1111,18 @@ impl crate::__private::DecodeFields for KeyValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1283,30 +1195,20 @@ impl crate::__private::DecodeFields for Knowledge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "knowledgeBase"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1384,26 +1286,18 @@ impl crate::__private::DecodeFields for KnowledgeAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1492,26 +1386,20 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1636,33 +1524,23 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1795,39 +1673,27 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2216,23 +2082,19 @@ impl crate::__private::DecodeFields for KnowledgeAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2361,96 +2223,49 @@ impl crate::__private::DecodeFields for KnowledgeAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2673,26 +2488,18 @@ impl crate::__private::DecodeFields for KnowledgeAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2958,32 +2765,25 @@ impl crate::__private::DecodeFields for KnowledgeAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3245,23 +3045,19 @@ impl crate::__private::DecodeFields for KnowledgeAnswerConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3355,30 +3151,20 @@ impl crate::__private::DecodeFields for KnowledgeAnswerDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "variation" => {
-                    crate::__private::set(
-                        &mut self.variation,
-                        map.next_value()?,
-                        "variation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "answer" => self.answer = map.next_value()?,
+            "variation" => self.variation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "answer", "variation"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3465,30 +3251,20 @@ impl crate::__private::DecodeFields for KnowledgeAnswerDocumentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "answerGeneration" => {
-                    crate::__private::set(
-                        &mut self.answer_generation,
-                        map.next_value()?,
-                        "answerGeneration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "answerGeneration" => self.answer_generation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "answerGeneration"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3566,26 +3342,20 @@ impl crate::__private::DecodeFields for KnowledgeAnswerGenerationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "answer" => self.answer = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["answer", "documents"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3663,26 +3433,20 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3821,103 +3585,53 @@ impl crate::__private::DecodeFields for KnowledgeAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4187,90 +3901,53 @@ impl crate::__private::DecodeFields for KnowledgeBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "coreLanguage" => {
-                    crate::__private::set(
-                        &mut self.core_language,
-                        map.next_value()?,
-                        "coreLanguage",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "faqCount" => {
-                    crate::__private::set(
-                        &mut self.faq_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "faqCount",
-                    )
-                }
-                "dateDocumentLastModified" => {
-                    crate::__private::set(
-                        &mut self.date_document_last_modified,
-                        map.next_value()?,
-                        "dateDocumentLastModified",
-                    )
-                }
-                "articleCount" => {
-                    crate::__private::set(
-                        &mut self.article_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "articleCount",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "contentSearchEnabled" => {
-                    crate::__private::set(
-                        &mut self.content_search_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentSearchEnabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "coreLanguage" => self.core_language = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "faqCount" => {
+                self.faq_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateDocumentLastModified" => {
+                self.date_document_last_modified = map.next_value()?;
+            }
+            "articleCount" => {
+                self.article_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contentSearchEnabled" => {
+                self.content_search_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "coreLanguage",
+        "dateCreated",
+        "dateModified",
+        "faqCount",
+        "dateDocumentLastModified",
+        "articleCount",
+        "published",
+        "contentSearchEnabled",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4716,40 +4393,29 @@ impl crate::__private::DecodeFields for KnowledgeBaseCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "coreLanguage" => {
-                    crate::__private::set(
-                        &mut self.core_language,
-                        map.next_value()?,
-                        "coreLanguage",
-                    )
-                }
-                "contentSearchEnabled" => {
-                    crate::__private::set(
-                        &mut self.content_search_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentSearchEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "coreLanguage" => self.core_language = map.next_value()?,
+            "contentSearchEnabled" => {
+                self.content_search_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "coreLanguage",
+        "contentSearchEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5137,44 +4803,27 @@ impl crate::__private::DecodeFields for KnowledgeBaseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5308,38 +4957,29 @@ impl crate::__private::DecodeFields for KnowledgeBaseReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "contentSearchEnabled" => {
-                    crate::__private::set(
-                        &mut self.content_search_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentSearchEnabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "contentSearchEnabled" => {
+                self.content_search_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "languageCode",
+        "contentSearchEnabled",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5749,26 +5389,18 @@ impl crate::__private::DecodeFields for KnowledgeBaseUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5887,31 +5519,19 @@ impl crate::__private::DecodeFields for KnowledgeBaseWithDialectReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "languageCode", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6256,24 +5876,18 @@ impl crate::__private::DecodeFields for KnowledgeContextReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6352,24 +5966,18 @@ impl crate::__private::DecodeFields for KnowledgeContextValueReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6464,51 +6072,27 @@ impl crate::__private::DecodeFields for KnowledgeConversationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "mediaType",
+        "messageType",
+        "queueId",
+        "externalContactId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6817,40 +6401,25 @@ impl crate::__private::DecodeFields for KnowledgeConversationContextResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "queue",
+        "externalContact",
+        "mediaType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7015,26 +6584,18 @@ impl crate::__private::DecodeFields for KnowledgeConversationTurn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "participant" => {
-                    crate::__private::set(
-                        &mut self.participant,
-                        map.next_value()?,
-                        "participant",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "participant" => self.participant = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participant", "text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7162,26 +6723,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentAlternative {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phrase" => {
-                    crate::__private::set(&mut self.phrase, map.next_value()?, "phrase")
-                }
-                "autocomplete" => {
-                    crate::__private::set(
-                        &mut self.autocomplete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autocomplete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrase" => self.phrase = map.next_value()?,
+            "autocomplete" => {
+                self.autocomplete = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phrase", "autocomplete"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7261,23 +6816,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkRemoveRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7353,31 +6904,21 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "categoryId" => {
-                    crate::__private::set(
-                        &mut self.category_id,
-                        map.next_value()?,
-                        "categoryId",
-                    )
-                }
-                "labelIds" => {
-                    crate::__private::set(
-                        &mut self.label_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labelIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "categoryId" => self.category_id = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "categoryId", "labelIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7458,23 +6999,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7554,31 +7091,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkVersionAddEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "restoreFromVersionId" => {
-                    crate::__private::set(
-                        &mut self.restore_from_version_id,
-                        map.next_value()?,
-                        "restoreFromVersionId",
-                    )
-                }
-                "restorePrevious" => {
-                    crate::__private::set(
-                        &mut self.restore_previous,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "restorePrevious",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "restoreFromVersionId" => self.restore_from_version_id = map.next_value()?,
+            "restorePrevious" => {
+                self.restore_previous = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "restoreFromVersionId",
+        "restorePrevious",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7659,23 +7192,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentBulkVersionAddRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7793,78 +7322,53 @@ impl crate::__private::DecodeFields for KnowledgeDocumentChunkRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "preprocessQuery" => {
-                    crate::__private::set(
-                        &mut self.preprocess_query,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "preprocessQuery",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "confidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidenceThreshold",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "preprocessQuery" => {
+                self.preprocess_query = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "confidenceThreshold" => {
+                self.confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "filter",
+        "queryType",
+        "preprocessQuery",
+        "includeDraftDocuments",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8081,96 +7585,57 @@ impl crate::__private::DecodeFields for KnowledgeDocumentChunkResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "preprocessQuery" => {
-                    crate::__private::set(
-                        &mut self.preprocess_query,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "preprocessQuery",
-                    )
-                }
-                "confidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidenceThreshold",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queryType" => self.query_type = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "preprocessQuery" => {
+                self.preprocess_query = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "confidenceThreshold" => {
+                self.confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "queryType",
+        "searchId",
+        "preprocessQuery",
+        "confidenceThreshold",
+        "results",
+        "application",
+        "conversationContext",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8410,72 +7875,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentCopy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "conversationContext",
+        "application",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8805,102 +8231,49 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "documentVariation" => {
-                    crate::__private::set(
-                        &mut self.document_variation,
-                        map.next_value()?,
-                        "documentVariation",
-                    )
-                }
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "comment" => {
-                    crate::__private::set(
-                        &mut self.comment,
-                        map.next_value()?,
-                        "comment",
-                    )
-                }
-                "search" => {
-                    crate::__private::set(&mut self.search, map.next_value()?, "search")
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "documentVariation" => self.document_variation = map.next_value()?,
+            "rating" => self.rating = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "search" => self.search = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "document" => self.document = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+        "conversationContext",
+        "userId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9368,102 +8741,49 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "documentVariation" => {
-                    crate::__private::set(
-                        &mut self.document_variation,
-                        map.next_value()?,
-                        "documentVariation",
-                    )
-                }
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "comment" => {
-                    crate::__private::set(
-                        &mut self.comment,
-                        map.next_value()?,
-                        "comment",
-                    )
-                }
-                "search" => {
-                    crate::__private::set(&mut self.search, map.next_value()?, "search")
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "documentVariation" => self.document_variation = map.next_value()?,
+            "rating" => self.rating = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "search" => self.search = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "document" => self.document = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+        "conversationContext",
+        "user",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9864,44 +9184,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackResponseListing
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10005,32 +9308,25 @@ impl crate::__private::DecodeFields for KnowledgeDocumentFeedbackUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "comment" => {
-                    crate::__private::set(
-                        &mut self.comment,
-                        map.next_value()?,
-                        "comment",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rating" => self.rating = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rating",
+        "reason",
+        "comment",
+        "state",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10265,75 +9561,43 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearch {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queryType" => self.query_type = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "sessionId",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10540,82 +9804,51 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "answerHighlightTopResults" => {
-                    crate::__private::set(
-                        &mut self.answer_highlight_top_results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answerHighlightTopResults",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queryType" => self.query_type = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "answerHighlightTopResults" => {
+                self.answer_highlight_top_results = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "sessionId",
+        "answerHighlightTopResults",
+        "includeDraftDocuments",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10786,30 +10019,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentGuestSearchResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["confidence", "document"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10923,65 +10146,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentPresentation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documents",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "conversationContext",
+        "application",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11248,64 +10439,41 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "includeVariations" => {
-                    crate::__private::set(
-                        &mut self.include_variations,
-                        map.next_value()?,
-                        "includeVariations",
-                    )
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interval" => self.interval = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "includeVariations" => self.include_variations = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+        "includeVariations",
+        "sortOrder",
+        "sortBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11568,51 +10736,35 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11792,152 +10944,73 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateImported" => {
-                    crate::__private::set(
-                        &mut self.date_imported,
-                        map.next_value()?,
-                        "dateImported",
-                    )
-                }
-                "lastPublishedVersionNumber" => {
-                    crate::__private::set(
-                        &mut self.last_published_version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastPublishedVersionNumber",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "labels" => {
-                    crate::__private::set(
-                        &mut self.labels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labels",
-                    )
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "externalUrl" => {
-                    crate::__private::set(
-                        &mut self.external_url,
-                        map.next_value()?,
-                        "externalUrl",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "readonly" => {
-                    crate::__private::set(
-                        &mut self.readonly,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "readonly",
-                    )
-                }
-                "variations" => {
-                    crate::__private::set(
-                        &mut self.variations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variations",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateImported" => self.date_imported = map.next_value()?,
+            "lastPublishedVersionNumber" => {
+                self.last_published_version_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalUrl" => self.external_url = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "readonly" => {
+                self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12215,79 +11288,43 @@ impl crate::__private::DecodeFields for KnowledgeDocumentQueryVariation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "chunks" => {
-                    crate::__private::set(
-                        &mut self.chunks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chunks",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "chunks" => self.chunks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "chunks",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12431,31 +11468,19 @@ impl crate::__private::DecodeFields for KnowledgeDocumentReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "knowledgeBase", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12568,69 +11593,41 @@ impl crate::__private::DecodeFields for KnowledgeDocumentReq {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "categoryId" => {
-                    crate::__private::set(
-                        &mut self.category_id,
-                        map.next_value()?,
-                        "categoryId",
-                    )
-                }
-                "labelIds" => {
-                    crate::__private::set(
-                        &mut self.label_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labelIds",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "externalUrl" => {
-                    crate::__private::set(
-                        &mut self.external_url,
-                        map.next_value()?,
-                        "externalUrl",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "categoryId" => self.category_id = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalId" => self.external_id = map.next_value()?,
+            "externalUrl" => self.external_url = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "categoryId",
+        "labelIds",
+        "externalId",
+        "externalUrl",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12829,152 +11826,73 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateImported" => {
-                    crate::__private::set(
-                        &mut self.date_imported,
-                        map.next_value()?,
-                        "dateImported",
-                    )
-                }
-                "lastPublishedVersionNumber" => {
-                    crate::__private::set(
-                        &mut self.last_published_version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastPublishedVersionNumber",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "labels" => {
-                    crate::__private::set(
-                        &mut self.labels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labels",
-                    )
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "externalUrl" => {
-                    crate::__private::set(
-                        &mut self.external_url,
-                        map.next_value()?,
-                        "externalUrl",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "readonly" => {
-                    crate::__private::set(
-                        &mut self.readonly,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "readonly",
-                    )
-                }
-                "variations" => {
-                    crate::__private::set(
-                        &mut self.variations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variations",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateImported" => self.date_imported = map.next_value()?,
+            "lastPublishedVersionNumber" => {
+                self.last_published_version_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalUrl" => self.external_url = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "readonly" => {
+                self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13216,44 +12134,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentResponseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13401,103 +12302,59 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearch {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "confidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidenceThreshold",
-                    )
-                }
-                "answerGeneration" => {
-                    crate::__private::set(
-                        &mut self.answer_generation,
-                        map.next_value()?,
-                        "answerGeneration",
-                    )
-                }
-                "preprocessQuery" => {
-                    crate::__private::set(
-                        &mut self.preprocess_query,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "preprocessQuery",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queryType" => self.query_type = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "confidenceThreshold" => {
+                self.confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "answerGeneration" => self.answer_generation = map.next_value()?,
+            "preprocessQuery" => {
+                self.preprocess_query = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "results",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+        "answerGeneration",
+        "preprocessQuery",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13766,130 +12623,77 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "confidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidenceThreshold",
-                    )
-                }
-                "answerHighlightTopResults" => {
-                    crate::__private::set(
-                        &mut self.answer_highlight_top_results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answerHighlightTopResults",
-                    )
-                }
-                "answerMode" => {
-                    crate::__private::set(
-                        &mut self.answer_mode,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "answerMode",
-                    )
-                }
-                "preprocessQuery" => {
-                    crate::__private::set(
-                        &mut self.preprocess_query,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "preprocessQuery",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "queryType" => self.query_type = map.next_value()?,
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interval" => self.interval = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "confidenceThreshold" => {
+                self.confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "answerHighlightTopResults" => {
+                self.answer_highlight_top_results = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "answerMode" => {
+                self.answer_mode = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "preprocessQuery" => {
+                self.preprocess_query = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "pageNumber",
+        "searchId",
+        "total",
+        "pageCount",
+        "queryType",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+        "sortOrder",
+        "sortBy",
+        "application",
+        "conversationContext",
+        "confidenceThreshold",
+        "answerHighlightTopResults",
+        "answerMode",
+        "preprocessQuery",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14200,30 +13004,20 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["confidence", "document"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14345,79 +13139,43 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSearchVariation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "chunks" => {
-                    crate::__private::set(
-                        &mut self.chunks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chunks",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "chunks" => self.chunks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "priority",
+        "name",
+        "body",
+        "chunks",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14554,33 +13312,23 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["query", "pageSize", "results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14684,43 +13432,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interval" => self.interval = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "includeDraftDocuments",
+        "interval",
+        "filter",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14816,30 +13554,18 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "matchedPhrase" => {
-                    crate::__private::set(
-                        &mut self.matched_phrase,
-                        map.next_value()?,
-                        "matchedPhrase",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "matchedPhrase" => self.matched_phrase = map.next_value()?,
+            "document" => self.document = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["matchedPhrase", "document"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14943,34 +13669,25 @@ impl crate::__private::DecodeFields for KnowledgeDocumentSuggestionResultDocumen
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "knowledgeBase",
+        "title",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15085,59 +13802,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "restoreFromVersionId" => {
-                    crate::__private::set(
-                        &mut self.restore_from_version_id,
-                        map.next_value()?,
-                        "restoreFromVersionId",
-                    )
-                }
-                "versionNumber" => {
-                    crate::__private::set(
-                        &mut self.version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "versionNumber",
-                    )
-                }
-                "dateExpires" => {
-                    crate::__private::set(
-                        &mut self.date_expires,
-                        map.next_value()?,
-                        "dateExpires",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "document" => self.document = map.next_value()?,
+            "restoreFromVersionId" => self.restore_from_version_id = map.next_value()?,
+            "versionNumber" => {
+                self.version_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateExpires" => self.date_expires = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "datePublished",
+        "document",
+        "restoreFromVersionId",
+        "versionNumber",
+        "dateExpires",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15248,44 +13939,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15396,38 +14070,25 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "knowledgeBase",
+        "versionId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15548,65 +14209,39 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "contexts",
+        "priority",
+        "name",
+        "body",
+        "selfUri",
+        "documentVersion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15729,44 +14364,27 @@ impl crate::__private::DecodeFields for KnowledgeDocumentVersionVariationListing
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15913,72 +14531,33 @@ impl crate::__private::DecodeFields for KnowledgeDocumentView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "application",
+        "sessionId",
+        "conversationContext",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16251,68 +14830,41 @@ impl crate::__private::DecodeFields for KnowledgeDocumentsAnswerFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "appType" => {
-                    crate::__private::set(
-                        &mut self.app_type,
-                        map.next_value()?,
-                        "appType",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "insertHighlightIntoVariationContent" => {
-                    crate::__private::set(
-                        &mut self.insert_highlight_into_variation_content,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "insertHighlightIntoVariationContent",
-                    )
-                }
-                "answerMode" => {
-                    crate::__private::set(
-                        &mut self.answer_mode,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "answerMode",
-                    )
-                }
-                "variationIds" => {
-                    crate::__private::set(
-                        &mut self.variation_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variationIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "appType" => self.app_type = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "insertHighlightIntoVariationContent" => {
+                self.insert_highlight_into_variation_content = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "answerMode" => {
+                self.answer_mode = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "variationIds" => {
+                self.variation_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "language",
+        "appType",
+        "queryType",
+        "searchId",
+        "insertHighlightIntoVariationContent",
+        "answerMode",
+        "variationIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16845,37 +15397,21 @@ impl crate::__private::DecodeFields for KnowledgeExportJobDocumentsFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sourceId" => self.source_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "entities", "sourceId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16973,37 +15509,25 @@ impl crate::__private::DecodeFields for KnowledgeExportJobFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentsFilter" => {
-                    crate::__private::set(
-                        &mut self.documents_filter,
-                        map.next_value()?,
-                        "documentsFilter",
-                    )
-                }
-                "versionFilter" => {
-                    crate::__private::set(
-                        &mut self.version_filter,
-                        map.next_value()?,
-                        "versionFilter",
-                    )
-                }
-                "exclude" => {
-                    crate::__private::set(
-                        &mut self.exclude,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "exclude",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentsFilter" => self.documents_filter = map.next_value()?,
+            "versionFilter" => self.version_filter = map.next_value()?,
+            "exclude" => {
+                self.exclude = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentsFilter",
+        "versionFilter",
+        "exclude",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17147,44 +15671,29 @@ impl crate::__private::DecodeFields for KnowledgeExportJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "exportFilter" => {
-                    crate::__private::set(
-                        &mut self.export_filter,
-                        map.next_value()?,
-                        "exportFilter",
-                    )
-                }
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "jsonFileVersion" => {
-                    crate::__private::set(
-                        &mut self.json_file_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "jsonFileVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exportFilter" => self.export_filter = map.next_value()?,
+            "fileType" => self.file_type = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "jsonFileVersion" => {
+                self.json_file_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "exportFilter",
+        "fileType",
+        "sourceId",
+        "jsonFileVersion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17375,100 +15884,53 @@ impl crate::__private::DecodeFields for KnowledgeExportJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "downloadURL" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadURL",
-                    )
-                }
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                "jsonFileVersion" => {
-                    crate::__private::set(
-                        &mut self.json_file_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "jsonFileVersion",
-                    )
-                }
-                "countDocumentProcessed" => {
-                    crate::__private::set(
-                        &mut self.count_document_processed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentProcessed",
-                    )
-                }
-                "exportFilter" => {
-                    crate::__private::set(
-                        &mut self.export_filter,
-                        map.next_value()?,
-                        "exportFilter",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "errorInformation" => {
-                    crate::__private::set(
-                        &mut self.error_information,
-                        map.next_value()?,
-                        "errorInformation",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "downloadURL" => self.download_url = map.next_value()?,
+            "fileType" => self.file_type = map.next_value()?,
+            "jsonFileVersion" => {
+                self.json_file_version = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentProcessed" => {
+                self.count_document_processed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "exportFilter" => self.export_filter = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "errorInformation" => self.error_information = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "fileType",
+        "jsonFileVersion",
+        "countDocumentProcessed",
+        "exportFilter",
+        "status",
+        "knowledgeBase",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "errorInformation",
+        "source",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17751,30 +16213,25 @@ impl crate::__private::DecodeFields for KnowledgeGenerationSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "answerGeneration" => {
-                    crate::__private::set(
-                        &mut self.answer_generation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answerGeneration",
-                    )
-                }
-                "generationLanguage" => {
-                    crate::__private::set(
-                        &mut self.generation_language,
-                        map.next_value()?,
-                        "generationLanguage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "answerGeneration" => {
+                self.answer_generation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "generationLanguage" => self.generation_language = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "answerGeneration",
+        "generationLanguage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18117,37 +16574,35 @@ impl crate::__private::DecodeFields for KnowledgeGroupStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unlinkedPhraseCount" => {
-                    crate::__private::set(
-                        &mut self.unlinked_phrase_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unlinkedPhraseCount",
-                    )
-                }
-                "unlinkedPhraseHitCount" => {
-                    crate::__private::set(
-                        &mut self.unlinked_phrase_hit_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unlinkedPhraseHitCount",
-                    )
-                }
-                "totalPhraseHitCount" => {
-                    crate::__private::set(
-                        &mut self.total_phrase_hit_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalPhraseHitCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unlinkedPhraseCount" => {
+                self.unlinked_phrase_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "unlinkedPhraseHitCount" => {
+                self.unlinked_phrase_hit_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalPhraseHitCount" => {
+                self.total_phrase_hit_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "unlinkedPhraseCount",
+        "unlinkedPhraseHitCount",
+        "totalPhraseHitCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18239,30 +16694,20 @@ impl crate::__private::DecodeFields for KnowledgeGuestAnswerDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "variation" => {
-                    crate::__private::set(
-                        &mut self.variation,
-                        map.next_value()?,
-                        "variation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "answer" => self.answer = map.next_value()?,
+            "variation" => self.variation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "answer", "variation"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18343,23 +16788,19 @@ impl crate::__private::DecodeFields for KnowledgeGuestAnswerDocumentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18475,65 +16916,31 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentCopy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "application",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18836,85 +17243,43 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "documentVariation" => {
-                    crate::__private::set(
-                        &mut self.document_variation,
-                        map.next_value()?,
-                        "documentVariation",
-                    )
-                }
-                "rating" => {
-                    crate::__private::set(&mut self.rating, map.next_value()?, "rating")
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "comment" => {
-                    crate::__private::set(
-                        &mut self.comment,
-                        map.next_value()?,
-                        "comment",
-                    )
-                }
-                "search" => {
-                    crate::__private::set(&mut self.search, map.next_value()?, "search")
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "documentVariation" => self.document_variation = map.next_value()?,
+            "rating" => self.rating = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "comment" => self.comment = map.next_value()?,
+            "search" => self.search = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "document" => self.document = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "documentVariation",
+        "rating",
+        "reason",
+        "comment",
+        "search",
+        "sessionId",
+        "dateCreated",
+        "queryType",
+        "surfacingMethod",
+        "state",
+        "document",
+        "application",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19313,58 +17678,31 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentPresentation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documents",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+        "sessionId",
+        "application",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19655,121 +17993,61 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateImported" => {
-                    crate::__private::set(
-                        &mut self.date_imported,
-                        map.next_value()?,
-                        "dateImported",
-                    )
-                }
-                "lastPublishedVersionNumber" => {
-                    crate::__private::set(
-                        &mut self.last_published_version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastPublishedVersionNumber",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "variations" => {
-                    crate::__private::set(
-                        &mut self.variations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variations",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateImported" => self.date_imported = map.next_value()?,
+            "lastPublishedVersionNumber" => {
+                self.last_published_version_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "sessionId",
+        "category",
+        "variations",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19981,44 +18259,27 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentResponseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20122,40 +18383,29 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "sessionId",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20257,33 +18507,29 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestionRequest 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "includeDraftDocuments" => {
-                    crate::__private::set(
-                        &mut self.include_draft_documents,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDraftDocuments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeDraftDocuments" => {
+                self.include_draft_documents = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "pageSize",
+        "includeDraftDocuments",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20363,23 +18609,17 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentSuggestionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "matchedPhrase" => {
-                    crate::__private::set(
-                        &mut self.matched_phrase,
-                        map.next_value()?,
-                        "matchedPhrase",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "matchedPhrase" => self.matched_phrase = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["matchedPhrase"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20483,62 +18723,35 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "body",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20679,62 +18892,35 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationAnswer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "document" => {
-                    crate::__private::set(
-                        &mut self.document,
-                        map.next_value()?,
-                        "document",
-                    )
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "document" => self.document = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateCreated",
+        "dateModified",
+        "documentVersion",
+        "contexts",
+        "document",
+        "body",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20854,30 +19040,18 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVariationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "context" => self.context = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["context", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20961,24 +19135,18 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentVersionReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "versionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21087,51 +19255,27 @@ impl crate::__private::DecodeFields for KnowledgeGuestDocumentView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentVariationId",
+        "documentVersionId",
+        "searchId",
+        "queryType",
+        "surfacingMethod",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21366,40 +19510,25 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchClientApplication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "deployment" => {
-                    crate::__private::set(
-                        &mut self.deployment,
-                        map.next_value()?,
-                        "deployment",
-                    )
-                }
-                "botFlow" => {
-                    crate::__private::set(
-                        &mut self.bot_flow,
-                        map.next_value()?,
-                        "botFlow",
-                    )
-                }
-                "assistant" => {
-                    crate::__private::set(
-                        &mut self.assistant,
-                        map.next_value()?,
-                        "assistant",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "deployment" => self.deployment = map.next_value()?,
+            "botFlow" => self.bot_flow = map.next_value()?,
+            "assistant" => self.assistant = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "deployment",
+        "botFlow",
+        "assistant",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21612,124 +19741,63 @@ impl crate::__private::DecodeFields for KnowledgeGuestSearchDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateImported" => {
-                    crate::__private::set(
-                        &mut self.date_imported,
-                        map.next_value()?,
-                        "dateImported",
-                    )
-                }
-                "lastPublishedVersionNumber" => {
-                    crate::__private::set(
-                        &mut self.last_published_version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastPublishedVersionNumber",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "variations" => {
-                    crate::__private::set(
-                        &mut self.variations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variations",
-                    )
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateImported" => self.date_imported = map.next_value()?,
+            "lastPublishedVersionNumber" => {
+                self.last_published_version_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "answer" => self.answer = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "sessionId",
+        "category",
+        "variations",
+        "answer",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21969,46 +20037,31 @@ impl crate::__private::DecodeFields for KnowledgeGuestSession {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "app" => crate::__private::set(&mut self.app, map.next_value()?, "app"),
-                "customerId" => {
-                    crate::__private::set(
-                        &mut self.customer_id,
-                        map.next_value()?,
-                        "customerId",
-                    )
-                }
-                "pageUrl" => {
-                    crate::__private::set(
-                        &mut self.page_url,
-                        map.next_value()?,
-                        "pageUrl",
-                    )
-                }
-                "contexts" => {
-                    crate::__private::set(
-                        &mut self.contexts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contexts",
-                    )
-                }
-                "journeySessionId" => {
-                    crate::__private::set(
-                        &mut self.journey_session_id,
-                        map.next_value()?,
-                        "journeySessionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "app" => self.app = map.next_value()?,
+            "customerId" => self.customer_id = map.next_value()?,
+            "pageUrl" => self.page_url = map.next_value()?,
+            "contexts" => {
+                self.contexts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "journeySessionId" => self.journey_session_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "app",
+        "customerId",
+        "pageUrl",
+        "contexts",
+        "journeySessionId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22113,26 +20166,18 @@ impl crate::__private::DecodeFields for KnowledgeGuestSessionApp {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "deploymentId" => {
-                    crate::__private::set(
-                        &mut self.deployment_id,
-                        map.next_value()?,
-                        "deploymentId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deploymentId" => self.deployment_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["deploymentId", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22261,24 +20306,18 @@ impl crate::__private::DecodeFields for KnowledgeGuestSessionContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22393,92 +20432,45 @@ impl crate::__private::DecodeFields for KnowledgeImportJobError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(&mut self.limit, map.next_value()?, "limit")
-                }
-                "documentIndex" => {
-                    crate::__private::set(
-                        &mut self.document_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "documentIndex",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "limit" => self.limit = map.next_value()?,
+            "documentIndex" => {
+                self.document_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "status",
+        "entityId",
+        "entityName",
+        "messageWithParams",
+        "messageParams",
+        "contextId",
+        "details",
+        "errors",
+        "limit",
+        "documentIndex",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22616,30 +20608,18 @@ impl crate::__private::DecodeFields for KnowledgeImportJobReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "statistics" => self.statistics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errors", "statistics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22738,44 +20718,29 @@ impl crate::__private::DecodeFields for KnowledgeImportJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                "skipConfirmationStep" => {
-                    crate::__private::set(
-                        &mut self.skip_confirmation_step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "skipConfirmationStep",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "fileType" => self.file_type = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "skipConfirmationStep" => {
+                self.skip_confirmation_step = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "fileType",
+        "settings",
+        "skipConfirmationStep",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22969,100 +20934,49 @@ impl crate::__private::DecodeFields for KnowledgeImportJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "downloadURL" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadURL",
-                    )
-                }
-                "failedEntitiesURL" => {
-                    crate::__private::set(
-                        &mut self.failed_entities_url,
-                        map.next_value()?,
-                        "failedEntitiesURL",
-                    )
-                }
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "fileType" => {
-                    crate::__private::set(
-                        &mut self.file_type,
-                        map.next_value()?,
-                        "fileType",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "report" => {
-                    crate::__private::set(&mut self.report, map.next_value()?, "report")
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "skipConfirmationStep" => {
-                    crate::__private::set(
-                        &mut self.skip_confirmation_step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "skipConfirmationStep",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "downloadURL" => self.download_url = map.next_value()?,
+            "failedEntitiesURL" => self.failed_entities_url = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "fileType" => self.file_type = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "report" => self.report = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "skipConfirmationStep" => {
+                self.skip_confirmation_step = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "failedEntitiesURL",
+        "uploadKey",
+        "fileType",
+        "settings",
+        "status",
+        "report",
+        "knowledgeBase",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "skipConfirmationStep",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23341,44 +21255,31 @@ impl crate::__private::DecodeFields for KnowledgeImportJobSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "importAsNew" => {
-                    crate::__private::set(
-                        &mut self.import_as_new,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "importAsNew",
-                    )
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "categoryId" => {
-                    crate::__private::set(
-                        &mut self.category_id,
-                        map.next_value()?,
-                        "categoryId",
-                    )
-                }
-                "labelIds" => {
-                    crate::__private::set(
-                        &mut self.label_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labelIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "importAsNew" => {
+                self.import_as_new = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "categoryId" => self.category_id = map.next_value()?,
+            "labelIds" => {
+                self.label_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "importAsNew",
+        "visible",
+        "categoryId",
+        "labelIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23562,135 +21463,119 @@ impl crate::__private::DecodeFields for KnowledgeImportJobStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "countDocumentImportActivityCreate" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_activity_create,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportActivityCreate",
-                    )
-                }
-                "countDocumentImportActivityUpdate" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_activity_update,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportActivityUpdate",
-                    )
-                }
-                "countDocumentStateDraft" => {
-                    crate::__private::set(
-                        &mut self.count_document_state_draft,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentStateDraft",
-                    )
-                }
-                "countDocumentStatePublished" => {
-                    crate::__private::set(
-                        &mut self.count_document_state_published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentStatePublished",
-                    )
-                }
-                "countDocumentValidationSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_document_validation_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentValidationSuccess",
-                    )
-                }
-                "countDocumentValidationFailure" => {
-                    crate::__private::set(
-                        &mut self.count_document_validation_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentValidationFailure",
-                    )
-                }
-                "countDocumentImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportSuccess",
-                    )
-                }
-                "countDocumentImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportFailure",
-                    )
-                }
-                "countCategoryValidationSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_category_validation_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryValidationSuccess",
-                    )
-                }
-                "countCategoryValidationFailure" => {
-                    crate::__private::set(
-                        &mut self.count_category_validation_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryValidationFailure",
-                    )
-                }
-                "countCategoryImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_category_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryImportSuccess",
-                    )
-                }
-                "countCategoryImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_category_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryImportFailure",
-                    )
-                }
-                "countLabelValidationSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_label_validation_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelValidationSuccess",
-                    )
-                }
-                "countLabelValidationFailure" => {
-                    crate::__private::set(
-                        &mut self.count_label_validation_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelValidationFailure",
-                    )
-                }
-                "countLabelImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_label_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelImportSuccess",
-                    )
-                }
-                "countLabelImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_label_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelImportFailure",
-                    )
-                }
-                "migrationDetected" => {
-                    crate::__private::set(
-                        &mut self.migration_detected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "migrationDetected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "countDocumentImportActivityCreate" => {
+                self.count_document_import_activity_create = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportActivityUpdate" => {
+                self.count_document_import_activity_update = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentStateDraft" => {
+                self.count_document_state_draft = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentStatePublished" => {
+                self.count_document_state_published = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentValidationSuccess" => {
+                self.count_document_validation_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentValidationFailure" => {
+                self.count_document_validation_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportSuccess" => {
+                self.count_document_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportFailure" => {
+                self.count_document_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryValidationSuccess" => {
+                self.count_category_validation_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryValidationFailure" => {
+                self.count_category_validation_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryImportSuccess" => {
+                self.count_category_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryImportFailure" => {
+                self.count_category_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelValidationSuccess" => {
+                self.count_label_validation_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelValidationFailure" => {
+                self.count_label_validation_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelImportSuccess" => {
+                self.count_label_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelImportFailure" => {
+                self.count_label_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "migrationDetected" => {
+                self.migration_detected = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countDocumentImportActivityCreate",
+        "countDocumentImportActivityUpdate",
+        "countDocumentStateDraft",
+        "countDocumentStatePublished",
+        "countDocumentValidationSuccess",
+        "countDocumentValidationFailure",
+        "countDocumentImportSuccess",
+        "countDocumentImportFailure",
+        "countCategoryValidationSuccess",
+        "countCategoryValidationFailure",
+        "countCategoryImportSuccess",
+        "countCategoryImportFailure",
+        "countLabelValidationSuccess",
+        "countLabelValidationFailure",
+        "countLabelImportSuccess",
+        "countLabelImportFailure",
+        "migrationDetected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23854,23 +21739,17 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationDefaultSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "baseUrl" => {
-                    crate::__private::set(
-                        &mut self.base_url,
-                        map.next_value()?,
-                        "baseUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "baseUrl" => self.base_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["baseUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23950,32 +21829,20 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "action", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24184,20 +22051,18 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationFilterValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24266,23 +22131,19 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationOptionsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24360,24 +22221,18 @@ impl crate::__private::DecodeFields for KnowledgeIntegrationReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24454,27 +22309,19 @@ impl crate::__private::DecodeFields for KnowledgeOperationSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24605,37 +22452,23 @@ impl crate::__private::DecodeFields for KnowledgeParseImportResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "failure" => {
-                    crate::__private::set(
-                        &mut self.failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failure",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "failure" => {
+                self.failure = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["success", "failure", "errors"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24725,30 +22558,18 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "hints" => {
-                    crate::__private::set(
-                        &mut self.hints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "hints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey", "hints"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24826,30 +22647,20 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestImport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "edits" => {
-                    crate::__private::set(
-                        &mut self.edits,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "edits",
-                    )
-                }
-                "excludes" => {
-                    crate::__private::set(
-                        &mut self.excludes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "edits" => self.edits = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["edits", "excludes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24923,23 +22734,17 @@ impl crate::__private::DecodeFields for KnowledgeParseJobRequestPatch {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "hints" => {
-                    crate::__private::set(
-                        &mut self.hints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "hints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["hints"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25043,76 +22848,39 @@ impl crate::__private::DecodeFields for KnowledgeParseJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "downloadURL" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadURL",
-                    )
-                }
-                "hints" => {
-                    crate::__private::set(
-                        &mut self.hints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "hints",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "parseResults" => {
-                    crate::__private::set(
-                        &mut self.parse_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "parseResults",
-                    )
-                }
-                "importResult" => {
-                    crate::__private::set(
-                        &mut self.import_result,
-                        map.next_value()?,
-                        "importResult",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "downloadURL" => self.download_url = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "status" => self.status = map.next_value()?,
+            "parseResults" => {
+                self.parse_results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "importResult" => self.import_result = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "downloadURL",
+        "hints",
+        "status",
+        "parseResults",
+        "importResult",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25307,23 +23075,19 @@ impl crate::__private::DecodeFields for KnowledgeParseRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "body"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25416,41 +23180,33 @@ impl crate::__private::DecodeFields for KnowledgeRetrievedReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "usedForGeneration" => {
-                    crate::__private::set(
-                        &mut self.used_for_generation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usedForGeneration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "text" => self.text = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "usedForGeneration" => {
+                self.used_for_generation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "confidence",
+        "text",
+        "fileName",
+        "url",
+        "usedForGeneration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25555,40 +23311,25 @@ impl crate::__private::DecodeFields for KnowledgeSearchClientApplication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "deployment" => {
-                    crate::__private::set(
-                        &mut self.deployment,
-                        map.next_value()?,
-                        "deployment",
-                    )
-                }
-                "botFlow" => {
-                    crate::__private::set(
-                        &mut self.bot_flow,
-                        map.next_value()?,
-                        "botFlow",
-                    )
-                }
-                "assistant" => {
-                    crate::__private::set(
-                        &mut self.assistant,
-                        map.next_value()?,
-                        "assistant",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "deployment" => self.deployment = map.next_value()?,
+            "botFlow" => self.bot_flow = map.next_value()?,
+            "assistant" => self.assistant = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "deployment",
+        "botFlow",
+        "assistant",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25821,155 +23562,75 @@ impl crate::__private::DecodeFields for KnowledgeSearchDocumentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "visible" => {
-                    crate::__private::set(
-                        &mut self.visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "visible",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateImported" => {
-                    crate::__private::set(
-                        &mut self.date_imported,
-                        map.next_value()?,
-                        "dateImported",
-                    )
-                }
-                "lastPublishedVersionNumber" => {
-                    crate::__private::set(
-                        &mut self.last_published_version_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lastPublishedVersionNumber",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "documentVersion" => {
-                    crate::__private::set(
-                        &mut self.document_version,
-                        map.next_value()?,
-                        "documentVersion",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "labels" => {
-                    crate::__private::set(
-                        &mut self.labels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labels",
-                    )
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "externalUrl" => {
-                    crate::__private::set(
-                        &mut self.external_url,
-                        map.next_value()?,
-                        "externalUrl",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "readonly" => {
-                    crate::__private::set(
-                        &mut self.readonly,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "readonly",
-                    )
-                }
-                "variations" => {
-                    crate::__private::set(
-                        &mut self.variations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variations",
-                    )
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "visible" => {
+                self.visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateImported" => self.date_imported = map.next_value()?,
+            "lastPublishedVersionNumber" => {
+                self.last_published_version_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "datePublished" => self.date_published = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "documentVersion" => self.document_version = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "externalUrl" => self.external_url = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "readonly" => {
+                self.readonly = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "variations" => {
+                self.variations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "answer" => self.answer = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "visible",
+        "alternatives",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "dateImported",
+        "lastPublishedVersionNumber",
+        "datePublished",
+        "createdBy",
+        "modifiedBy",
+        "documentVersion",
+        "category",
+        "labels",
+        "knowledgeBase",
+        "externalId",
+        "externalUrl",
+        "source",
+        "readonly",
+        "variations",
+        "answer",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26257,64 +23918,41 @@ impl crate::__private::DecodeFields for KnowledgeSearchPreviewRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "sources" => {
-                    crate::__private::set(
-                        &mut self.sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sources",
-                    )
-                }
-                "generationSetting" => {
-                    crate::__private::set(
-                        &mut self.generation_setting,
-                        map.next_value()?,
-                        "generationSetting",
-                    )
-                }
-                "stateful" => {
-                    crate::__private::set(
-                        &mut self.stateful,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stateful",
-                    )
-                }
-                "conversationTurns" => {
-                    crate::__private::set(
-                        &mut self.conversation_turns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationTurns",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "generationSetting" => self.generation_setting = map.next_value()?,
+            "stateful" => {
+                self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationTurns" => {
+                self.conversation_turns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "conversationTurns",
+        "filter",
+        "application",
+        "conversationContext",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26446,50 +24084,29 @@ impl crate::__private::DecodeFields for KnowledgeSearchPreviewResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "searchId",
+        "sessionId",
+        "result",
+        "application",
+        "conversationContext",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26595,30 +24212,25 @@ impl crate::__private::DecodeFields for KnowledgeSearchResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "generatedAnswer" => {
-                    crate::__private::set(
-                        &mut self.generated_answer,
-                        map.next_value()?,
-                        "generatedAnswer",
-                    )
-                }
-                "retrievedReferences" => {
-                    crate::__private::set(
-                        &mut self.retrieved_references,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "retrievedReferences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "generatedAnswer" => self.generated_answer = map.next_value()?,
+            "retrievedReferences" => {
+                self.retrieved_references = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "generatedAnswer",
+        "retrievedReferences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26702,24 +24314,18 @@ impl crate::__private::DecodeFields for KnowledgeSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26788,23 +24394,17 @@ impl crate::__private::DecodeFields for KnowledgeSettingDynamicFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "context" => self.context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["context"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26884,44 +24484,27 @@ impl crate::__private::DecodeFields for KnowledgeSettingListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27015,37 +24598,23 @@ impl crate::__private::DecodeFields for KnowledgeSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "knowledgeId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_id,
-                        map.next_value()?,
-                        "knowledgeId",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "knowledgeType" => {
-                    crate::__private::set(
-                        &mut self.knowledge_type,
-                        map.next_value()?,
-                        "knowledgeType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "knowledgeId" => self.knowledge_id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "knowledgeType" => self.knowledge_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeId",
+        "description",
+        "knowledgeType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27195,50 +24764,33 @@ impl crate::__private::DecodeFields for KnowledgeSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "sources" => {
-                    crate::__private::set(
-                        &mut self.sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sources",
-                    )
-                }
-                "generationSetting" => {
-                    crate::__private::set(
-                        &mut self.generation_setting,
-                        map.next_value()?,
-                        "generationSetting",
-                    )
-                }
-                "stateful" => {
-                    crate::__private::set(
-                        &mut self.stateful,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stateful",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "generationSetting" => self.generation_setting = map.next_value()?,
+            "stateful" => {
+                self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "filter",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27378,79 +24930,43 @@ impl crate::__private::DecodeFields for KnowledgeSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "sources" => {
-                    crate::__private::set(
-                        &mut self.sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sources",
-                    )
-                }
-                "generationSetting" => {
-                    crate::__private::set(
-                        &mut self.generation_setting,
-                        map.next_value()?,
-                        "generationSetting",
-                    )
-                }
-                "stateful" => {
-                    crate::__private::set(
-                        &mut self.stateful,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stateful",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "generationSetting" => self.generation_setting = map.next_value()?,
+            "stateful" => {
+                self.stateful = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "sources",
+        "generationSetting",
+        "stateful",
+        "filter",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27585,34 +25101,27 @@ impl crate::__private::DecodeFields for KnowledgeSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceName" => {
-                    crate::__private::set(
-                        &mut self.source_name,
-                        map.next_value()?,
-                        "sourceName",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceName" => self.source_name = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceName",
+        "text",
+        "url",
+        "confidence",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27742,68 +25251,37 @@ impl crate::__private::DecodeFields for KnowledgeSourcesSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "knowledgeSettingId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_setting_id,
-                        map.next_value()?,
-                        "knowledgeSettingId",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "generationLanguage" => {
-                    crate::__private::set(
-                        &mut self.generation_language,
-                        map.next_value()?,
-                        "generationLanguage",
-                    )
-                }
-                "conversationTurns" => {
-                    crate::__private::set(
-                        &mut self.conversation_turns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationTurns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "knowledgeSettingId" => self.knowledge_setting_id = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "generationLanguage" => self.generation_language = map.next_value()?,
+            "conversationTurns" => {
+                self.conversation_turns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "knowledgeSettingId",
+        "application",
+        "conversationContext",
+        "sessionId",
+        "queryType",
+        "generationLanguage",
+        "conversationTurns",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28249,78 +25727,41 @@ impl crate::__private::DecodeFields for KnowledgeSourcesSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "knowledgeSettingId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_setting_id,
-                        map.next_value()?,
-                        "knowledgeSettingId",
-                    )
-                }
-                "conversationContext" => {
-                    crate::__private::set(
-                        &mut self.conversation_context,
-                        map.next_value()?,
-                        "conversationContext",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "generationLanguage" => {
-                    crate::__private::set(
-                        &mut self.generation_language,
-                        map.next_value()?,
-                        "generationLanguage",
-                    )
-                }
-                "answerGeneration" => {
-                    crate::__private::set(
-                        &mut self.answer_generation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answerGeneration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "knowledgeSettingId" => self.knowledge_setting_id = map.next_value()?,
+            "conversationContext" => self.conversation_context = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "generationLanguage" => self.generation_language = map.next_value()?,
+            "answerGeneration" => {
+                self.answer_generation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "query",
+        "searchId",
+        "sessionId",
+        "result",
+        "knowledgeSettingId",
+        "conversationContext",
+        "application",
+        "queryType",
+        "generationLanguage",
+        "answerGeneration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28779,44 +26220,33 @@ impl crate::__private::DecodeFields for KnowledgeSuggestionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vendorName" => {
-                    crate::__private::set(
-                        &mut self.vendor_name,
-                        map.next_value()?,
-                        "vendorName",
-                    )
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "knowledgeBases" => {
-                    crate::__private::set(
-                        &mut self.knowledge_bases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "knowledgeBases",
-                    )
-                }
-                "receiveSegmentedArticles" => {
-                    crate::__private::set(
-                        &mut self.receive_segmented_articles,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "receiveSegmentedArticles",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vendorName" => self.vendor_name = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "knowledgeBases" => {
+                self.knowledge_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "receiveSegmentedArticles" => {
+                self.receive_segmented_articles = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "vendorName",
+        "knowledgeBase",
+        "knowledgeBases",
+        "receiveSegmentedArticles",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28986,30 +26416,18 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "statistics" => self.statistics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["errors", "statistics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29093,30 +26511,18 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uploadKey", "sourceId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29236,82 +26642,41 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "report" => {
-                    crate::__private::set(&mut self.report, map.next_value()?, "report")
-                }
-                "knowledgeBase" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base,
-                        map.next_value()?,
-                        "knowledgeBase",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "downloadURL" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadURL",
-                    )
-                }
-                "failedEntitiesURL" => {
-                    crate::__private::set(
-                        &mut self.failed_entities_url,
-                        map.next_value()?,
-                        "failedEntitiesURL",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "report" => self.report = map.next_value()?,
+            "knowledgeBase" => self.knowledge_base = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "downloadURL" => self.download_url = map.next_value()?,
+            "failedEntitiesURL" => self.failed_entities_url = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "uploadKey",
+        "status",
+        "report",
+        "knowledgeBase",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "downloadURL",
+        "failedEntitiesURL",
+        "source",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29617,128 +26982,113 @@ impl crate::__private::DecodeFields for KnowledgeSyncJobStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "countDocumentImportActivityCreate" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_activity_create,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportActivityCreate",
-                    )
-                }
-                "countDocumentImportActivityUpdate" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_activity_update,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportActivityUpdate",
-                    )
-                }
-                "countDocumentStateDraft" => {
-                    crate::__private::set(
-                        &mut self.count_document_state_draft,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentStateDraft",
-                    )
-                }
-                "countDocumentStatePublished" => {
-                    crate::__private::set(
-                        &mut self.count_document_state_published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentStatePublished",
-                    )
-                }
-                "countDocumentImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportSuccess",
-                    )
-                }
-                "countDocumentImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_document_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentImportFailure",
-                    )
-                }
-                "countCategoryImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_category_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryImportSuccess",
-                    )
-                }
-                "countCategoryImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_category_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryImportFailure",
-                    )
-                }
-                "countLabelImportSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_label_import_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelImportSuccess",
-                    )
-                }
-                "countLabelImportFailure" => {
-                    crate::__private::set(
-                        &mut self.count_label_import_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelImportFailure",
-                    )
-                }
-                "countDocumentDeleteSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_document_delete_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentDeleteSuccess",
-                    )
-                }
-                "countDocumentDeleteFailure" => {
-                    crate::__private::set(
-                        &mut self.count_document_delete_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countDocumentDeleteFailure",
-                    )
-                }
-                "countCategoryDeleteSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_category_delete_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryDeleteSuccess",
-                    )
-                }
-                "countCategoryDeleteFailure" => {
-                    crate::__private::set(
-                        &mut self.count_category_delete_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countCategoryDeleteFailure",
-                    )
-                }
-                "countLabelDeleteSuccess" => {
-                    crate::__private::set(
-                        &mut self.count_label_delete_success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelDeleteSuccess",
-                    )
-                }
-                "countLabelDeleteFailure" => {
-                    crate::__private::set(
-                        &mut self.count_label_delete_failure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countLabelDeleteFailure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "countDocumentImportActivityCreate" => {
+                self.count_document_import_activity_create = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportActivityUpdate" => {
+                self.count_document_import_activity_update = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentStateDraft" => {
+                self.count_document_state_draft = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentStatePublished" => {
+                self.count_document_state_published = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportSuccess" => {
+                self.count_document_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentImportFailure" => {
+                self.count_document_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryImportSuccess" => {
+                self.count_category_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryImportFailure" => {
+                self.count_category_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelImportSuccess" => {
+                self.count_label_import_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelImportFailure" => {
+                self.count_label_import_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentDeleteSuccess" => {
+                self.count_document_delete_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countDocumentDeleteFailure" => {
+                self.count_document_delete_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryDeleteSuccess" => {
+                self.count_category_delete_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countCategoryDeleteFailure" => {
+                self.count_category_delete_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelDeleteSuccess" => {
+                self.count_label_delete_success = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countLabelDeleteFailure" => {
+                self.count_label_delete_failure = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countDocumentImportActivityCreate",
+        "countDocumentImportActivityUpdate",
+        "countDocumentStateDraft",
+        "countDocumentStatePublished",
+        "countDocumentImportSuccess",
+        "countDocumentImportFailure",
+        "countCategoryImportSuccess",
+        "countCategoryImportFailure",
+        "countLabelImportSuccess",
+        "countLabelImportFailure",
+        "countDocumentDeleteSuccess",
+        "countDocumentDeleteFailure",
+        "countCategoryDeleteSuccess",
+        "countCategoryDeleteFailure",
+        "countLabelDeleteSuccess",
+        "countLabelDeleteFailure",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29889,13 +27239,14 @@ impl crate::__private::DecodeFields for KnowledgeSyncRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29975,51 +27326,27 @@ impl crate::__private::DecodeFields for KnowledgeV3ConversationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "mediaType",
+        "messageType",
+        "queueId",
+        "externalContactId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30308,40 +27635,25 @@ impl crate::__private::DecodeFields for KnowledgeV3ConversationContextResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "queue",
+        "externalContact",
+        "mediaType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30488,23 +27800,17 @@ impl crate::__private::DecodeFields for KnowledgeV3PreviewConversationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30635,58 +27941,45 @@ impl crate::__private::DecodeFields for KpiResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "kpiTotalOn" => {
-                    crate::__private::set(
-                        &mut self.kpi_total_on,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "kpiTotalOn",
-                    )
-                }
-                "kpiTotalOff" => {
-                    crate::__private::set(
-                        &mut self.kpi_total_off,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "kpiTotalOff",
-                    )
-                }
-                "interactionCountOn" => {
-                    crate::__private::set(
-                        &mut self.interaction_count_on,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interactionCountOn",
-                    )
-                }
-                "interactionCountOff" => {
-                    crate::__private::set(
-                        &mut self.interaction_count_off,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interactionCountOff",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "percentageBenefit" => {
-                    crate::__private::set(
-                        &mut self.percentage_benefit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageBenefit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "kpiTotalOn" => {
+                self.kpi_total_on = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "kpiTotalOff" => {
+                self.kpi_total_off = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "interactionCountOn" => {
+                self.interaction_count_on = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interactionCountOff" => {
+                self.interaction_count_off = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "percentageBenefit" => {
+                self.percentage_benefit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "kpiTotalOn",
+        "kpiTotalOff",
+        "interactionCountOn",
+        "interactionCountOff",
+        "mediaType",
+        "percentageBenefit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -75,29 +75,21 @@ impl crate::__private::DecodeFields for Label {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "encoded" => {
-                    crate::__private::set(
-                        &mut self.encoded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "encoded",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "encoded" => {
+                self.encoded = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value", "encoded"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -204,37 +196,27 @@ impl crate::__private::DecodeFields for LabelCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "externalId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -331,24 +313,18 @@ impl crate::__private::DecodeFields for LabelEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -429,44 +405,27 @@ impl crate::__private::DecodeFields for LabelListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -580,58 +539,35 @@ impl crate::__private::DecodeFields for LabelResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "documentCount" => {
-                    crate::__private::set(
-                        &mut self.document_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "documentCount",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "documentCount" => {
+                self.document_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "externalId" => self.external_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "dateCreated",
+        "dateModified",
+        "documentCount",
+        "externalId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -752,37 +688,27 @@ impl crate::__private::DecodeFields for LabelUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "externalId" => self.external_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "color",
+        "externalId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -877,30 +803,29 @@ impl crate::__private::DecodeFields for LabelUtilizationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maximumCapacity" => {
-                    crate::__private::set(
-                        &mut self.maximum_capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumCapacity",
-                    )
-                }
-                "interruptingLabelIds" => {
-                    crate::__private::set(
-                        &mut self.interrupting_label_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "interruptingLabelIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maximumCapacity" => {
+                self.maximum_capacity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptingLabelIds" => {
+                self.interrupting_label_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptingLabelIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -986,37 +911,31 @@ impl crate::__private::DecodeFields for LabelUtilizationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maximumCapacity" => {
-                    crate::__private::set(
-                        &mut self.maximum_capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumCapacity",
-                    )
-                }
-                "interruptingLabelIds" => {
-                    crate::__private::set(
-                        &mut self.interrupting_label_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "interruptingLabelIds",
-                    )
-                }
-                "labelName" => {
-                    crate::__private::set(
-                        &mut self.label_name,
-                        map.next_value()?,
-                        "labelName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maximumCapacity" => {
+                self.maximum_capacity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptingLabelIds" => {
+                self.interrupting_label_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "labelName" => self.label_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptingLabelIds",
+        "labelName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1102,23 +1021,19 @@ impl crate::__private::DecodeFields for LabelsFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1216,44 +1131,29 @@ impl crate::__private::DecodeFields for Language {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateModified",
+        "state",
+        "version",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1423,86 +1323,45 @@ impl crate::__private::DecodeFields for LanguageEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1648,29 +1507,19 @@ impl crate::__private::DecodeFields for LanguageOverride {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "engine" => {
-                    crate::__private::set(&mut self.engine, map.next_value()?, "engine")
-                }
-                "voice" => {
-                    crate::__private::set(&mut self.voice, map.next_value()?, "voice")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "language" => self.language = map.next_value()?,
+            "engine" => self.engine = map.next_value()?,
+            "voice" => self.voice = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "engine", "voice"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1754,24 +1603,18 @@ impl crate::__private::DecodeFields for LanguageReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1844,30 +1687,22 @@ impl crate::__private::DecodeFields for LanguageSupportInfoRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "featureSupport" => {
-                    crate::__private::set(
-                        &mut self.feature_support,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "featureSupport",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "language" => self.language = map.next_value()?,
+            "featureSupport" => {
+                self.feature_support = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "featureSupport"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1941,23 +1776,19 @@ impl crate::__private::DecodeFields for LanguageSupportResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["languages"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2056,47 +1887,27 @@ impl crate::__private::DecodeFields for LastAttemptByColumnConditionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailColumnName" => {
-                    crate::__private::set(
-                        &mut self.email_column_name,
-                        map.next_value()?,
-                        "emailColumnName",
-                    )
-                }
-                "smsColumnName" => {
-                    crate::__private::set(
-                        &mut self.sms_column_name,
-                        map.next_value()?,
-                        "smsColumnName",
-                    )
-                }
-                "whatsAppColumnName" => {
-                    crate::__private::set(
-                        &mut self.whats_app_column_name,
-                        map.next_value()?,
-                        "whatsAppColumnName",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailColumnName" => self.email_column_name = map.next_value()?,
+            "smsColumnName" => self.sms_column_name = map.next_value()?,
+            "whatsAppColumnName" => self.whats_app_column_name = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumnName",
+        "smsColumnName",
+        "whatsAppColumnName",
+        "operator",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2250,33 +2061,21 @@ impl crate::__private::DecodeFields for LastAttemptOverallConditionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaTypes", "operator", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2421,58 +2220,41 @@ impl crate::__private::DecodeFields for LastResultByColumnConditionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailColumnName" => {
-                    crate::__private::set(
-                        &mut self.email_column_name,
-                        map.next_value()?,
-                        "emailColumnName",
-                    )
-                }
-                "emailWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.email_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailWrapupCodes",
-                    )
-                }
-                "smsColumnName" => {
-                    crate::__private::set(
-                        &mut self.sms_column_name,
-                        map.next_value()?,
-                        "smsColumnName",
-                    )
-                }
-                "smsWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.sms_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "smsWrapupCodes",
-                    )
-                }
-                "whatsAppColumnName" => {
-                    crate::__private::set(
-                        &mut self.whats_app_column_name,
-                        map.next_value()?,
-                        "whatsAppColumnName",
-                    )
-                }
-                "whatsAppWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.whats_app_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "whatsAppWrapupCodes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailColumnName" => self.email_column_name = map.next_value()?,
+            "emailWrapupCodes" => {
+                self.email_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "smsColumnName" => self.sms_column_name = map.next_value()?,
+            "smsWrapupCodes" => {
+                self.sms_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "whatsAppColumnName" => self.whats_app_column_name = map.next_value()?,
+            "whatsAppWrapupCodes" => {
+                self.whats_app_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumnName",
+        "emailWrapupCodes",
+        "smsColumnName",
+        "smsWrapupCodes",
+        "whatsAppColumnName",
+        "whatsAppWrapupCodes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2582,37 +2364,35 @@ impl crate::__private::DecodeFields for LastResultOverallConditionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.email_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailWrapupCodes",
-                    )
-                }
-                "smsWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.sms_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "smsWrapupCodes",
-                    )
-                }
-                "whatsAppWrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.whats_app_wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "whatsAppWrapupCodes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailWrapupCodes" => {
+                self.email_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "smsWrapupCodes" => {
+                self.sms_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "whatsAppWrapupCodes" => {
+                self.whats_app_wrapup_codes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailWrapupCodes",
+        "smsWrapupCodes",
+        "whatsAppWrapupCodes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2700,33 +2480,19 @@ impl crate::__private::DecodeFields for LauncherButtonSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "displayType" => {
-                    crate::__private::set(
-                        &mut self.display_type,
-                        map.next_value()?,
-                        "displayType",
-                    )
-                }
-                "icon" => {
-                    crate::__private::set(&mut self.icon, map.next_value()?, "icon")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "visibility" => self.visibility = map.next_value()?,
+            "displayType" => self.display_type = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["visibility", "displayType", "icon"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2916,61 +2682,33 @@ impl crate::__private::DecodeFields for Leaderboard {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "leaders" => {
-                    crate::__private::set(
-                        &mut self.leaders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "leaders",
-                    )
-                }
-                "userRank" => {
-                    crate::__private::set(
-                        &mut self.user_rank,
-                        map.next_value()?,
-                        "userRank",
-                    )
-                }
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "leaders" => {
+                self.leaders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userRank" => self.user_rank = map.next_value()?,
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "metric",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "leaders",
+        "userRank",
+        "performanceProfile",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3082,33 +2820,19 @@ impl crate::__private::DecodeFields for LeaderboardItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "rank", "points"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3218,68 +2942,33 @@ impl crate::__private::DecodeFields for LearningAssessment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assessmentId" => {
-                    crate::__private::set(
-                        &mut self.assessment_id,
-                        map.next_value()?,
-                        "assessmentId",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "assessmentFormId" => {
-                    crate::__private::set(
-                        &mut self.assessment_form_id,
-                        map.next_value()?,
-                        "assessmentFormId",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateSubmitted" => {
-                    crate::__private::set(
-                        &mut self.date_submitted,
-                        map.next_value()?,
-                        "dateSubmitted",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assessmentId" => self.assessment_id = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "assessmentFormId" => self.assessment_form_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateSubmitted" => self.date_submitted = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "assessmentId",
+        "contextId",
+        "assessmentFormId",
+        "status",
+        "answers",
+        "dateCreated",
+        "dateModified",
+        "dateSubmitted",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3447,30 +3136,18 @@ impl crate::__private::DecodeFields for LearningAssessmentScoringRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                "answers" => {
-                    crate::__private::set(
-                        &mut self.answers,
-                        map.next_value()?,
-                        "answers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            "answers" => self.answers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assessmentForm", "answers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3656,180 +3333,103 @@ impl crate::__private::DecodeFields for LearningAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "assessment" => {
-                    crate::__private::set(
-                        &mut self.assessment,
-                        map.next_value()?,
-                        "assessment",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "isOverdue" => {
-                    crate::__private::set(
-                        &mut self.is_overdue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isOverdue",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "assessmentPercentageScore" => {
-                    crate::__private::set(
-                        &mut self.assessment_percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentPercentageScore",
-                    )
-                }
-                "isRule" => {
-                    crate::__private::set(
-                        &mut self.is_rule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRule",
-                    )
-                }
-                "isManual" => {
-                    crate::__private::set(
-                        &mut self.is_manual,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isManual",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                "isLatest" => {
-                    crate::__private::set(
-                        &mut self.is_latest,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isLatest",
-                    )
-                }
-                "assessmentCompletionPercentage" => {
-                    crate::__private::set(
-                        &mut self.assessment_completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentCompletionPercentage",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "steps" => {
-                    crate::__private::set(
-                        &mut self.steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "steps",
-                    )
-                }
-                "nextStep" => {
-                    crate::__private::set(
-                        &mut self.next_step,
-                        map.next_value()?,
-                        "nextStep",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateRecommendedForCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_recommended_for_completion,
-                        map.next_value()?,
-                        "dateRecommendedForCompletion",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "module" => {
-                    crate::__private::set(&mut self.module, map.next_value()?, "module")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "assessment" => self.assessment = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "isOverdue" => {
+                self.is_overdue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assessmentPercentageScore" => {
+                self.assessment_percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isRule" => {
+                self.is_rule = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isManual" => {
+                self.is_manual = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isLatest" => {
+                self.is_latest = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assessmentCompletionPercentage" => {
+                self.assessment_completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "nextStep" => self.next_step = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateRecommendedForCompletion" => {
+                self.date_recommended_for_completion = map.next_value()?;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "module" => self.module = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "assessment",
+        "dateCompleted",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "isOverdue",
+        "percentageScore",
+        "assessmentPercentageScore",
+        "isRule",
+        "isManual",
+        "isPassed",
+        "isLatest",
+        "assessmentCompletionPercentage",
+        "completionPercentage",
+        "steps",
+        "nextStep",
+        "selfUri",
+        "state",
+        "dateRecommendedForCompletion",
+        "version",
+        "module",
+        "user",
+        "assessmentForm",
+        "lengthInMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4125,40 +3725,29 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateParam {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "metrics",
+        "groupBy",
+        "filter",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4259,26 +3848,20 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestC
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4404,26 +3987,20 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryRequestF
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4550,26 +4127,18 @@ for LearningAssignmentAggregateQueryRequestPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4697,30 +4266,20 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "metrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4799,26 +4358,18 @@ for LearningAssignmentAggregateQueryResponseGroupedData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4896,22 +4447,18 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "stats" => {
-                    crate::__private::set(&mut self.stats, map.next_value()?, "stats")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "stats" => self.stats = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5077,44 +4624,20 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateQueryResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "min" => {
-                    crate::__private::set(
-                        &mut self.min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "min",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                "sum" => {
-                    crate::__private::set(
-                        &mut self.sum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sum",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "min" => self.min = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "sum" => self.sum = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count", "min", "max", "sum"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5185,23 +4708,19 @@ impl crate::__private::DecodeFields for LearningAssignmentAggregateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5275,30 +4794,24 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkAddResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "disallowedEntities" => {
-                    crate::__private::set(
-                        &mut self.disallowed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disallowedEntities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "disallowedEntities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5378,30 +4891,24 @@ impl crate::__private::DecodeFields for LearningAssignmentBulkRemoveResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "disallowedEntities" => {
-                    crate::__private::set(
-                        &mut self.disallowed_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "disallowedEntities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "disallowedEntities" => {
+                self.disallowed_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "disallowedEntities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5506,47 +5013,37 @@ impl crate::__private::DecodeFields for LearningAssignmentCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "addToSchedule" => {
-                    crate::__private::set(
-                        &mut self.add_to_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addToSchedule",
-                    )
-                }
-                "moduleId" => {
-                    crate::__private::set(
-                        &mut self.module_id,
-                        map.next_value()?,
-                        "moduleId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "recommendedCompletionDate" => {
-                    crate::__private::set(
-                        &mut self.recommended_completion_date,
-                        map.next_value()?,
-                        "recommendedCompletionDate",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "addToSchedule" => {
+                self.add_to_schedule = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "moduleId" => self.module_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "recommendedCompletionDate" => {
+                self.recommended_completion_date = map.next_value()?;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "addToSchedule",
+        "moduleId",
+        "userId",
+        "recommendedCompletionDate",
+        "lengthInMinutes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5638,23 +5135,17 @@ impl crate::__private::DecodeFields for LearningAssignmentEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assignmentId" => {
-                    crate::__private::set(
-                        &mut self.assignment_id,
-                        map.next_value()?,
-                        "assignmentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assignmentId" => self.assignment_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assignmentId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5732,33 +5223,29 @@ impl crate::__private::DecodeFields for LearningAssignmentExternalUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "isPassed",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5913,26 +5400,18 @@ impl crate::__private::DecodeFields for LearningAssignmentItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "moduleId" => {
-                    crate::__private::set(
-                        &mut self.module_id,
-                        map.next_value()?,
-                        "moduleId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "moduleId" => self.module_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["moduleId", "userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6018,37 +5497,33 @@ impl crate::__private::DecodeFields for LearningAssignmentReassign {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "recommendedCompletionDate" => {
-                    crate::__private::set(
-                        &mut self.recommended_completion_date,
-                        map.next_value()?,
-                        "recommendedCompletionDate",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "addToSchedule" => {
-                    crate::__private::set(
-                        &mut self.add_to_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addToSchedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "recommendedCompletionDate" => {
+                self.recommended_completion_date = map.next_value()?;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "addToSchedule" => {
+                self.add_to_schedule = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recommendedCompletionDate",
+        "lengthInMinutes",
+        "addToSchedule",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6132,24 +5607,18 @@ impl crate::__private::DecodeFields for LearningAssignmentReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6238,37 +5707,33 @@ impl crate::__private::DecodeFields for LearningAssignmentReschedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateRecommendedForCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_recommended_for_completion,
-                        map.next_value()?,
-                        "dateRecommendedForCompletion",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "addToSchedule" => {
-                    crate::__private::set(
-                        &mut self.add_to_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addToSchedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateRecommendedForCompletion" => {
+                self.date_recommended_for_completion = map.next_value()?;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "addToSchedule" => {
+                self.add_to_schedule = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateRecommendedForCompletion",
+        "lengthInMinutes",
+        "addToSchedule",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6354,30 +5819,20 @@ for LearningAssignmentRuleRunTopicLearningAssignmentRuleRunNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "total"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6455,19 +5910,17 @@ for LearningAssignmentRuleRunTopicLearningAssignmentsCreated {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "module" => {
-                    crate::__private::set(&mut self.module, map.next_value()?, "module")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "module" => self.module = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["module"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6586,80 +6039,47 @@ impl crate::__private::DecodeFields for LearningAssignmentStep {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "moduleStep" => {
-                    crate::__private::set(
-                        &mut self.module_step,
-                        map.next_value()?,
-                        "moduleStep",
-                    )
-                }
-                "structure" => {
-                    crate::__private::set(
-                        &mut self.structure,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "structure",
-                    )
-                }
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "shareableContentObject" => {
-                    crate::__private::set(
-                        &mut self.shareable_content_object,
-                        map.next_value()?,
-                        "shareableContentObject",
-                    )
-                }
-                "signedCookie" => {
-                    crate::__private::set(
-                        &mut self.signed_cookie,
-                        map.next_value()?,
-                        "signedCookie",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "moduleStep" => self.module_step = map.next_value()?,
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "shareableContentObject" => self.shareable_content_object = map.next_value()?,
+            "signedCookie" => self.signed_cookie = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "moduleStep",
+        "structure",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "shareableContentObject",
+        "signedCookie",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6885,41 +6305,29 @@ impl crate::__private::DecodeFields for LearningAssignmentStepScoStructure {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "children" => {
-                    crate::__private::set(
-                        &mut self.children,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "children",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "children",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7101,24 +6509,18 @@ impl crate::__private::DecodeFields for LearningAssignmentStepSignedCookie {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "cookieValues" => {
-                    crate::__private::set(
-                        &mut self.cookie_values,
-                        map.next_value()?,
-                        "cookieValues",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "cookieValues" => self.cookie_values = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "cookieValues"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7250,99 +6652,63 @@ for LearningAssignmentTopicLearningAssignmentNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "module" => {
-                    crate::__private::set(&mut self.module, map.next_value()?, "module")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateRecommendedForCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_recommended_for_completion,
-                        map.next_value()?,
-                        "dateRecommendedForCompletion",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "isOverdue" => {
-                    crate::__private::set(
-                        &mut self.is_overdue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isOverdue",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "module" => self.module = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateRecommendedForCompletion" => {
+                self.date_recommended_for_completion = map.next_value()?;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "isOverdue" => {
+                self.is_overdue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "module",
+        "version",
+        "state",
+        "dateRecommendedForCompletion",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "isOverdue",
+        "lengthInMinutes",
+        "percentageScore",
+        "isPassed",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7604,26 +6970,18 @@ impl crate::__private::DecodeFields for LearningAssignmentUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "assessment" => {
-                    crate::__private::set(
-                        &mut self.assessment,
-                        map.next_value()?,
-                        "assessment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "assessment" => self.assessment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state", "assessment"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7765,27 +7123,19 @@ impl crate::__private::DecodeFields for LearningAssignmentUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7902,93 +7252,51 @@ impl crate::__private::DecodeFields for LearningAssignmentUserListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "unfilteredTotal" => {
-                    crate::__private::set(
-                        &mut self.unfiltered_total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unfilteredTotal",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "unfilteredTotal" => {
+                self.unfiltered_total = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "unfilteredTotal",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8126,26 +7434,18 @@ impl crate::__private::DecodeFields for LearningAssignmentUserQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                "searchTerm" => {
-                    crate::__private::set(
-                        &mut self.search_term,
-                        map.next_value()?,
-                        "searchTerm",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule" => self.rule = map.next_value()?,
+            "searchTerm" => self.search_term = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rule", "searchTerm"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8255,86 +7555,45 @@ impl crate::__private::DecodeFields for LearningAssignmentsDomainEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8460,24 +7719,18 @@ impl crate::__private::DecodeFields for LearningCoverArtThumbnail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resolution" => {
-                    crate::__private::set(
-                        &mut self.resolution,
-                        map.next_value()?,
-                        "resolution",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resolution" => self.resolution = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8576,51 +7829,31 @@ impl crate::__private::DecodeFields for LearningCoverArtUploadUrlRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "serverSideEncryption" => {
-                    crate::__private::set(
-                        &mut self.server_side_encryption,
-                        map.next_value()?,
-                        "serverSideEncryption",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentType" => self.content_type = map.next_value()?,
+            "serverSideEncryption" => self.server_side_encryption = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "serverSideEncryption",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8929,183 +8162,97 @@ impl crate::__private::DecodeFields for LearningModule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "excludedFromCatalog" => {
-                    crate::__private::set(
-                        &mut self.excluded_from_catalog,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "excludedFromCatalog",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                "enforceContentOrder" => {
-                    crate::__private::set(
-                        &mut self.enforce_content_order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enforceContentOrder",
-                    )
-                }
-                "reviewAssessmentResults" => {
-                    crate::__private::set(
-                        &mut self.review_assessment_results,
-                        map.next_value()?,
-                        "reviewAssessmentResults",
-                    )
-                }
-                "autoAssign" => {
-                    crate::__private::set(
-                        &mut self.auto_assign,
-                        map.next_value()?,
-                        "autoAssign",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "isArchived" => {
-                    crate::__private::set(
-                        &mut self.is_archived,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isArchived",
-                    )
-                }
-                "isPublished" => {
-                    crate::__private::set(
-                        &mut self.is_published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPublished",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "completionTimeInDays" => {
-                    crate::__private::set(
-                        &mut self.completion_time_in_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionTimeInDays",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "informSteps" => {
-                    crate::__private::set(
-                        &mut self.inform_steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "informSteps",
-                    )
-                }
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                "summaryData" => {
-                    crate::__private::set(
-                        &mut self.summary_data,
-                        map.next_value()?,
-                        "summaryData",
-                    )
-                }
-                "reassignSummaryData" => {
-                    crate::__private::set(
-                        &mut self.reassign_summary_data,
-                        map.next_value()?,
-                        "reassignSummaryData",
-                    )
-                }
-                "coverArt" => {
-                    crate::__private::set(
-                        &mut self.cover_art,
-                        map.next_value()?,
-                        "coverArt",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "archivalMode" => {
-                    crate::__private::set(
-                        &mut self.archival_mode,
-                        map.next_value()?,
-                        "archivalMode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "excludedFromCatalog" => {
+                self.excluded_from_catalog = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "externalId" => self.external_id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "rule" => self.rule = map.next_value()?,
+            "enforceContentOrder" => {
+                self.enforce_content_order = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "reviewAssessmentResults" => {
+                self.review_assessment_results = map.next_value()?;
+            }
+            "autoAssign" => self.auto_assign = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "isArchived" => {
+                self.is_archived = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isPublished" => {
+                self.is_published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "completionTimeInDays" => {
+                self.completion_time_in_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "informSteps" => {
+                self.inform_steps = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            "summaryData" => self.summary_data = map.next_value()?,
+            "reassignSummaryData" => self.reassign_summary_data = map.next_value()?,
+            "coverArt" => self.cover_art = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "archivalMode" => self.archival_mode = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "excludedFromCatalog",
+        "createdBy",
+        "dateCreated",
+        "modifiedBy",
+        "dateModified",
+        "version",
+        "externalId",
+        "source",
+        "rule",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "autoAssign",
+        "selfUri",
+        "isArchived",
+        "isPublished",
+        "description",
+        "completionTimeInDays",
+        "type",
+        "informSteps",
+        "assessmentForm",
+        "summaryData",
+        "reassignSummaryData",
+        "coverArt",
+        "lengthInMinutes",
+        "archivalMode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9468,26 +8615,20 @@ impl crate::__private::DecodeFields for LearningModuleAutoAssignRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ruleId" => {
-                    crate::__private::set(&mut self.rule_id, map.next_value()?, "ruleId")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ruleId" => self.rule_id = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ruleId", "enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9576,26 +8717,20 @@ impl crate::__private::DecodeFields for LearningModuleAutoAssignResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule" => self.rule = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rule", "enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9675,17 +8810,17 @@ impl crate::__private::DecodeFields for LearningModuleCoverArtRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9760,32 +8895,22 @@ impl crate::__private::DecodeFields for LearningModuleCoverArtResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "thumbnails" => {
-                    crate::__private::set(
-                        &mut self.thumbnails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "thumbnails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri", "url", "thumbnails"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9905,60 +9030,33 @@ impl crate::__private::DecodeFields for LearningModuleInformStep {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "sharingUri" => {
-                    crate::__private::set(
-                        &mut self.sharing_uri,
-                        map.next_value()?,
-                        "sharingUri",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "sharingUri" => self.sharing_uri = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "name",
+        "value",
+        "sharingUri",
+        "contentType",
+        "order",
+        "displayName",
+        "description",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10167,60 +9265,33 @@ impl crate::__private::DecodeFields for LearningModuleInformStepRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "sharingUri" => {
-                    crate::__private::set(
-                        &mut self.sharing_uri,
-                        map.next_value()?,
-                        "sharingUri",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "sharingUri" => self.sharing_uri = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "name",
+        "value",
+        "sharingUri",
+        "contentType",
+        "order",
+        "displayName",
+        "description",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10391,19 +9462,17 @@ impl crate::__private::DecodeFields for LearningModuleJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["action"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10534,27 +9603,19 @@ impl crate::__private::DecodeFields for LearningModuleJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10721,93 +9782,51 @@ impl crate::__private::DecodeFields for LearningModuleList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalLegacyRules" => {
-                    crate::__private::set(
-                        &mut self.total_legacy_rules,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalLegacyRules",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalLegacyRules" => {
+                self.total_legacy_rules = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalLegacyRules",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10942,23 +9961,17 @@ impl crate::__private::DecodeFields for LearningModuleMigrateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "autoAssign" => {
-                    crate::__private::set(
-                        &mut self.auto_assign,
-                        map.next_value()?,
-                        "autoAssign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "autoAssign" => self.auto_assign = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["autoAssign"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11068,69 +10081,41 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "coverArt" => {
-                    crate::__private::set(
-                        &mut self.cover_art,
-                        map.next_value()?,
-                        "coverArt",
-                    )
-                }
-                "enforceContentOrder" => {
-                    crate::__private::set(
-                        &mut self.enforce_content_order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enforceContentOrder",
-                    )
-                }
-                "reviewAssessmentResults" => {
-                    crate::__private::set(
-                        &mut self.review_assessment_results,
-                        map.next_value()?,
-                        "reviewAssessmentResults",
-                    )
-                }
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                "assignment" => {
-                    crate::__private::set(
-                        &mut self.assignment,
-                        map.next_value()?,
-                        "assignment",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "coverArt" => self.cover_art = map.next_value()?,
+            "enforceContentOrder" => {
+                self.enforce_content_order = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "reviewAssessmentResults" => {
+                self.review_assessment_results = map.next_value()?;
+            }
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            "assignment" => self.assignment = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "coverArt",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "assessmentForm",
+        "assignment",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11273,61 +10258,49 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseAssignme
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "assessmentPercentageScore" => {
-                    crate::__private::set(
-                        &mut self.assessment_percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentPercentageScore",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                "assessmentCompletionPercentage" => {
-                    crate::__private::set(
-                        &mut self.assessment_completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentCompletionPercentage",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "steps" => {
-                    crate::__private::set(
-                        &mut self.steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "steps",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assessmentPercentageScore" => {
+                self.assessment_percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assessmentCompletionPercentage" => {
+                self.assessment_completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "assessmentPercentageScore",
+        "isPassed",
+        "assessmentCompletionPercentage",
+        "completionPercentage",
+        "steps",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11525,66 +10498,43 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetResponseStep {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "moduleStep" => {
-                    crate::__private::set(
-                        &mut self.module_step,
-                        map.next_value()?,
-                        "moduleStep",
-                    )
-                }
-                "structure" => {
-                    crate::__private::set(
-                        &mut self.structure,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "structure",
-                    )
-                }
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "signedCookie" => {
-                    crate::__private::set(
-                        &mut self.signed_cookie,
-                        map.next_value()?,
-                        "signedCookie",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "moduleStep" => self.module_step = map.next_value()?,
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "signedCookie" => self.signed_cookie = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "moduleStep",
+        "structure",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "signedCookie",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11810,55 +10760,37 @@ impl crate::__private::DecodeFields for LearningModulePreviewGetScoStructure {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "shareableContentObject" => {
-                    crate::__private::set(
-                        &mut self.shareable_content_object,
-                        map.next_value()?,
-                        "shareableContentObject",
-                    )
-                }
-                "children" => {
-                    crate::__private::set(
-                        &mut self.children,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "children",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "shareableContentObject" => self.shareable_content_object = map.next_value()?,
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "percentageScore",
+        "shareableContentObject",
+        "children",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12064,47 +10996,27 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "currentStep" => {
-                    crate::__private::set(
-                        &mut self.current_step,
-                        map.next_value()?,
-                        "currentStep",
-                    )
-                }
-                "steps" => {
-                    crate::__private::set(
-                        &mut self.steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "steps",
-                    )
-                }
-                "assessment" => {
-                    crate::__private::set(
-                        &mut self.assessment,
-                        map.next_value()?,
-                        "assessment",
-                    )
-                }
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "currentStep" => self.current_step = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "assessment" => self.assessment = map.next_value()?,
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "currentStep",
+        "steps",
+        "assessment",
+        "assessmentForm",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12268,31 +11180,27 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateRequestCurren
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "shareableContentObject" => {
-                    crate::__private::set(
-                        &mut self.shareable_content_object,
-                        map.next_value()?,
-                        "shareableContentObject",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "shareableContentObject" => self.shareable_content_object = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "completionPercentage",
+        "shareableContentObject",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12371,24 +11279,18 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "assignment" => {
-                    crate::__private::set(
-                        &mut self.assignment,
-                        map.next_value()?,
-                        "assignment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "assignment" => self.assignment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "assignment"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12493,68 +11395,51 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponseAssig
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "assessmentPercentageScore" => {
-                    crate::__private::set(
-                        &mut self.assessment_percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentPercentageScore",
-                    )
-                }
-                "assessmentCompletionPercentage" => {
-                    crate::__private::set(
-                        &mut self.assessment_completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assessmentCompletionPercentage",
-                    )
-                }
-                "isPassed" => {
-                    crate::__private::set(
-                        &mut self.is_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPassed",
-                    )
-                }
-                "currentStep" => {
-                    crate::__private::set(
-                        &mut self.current_step,
-                        map.next_value()?,
-                        "currentStep",
-                    )
-                }
-                "steps" => {
-                    crate::__private::set(
-                        &mut self.steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "steps",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assessmentPercentageScore" => {
+                self.assessment_percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assessmentCompletionPercentage" => {
+                self.assessment_completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isPassed" => {
+                self.is_passed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "currentStep" => self.current_step = map.next_value()?,
+            "steps" => self.steps = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "percentageScore",
+        "completionPercentage",
+        "assessmentPercentageScore",
+        "assessmentCompletionPercentage",
+        "isPassed",
+        "currentStep",
+        "steps",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12726,23 +11611,17 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateResponseCurre
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "shareableContentObject" => {
-                    crate::__private::set(
-                        &mut self.shareable_content_object,
-                        map.next_value()?,
-                        "shareableContentObject",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "shareableContentObject" => self.shareable_content_object = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["shareableContentObject"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12836,48 +11715,35 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateScoStructure 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "children" => {
-                    crate::__private::set(
-                        &mut self.children,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "children",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "children" => {
+                self.children = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "successStatus",
+        "completionStatus",
+        "percentageScore",
+        "children",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13087,52 +11953,39 @@ impl crate::__private::DecodeFields for LearningModulePreviewUpdateStep {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "successStatus" => {
-                    crate::__private::set(
-                        &mut self.success_status,
-                        map.next_value()?,
-                        "successStatus",
-                    )
-                }
-                "completionStatus" => {
-                    crate::__private::set(
-                        &mut self.completion_status,
-                        map.next_value()?,
-                        "completionStatus",
-                    )
-                }
-                "completionPercentage" => {
-                    crate::__private::set(
-                        &mut self.completion_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionPercentage",
-                    )
-                }
-                "percentageScore" => {
-                    crate::__private::set(
-                        &mut self.percentage_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageScore",
-                    )
-                }
-                "structure" => {
-                    crate::__private::set(
-                        &mut self.structure,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "structure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "successStatus" => self.success_status = map.next_value()?,
+            "completionStatus" => self.completion_status = map.next_value()?,
+            "completionPercentage" => {
+                self.completion_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentageScore" => {
+                self.percentage_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "structure" => {
+                self.structure = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "successStatus",
+        "completionStatus",
+        "completionPercentage",
+        "percentageScore",
+        "structure",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13318,23 +12171,21 @@ impl crate::__private::DecodeFields for LearningModulePublishRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "termsAndConditionsAccepted" => {
-                    crate::__private::set(
-                        &mut self.terms_and_conditions_accepted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "termsAndConditionsAccepted",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "termsAndConditionsAccepted" => {
+                self.terms_and_conditions_accepted = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["termsAndConditionsAccepted"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13410,31 +12261,21 @@ impl crate::__private::DecodeFields for LearningModulePublishResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "version", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13531,51 +12372,45 @@ impl crate::__private::DecodeFields for LearningModuleReassignSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalReassigned" => {
-                    crate::__private::set(
-                        &mut self.total_reassigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalReassigned",
-                    )
-                }
-                "completedCount" => {
-                    crate::__private::set(
-                        &mut self.completed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completedCount",
-                    )
-                }
-                "inProgressCount" => {
-                    crate::__private::set(
-                        &mut self.in_progress_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inProgressCount",
-                    )
-                }
-                "assignedCount" => {
-                    crate::__private::set(
-                        &mut self.assigned_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignedCount",
-                    )
-                }
-                "notCompletedCount" => {
-                    crate::__private::set(
-                        &mut self.not_completed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notCompletedCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalReassigned" => {
+                self.total_reassigned = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "completedCount" => {
+                self.completed_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inProgressCount" => {
+                self.in_progress_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assignedCount" => {
+                self.assigned_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notCompletedCount" => {
+                self.not_completed_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "totalReassigned",
+        "completedCount",
+        "inProgressCount",
+        "assignedCount",
+        "notCompletedCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13738,99 +12573,63 @@ impl crate::__private::DecodeFields for LearningModuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "completionTimeInDays" => {
-                    crate::__private::set(
-                        &mut self.completion_time_in_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completionTimeInDays",
-                    )
-                }
-                "informSteps" => {
-                    crate::__private::set(
-                        &mut self.inform_steps,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "informSteps",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "assessmentForm" => {
-                    crate::__private::set(
-                        &mut self.assessment_form,
-                        map.next_value()?,
-                        "assessmentForm",
-                    )
-                }
-                "coverArt" => {
-                    crate::__private::set(
-                        &mut self.cover_art,
-                        map.next_value()?,
-                        "coverArt",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "excludedFromCatalog" => {
-                    crate::__private::set(
-                        &mut self.excluded_from_catalog,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "excludedFromCatalog",
-                    )
-                }
-                "externalId" => {
-                    crate::__private::set(
-                        &mut self.external_id,
-                        map.next_value()?,
-                        "externalId",
-                    )
-                }
-                "enforceContentOrder" => {
-                    crate::__private::set(
-                        &mut self.enforce_content_order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enforceContentOrder",
-                    )
-                }
-                "reviewAssessmentResults" => {
-                    crate::__private::set(
-                        &mut self.review_assessment_results,
-                        map.next_value()?,
-                        "reviewAssessmentResults",
-                    )
-                }
-                "autoAssign" => {
-                    crate::__private::set(
-                        &mut self.auto_assign,
-                        map.next_value()?,
-                        "autoAssign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "completionTimeInDays" => {
+                self.completion_time_in_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "informSteps" => {
+                self.inform_steps = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "assessmentForm" => self.assessment_form = map.next_value()?,
+            "coverArt" => self.cover_art = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "excludedFromCatalog" => {
+                self.excluded_from_catalog = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalId" => self.external_id = map.next_value()?,
+            "enforceContentOrder" => {
+                self.enforce_content_order = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "reviewAssessmentResults" => {
+                self.review_assessment_results = map.next_value()?;
+            }
+            "autoAssign" => self.auto_assign = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "completionTimeInDays",
+        "informSteps",
+        "type",
+        "assessmentForm",
+        "coverArt",
+        "lengthInMinutes",
+        "excludedFromCatalog",
+        "externalId",
+        "enforceContentOrder",
+        "reviewAssessmentResults",
+        "autoAssign",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14048,38 +12847,22 @@ impl crate::__private::DecodeFields for LearningModuleRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "parts" => {
-                    crate::__private::set(
-                        &mut self.parts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "parts",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "parts" => self.parts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "isActive", "parts", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14198,44 +12981,25 @@ impl crate::__private::DecodeFields for LearningModuleRuleParts {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operation" => {
-                    crate::__private::set(
-                        &mut self.operation,
-                        map.next_value()?,
-                        "operation",
-                    )
-                }
-                "selector" => {
-                    crate::__private::set(
-                        &mut self.selector,
-                        map.next_value()?,
-                        "selector",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "value",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operation" => self.operation = map.next_value()?,
+            "selector" => self.selector = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operation",
+        "selector",
+        "value",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14445,44 +13209,35 @@ impl crate::__private::DecodeFields for LearningModuleSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assignedCount" => {
-                    crate::__private::set(
-                        &mut self.assigned_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignedCount",
-                    )
-                }
-                "completedCount" => {
-                    crate::__private::set(
-                        &mut self.completed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completedCount",
-                    )
-                }
-                "passedCount" => {
-                    crate::__private::set(
-                        &mut self.passed_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "passedCount",
-                    )
-                }
-                "completedSum" => {
-                    crate::__private::set(
-                        &mut self.completed_sum,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "completedSum",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assignedCount" => {
+                self.assigned_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "completedCount" => {
+                self.completed_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "passedCount" => {
+                self.passed_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "completedSum" => {
+                self.completed_sum = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "assignedCount",
+        "completedCount",
+        "passedCount",
+        "completedSum",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14622,51 +13377,35 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "slotsType" => {
-                    crate::__private::set(
-                        &mut self.slots_type,
-                        map.next_value()?,
-                        "slotsType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "slotsType" => self.slots_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userIds",
+        "lengthInMinutes",
+        "activityCodeId",
+        "intervals",
+        "slotsType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14821,66 +13560,41 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "slotsType" => {
-                    crate::__private::set(
-                        &mut self.slots_type,
-                        map.next_value()?,
-                        "slotsType",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "slotsType" => self.slots_type = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userIds",
+        "lengthInMinutes",
+        "businessUnitId",
+        "activityCodeId",
+        "slotsType",
+        "results",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15026,29 +13740,19 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "slot" => {
-                    crate::__private::set(&mut self.slot, map.next_value()?, "slot")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "slot" => self.slot = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "status", "slot"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15181,38 +13885,27 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "weekDate",
+        "weekCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15297,30 +13990,18 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsJobSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "schedule"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15432,44 +14113,33 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "interruptibleAssignmentId" => {
-                    crate::__private::set(
-                        &mut self.interruptible_assignment_id,
-                        map.next_value()?,
-                        "interruptibleAssignmentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "interruptibleAssignmentId" => {
+                self.interruptible_assignment_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "lengthInMinutes",
+        "userIds",
+        "interruptibleAssignmentId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15561,30 +14231,29 @@ impl crate::__private::DecodeFields for LearningScheduleSlotsQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "suggestedSlots" => {
-                    crate::__private::set(
-                        &mut self.suggested_slots,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "suggestedSlots",
-                    )
-                }
-                "wfmScheduleActivities" => {
-                    crate::__private::set(
-                        &mut self.wfm_schedule_activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wfmScheduleActivities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "suggestedSlots" => {
+                self.suggested_slots = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "wfmScheduleActivities" => {
+                self.wfm_schedule_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "suggestedSlots",
+        "wfmScheduleActivities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15680,48 +14349,33 @@ impl crate::__private::DecodeFields for LearningScormResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "percentageUnpacked" => {
-                    crate::__private::set(
-                        &mut self.percentage_unpacked,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageUnpacked",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "percentageUnpacked" => {
+                self.percentage_unpacked = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errorCode",
+        "errorMessage",
+        "percentageUnpacked",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15871,23 +14525,17 @@ impl crate::__private::DecodeFields for LearningScormUploadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentMd5"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15971,41 +14619,27 @@ impl crate::__private::DecodeFields for LearningScormUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "uploadUrl" => {
-                    crate::__private::set(
-                        &mut self.upload_url,
-                        map.next_value()?,
-                        "uploadUrl",
-                    )
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "uploadUrl" => self.upload_url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "uploadUrl",
+        "headers",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16208,102 +14842,55 @@ impl crate::__private::DecodeFields for LearningShareableContentObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "lessonStatus" => {
-                    crate::__private::set(
-                        &mut self.lesson_status,
-                        map.next_value()?,
-                        "lessonStatus",
-                    )
-                }
-                "exit" => {
-                    crate::__private::set(&mut self.exit, map.next_value()?, "exit")
-                }
-                "location" => {
-                    crate::__private::set(
-                        &mut self.location,
-                        map.next_value()?,
-                        "location",
-                    )
-                }
-                "scoreRaw" => {
-                    crate::__private::set(
-                        &mut self.score_raw,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scoreRaw",
-                    )
-                }
-                "scoreMax" => {
-                    crate::__private::set(
-                        &mut self.score_max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scoreMax",
-                    )
-                }
-                "scoreMin" => {
-                    crate::__private::set(
-                        &mut self.score_min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "scoreMin",
-                    )
-                }
-                "suspendData" => {
-                    crate::__private::set(
-                        &mut self.suspend_data,
-                        map.next_value()?,
-                        "suspendData",
-                    )
-                }
-                "credit" => {
-                    crate::__private::set(&mut self.credit, map.next_value()?, "credit")
-                }
-                "entry" => {
-                    crate::__private::set(&mut self.entry, map.next_value()?, "entry")
-                }
-                "mode" => {
-                    crate::__private::set(&mut self.mode, map.next_value()?, "mode")
-                }
-                "totalTime" => {
-                    crate::__private::set(
-                        &mut self.total_time,
-                        map.next_value()?,
-                        "totalTime",
-                    )
-                }
-                "sessionTime" => {
-                    crate::__private::set(
-                        &mut self.session_time,
-                        map.next_value()?,
-                        "sessionTime",
-                    )
-                }
-                "href" => {
-                    crate::__private::set(&mut self.href, map.next_value()?, "href")
-                }
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                "launchData" => {
-                    crate::__private::set(
-                        &mut self.launch_data,
-                        map.next_value()?,
-                        "launchData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "lessonStatus" => self.lesson_status = map.next_value()?,
+            "exit" => self.exit = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            "scoreRaw" => {
+                self.score_raw = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scoreMax" => {
+                self.score_max = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scoreMin" => {
+                self.score_min = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "suspendData" => self.suspend_data = map.next_value()?,
+            "credit" => self.credit = map.next_value()?,
+            "entry" => self.entry = map.next_value()?,
+            "mode" => self.mode = map.next_value()?,
+            "totalTime" => self.total_time = map.next_value()?,
+            "sessionTime" => self.session_time = map.next_value()?,
+            "href" => self.href = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            "launchData" => self.launch_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "lessonStatus",
+        "exit",
+        "location",
+        "scoreRaw",
+        "scoreMax",
+        "scoreMin",
+        "suspendData",
+        "credit",
+        "entry",
+        "mode",
+        "totalTime",
+        "sessionTime",
+        "href",
+        "parameters",
+        "launchData",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16703,44 +15290,33 @@ impl crate::__private::DecodeFields for LearningSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "staffingDifference" => {
-                    crate::__private::set(
-                        &mut self.staffing_difference,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "staffingDifference",
-                    )
-                }
-                "differenceRating" => {
-                    crate::__private::set(
-                        &mut self.difference_rating,
-                        map.next_value()?,
-                        "differenceRating",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "staffingDifference" => {
+                self.staffing_difference = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "differenceRating" => self.difference_rating = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "lengthInMinutes",
+        "staffingDifference",
+        "differenceRating",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16891,58 +15467,31 @@ impl crate::__private::DecodeFields for LearningSlotFullDayTimeOffMarker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.business_unit_date,
-                        map.next_value()?,
-                        "businessUnitDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitDate" => self.business_unit_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "businessUnitDate",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "timeOffRequestId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17074,72 +15623,35 @@ impl crate::__private::DecodeFields for LearningSlotScheduleActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                "externalActivityId" => {
-                    crate::__private::set(
-                        &mut self.external_activity_id,
-                        map.next_value()?,
-                        "externalActivityId",
-                    )
-                }
-                "externalActivityType" => {
-                    crate::__private::set(
-                        &mut self.external_activity_type,
-                        map.next_value()?,
-                        "externalActivityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            "externalActivityId" => self.external_activity_id = map.next_value()?,
+            "externalActivityType" => self.external_activity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "paid",
+        "timeOffRequestId",
+        "externalActivityId",
+        "externalActivityType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17309,33 +15821,29 @@ impl crate::__private::DecodeFields for LearningSlotWfmScheduleActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "activities" => {
-                    crate::__private::set(
-                        &mut self.activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activities",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "activities",
+        "fullDayTimeOffMarkers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17427,34 +15935,25 @@ impl crate::__private::DecodeFields for LexBot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17573,59 +16072,37 @@ impl crate::__private::DecodeFields for LexBotAlias {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "bot" => crate::__private::set(&mut self.bot, map.next_value()?, "bot"),
-                "botVersion" => {
-                    crate::__private::set(
-                        &mut self.bot_version,
-                        map.next_value()?,
-                        "botVersion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "failureReason" => {
-                    crate::__private::set(
-                        &mut self.failure_reason,
-                        map.next_value()?,
-                        "failureReason",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "bot" => self.bot = map.next_value()?,
+            "botVersion" => self.bot_version = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "failureReason" => self.failure_reason = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "bot",
+        "botVersion",
+        "status",
+        "failureReason",
+        "language",
+        "intents",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17850,86 +16327,45 @@ impl crate::__private::DecodeFields for LexBotAliasEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18087,86 +16523,45 @@ impl crate::__private::DecodeFields for LexBotEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18316,36 +16711,25 @@ impl crate::__private::DecodeFields for LexIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "slots" => {
-                    crate::__private::set(&mut self.slots, map.next_value()?, "slots")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "slots" => self.slots = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "slots",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18454,36 +16838,27 @@ impl crate::__private::DecodeFields for LexSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "type",
+        "priority",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18600,40 +16975,29 @@ impl crate::__private::DecodeFields for LexV2Bot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "botId" => {
-                    crate::__private::set(&mut self.bot_id, map.next_value()?, "botId")
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "botId" => self.bot_id = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "botId",
+        "region",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18773,62 +17137,39 @@ impl crate::__private::DecodeFields for LexV2BotAlias {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "aliasId" => {
-                    crate::__private::set(
-                        &mut self.alias_id,
-                        map.next_value()?,
-                        "aliasId",
-                    )
-                }
-                "bot" => crate::__private::set(&mut self.bot, map.next_value()?, "bot"),
-                "botVersion" => {
-                    crate::__private::set(
-                        &mut self.bot_version,
-                        map.next_value()?,
-                        "botVersion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "aliasId" => self.alias_id = map.next_value()?,
+            "bot" => self.bot = map.next_value()?,
+            "botVersion" => self.bot_version = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "region",
+        "aliasId",
+        "bot",
+        "botVersion",
+        "status",
+        "language",
+        "intents",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19026,86 +17367,45 @@ impl crate::__private::DecodeFields for LexV2BotAliasEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19263,86 +17563,45 @@ impl crate::__private::DecodeFields for LexV2BotEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19493,40 +17752,25 @@ impl crate::__private::DecodeFields for LexV2Intent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intentName" => {
-                    crate::__private::set(
-                        &mut self.intent_name,
-                        map.next_value()?,
-                        "intentName",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "slots" => {
-                    crate::__private::set(&mut self.slots, map.next_value()?, "slots")
-                }
-                "intentId" => {
-                    crate::__private::set(
-                        &mut self.intent_id,
-                        map.next_value()?,
-                        "intentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intentName" => self.intent_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "slots" => self.slots = map.next_value()?,
+            "intentId" => self.intent_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intentName",
+        "description",
+        "slots",
+        "intentId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19655,43 +17899,27 @@ impl crate::__private::DecodeFields for LexV2Slot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "slotName" => {
-                    crate::__private::set(
-                        &mut self.slot_name,
-                        map.next_value()?,
-                        "slotName",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "slotId" => {
-                    crate::__private::set(&mut self.slot_id, map.next_value()?, "slotId")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "slotTypeId" => {
-                    crate::__private::set(
-                        &mut self.slot_type_id,
-                        map.next_value()?,
-                        "slotTypeId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "slotName" => self.slot_name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "slotId" => self.slot_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "slotTypeId" => self.slot_type_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "slotName",
+        "description",
+        "slotId",
+        "type",
+        "slotTypeId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19821,62 +18049,35 @@ impl crate::__private::DecodeFields for Library {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "responseType" => {
-                    crate::__private::set(
-                        &mut self.response_type,
-                        map.next_value()?,
-                        "responseType",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "responseType" => self.response_type = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "createdBy",
+        "dateCreated",
+        "responseType",
+        "division",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20048,23 +18249,19 @@ impl crate::__private::DecodeFields for LibraryBatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "libraryIds" => {
-                    crate::__private::set(
-                        &mut self.library_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "libraryIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "libraryIds" => {
+                self.library_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["libraryIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20140,27 +18337,19 @@ impl crate::__private::DecodeFields for LibraryDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20271,86 +18460,45 @@ impl crate::__private::DecodeFields for LibraryDivisionViewEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20508,86 +18656,45 @@ impl crate::__private::DecodeFields for LibraryEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20740,37 +18847,29 @@ impl crate::__private::DecodeFields for LicenseAssignmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "licenseId" => {
-                    crate::__private::set(
-                        &mut self.license_id,
-                        map.next_value()?,
-                        "licenseId",
-                    )
-                }
-                "userIdsAdd" => {
-                    crate::__private::set(
-                        &mut self.user_ids_add,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIdsAdd",
-                    )
-                }
-                "userIdsRemove" => {
-                    crate::__private::set(
-                        &mut self.user_ids_remove,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIdsRemove",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "licenseId" => self.license_id = map.next_value()?,
+            "userIdsAdd" => {
+                self.user_ids_add = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIdsRemove" => {
+                self.user_ids_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "licenseId",
+        "userIdsAdd",
+        "userIdsRemove",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20857,23 +18956,19 @@ impl crate::__private::DecodeFields for LicenseBatchAssignmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assignments" => {
-                    crate::__private::set(
-                        &mut self.assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assignments" => {
+                self.assignments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assignments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20965,52 +19060,33 @@ impl crate::__private::DecodeFields for LicenseDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value()?,
-                        "permissions",
-                    )
-                }
-                "prerequisites" => {
-                    crate::__private::set(
-                        &mut self.prerequisites,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "prerequisites",
-                    )
-                }
-                "comprises" => {
-                    crate::__private::set(
-                        &mut self.comprises,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "comprises",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "permissions" => self.permissions = map.next_value()?,
+            "prerequisites" => {
+                self.prerequisites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "comprises" => {
+                self.comprises = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "description",
+        "permissions",
+        "prerequisites",
+        "comprises",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21107,30 +19183,20 @@ impl crate::__private::DecodeFields for LicenseOrgToggle {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "featureName" => {
-                    crate::__private::set(
-                        &mut self.feature_name,
-                        map.next_value()?,
-                        "featureName",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "featureName" => self.feature_name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["featureName", "enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21212,29 +19278,19 @@ impl crate::__private::DecodeFields for LicenseUpdateStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "licenseId" => {
-                    crate::__private::set(
-                        &mut self.license_id,
-                        map.next_value()?,
-                        "licenseId",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "licenseId" => self.license_id = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "licenseId", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21326,31 +19382,21 @@ impl crate::__private::DecodeFields for LicenseUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "licenses" => {
-                    crate::__private::set(
-                        &mut self.licenses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "licenses",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "licenses" => {
+                self.licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "licenses", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21429,31 +19475,19 @@ impl crate::__private::DecodeFields for Limit {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "namespace" => {
-                    crate::__private::set(
-                        &mut self.namespace,
-                        map.next_value()?,
-                        "namespace",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "namespace" => self.namespace = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "namespace", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22127,98 +20161,57 @@ impl crate::__private::DecodeFields for LimitChangeRequestDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "namespace" => {
-                    crate::__private::set(
-                        &mut self.namespace,
-                        map.next_value()?,
-                        "namespace",
-                    )
-                }
-                "requestedValue" => {
-                    crate::__private::set(
-                        &mut self.requested_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requestedValue",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "supportCaseUrl" => {
-                    crate::__private::set(
-                        &mut self.support_case_url,
-                        map.next_value()?,
-                        "supportCaseUrl",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "currentValue" => {
-                    crate::__private::set(
-                        &mut self.current_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "currentValue",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "statusHistory" => {
-                    crate::__private::set(
-                        &mut self.status_history,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "statusHistory",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "rejectReason" => {
-                    crate::__private::set(
-                        &mut self.reject_reason,
-                        map.next_value()?,
-                        "rejectReason",
-                    )
-                }
-                "approvalNamespaces" => {
-                    crate::__private::set(
-                        &mut self.approval_namespaces,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "approvalNamespaces",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "key" => self.key = map.next_value()?,
+            "namespace" => self.namespace = map.next_value()?,
+            "requestedValue" => {
+                self.requested_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "supportCaseUrl" => self.support_case_url = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "currentValue" => {
+                self.current_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "statusHistory" => {
+                self.status_history = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "rejectReason" => self.reject_reason = map.next_value()?,
+            "approvalNamespaces" => {
+                self.approval_namespaces = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "key",
+        "namespace",
+        "requestedValue",
+        "description",
+        "supportCaseUrl",
+        "status",
+        "currentValue",
+        "dateCreated",
+        "statusHistory",
+        "dateCompleted",
+        "rejectReason",
+        "approvalNamespaces",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23029,44 +21022,27 @@ impl crate::__private::DecodeFields for LimitChangeRequestsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23172,52 +21148,35 @@ impl crate::__private::DecodeFields for LimitDocs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "defaultValue" => {
-                    crate::__private::set(
-                        &mut self.default_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultValue",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "resource" => {
-                    crate::__private::set(
-                        &mut self.resource,
-                        map.next_value()?,
-                        "resource",
-                    )
-                }
-                "configurable" => {
-                    crate::__private::set(
-                        &mut self.configurable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "configurable",
-                    )
-                }
-                "trackable" => {
-                    crate::__private::set(
-                        &mut self.trackable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "trackable",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "defaultValue" => {
+                self.default_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "resource" => self.resource = map.next_value()?,
+            "configurable" => {
+                self.configurable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "trackable" => {
+                self.trackable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "defaultValue",
+        "description",
+        "resource",
+        "configurable",
+        "trackable",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23314,24 +21273,20 @@ impl crate::__private::DecodeFields for LimitDocumentation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "namespaces" => {
-                    crate::__private::set(
-                        &mut self.namespaces,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "namespaces",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "namespaces" => {
+                self.namespaces = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "namespaces"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23400,23 +21355,19 @@ impl crate::__private::DecodeFields for LimitsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23582,152 +21533,63 @@ impl crate::__private::DecodeFields for Line {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "edgeGroup" => {
-                    crate::__private::set(
-                        &mut self.edge_group,
-                        map.next_value()?,
-                        "edgeGroup",
-                    )
-                }
-                "template" => {
-                    crate::__private::set(
-                        &mut self.template,
-                        map.next_value()?,
-                        "template",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "lineBaseSettings" => {
-                    crate::__private::set(
-                        &mut self.line_base_settings,
-                        map.next_value()?,
-                        "lineBaseSettings",
-                    )
-                }
-                "primaryEdge" => {
-                    crate::__private::set(
-                        &mut self.primary_edge,
-                        map.next_value()?,
-                        "primaryEdge",
-                    )
-                }
-                "secondaryEdge" => {
-                    crate::__private::set(
-                        &mut self.secondary_edge,
-                        map.next_value()?,
-                        "secondaryEdge",
-                    )
-                }
-                "loggedInUser" => {
-                    crate::__private::set(
-                        &mut self.logged_in_user,
-                        map.next_value()?,
-                        "loggedInUser",
-                    )
-                }
-                "defaultForUser" => {
-                    crate::__private::set(
-                        &mut self.default_for_user,
-                        map.next_value()?,
-                        "defaultForUser",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "edgeGroup" => self.edge_group = map.next_value()?,
+            "template" => self.template = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "lineBaseSettings" => self.line_base_settings = map.next_value()?,
+            "primaryEdge" => self.primary_edge = map.next_value()?,
+            "secondaryEdge" => self.secondary_edge = map.next_value()?,
+            "loggedInUser" => self.logged_in_user = map.next_value()?,
+            "defaultForUser" => self.default_for_user = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "properties",
+        "edgeGroup",
+        "template",
+        "site",
+        "lineBaseSettings",
+        "primaryEdge",
+        "secondaryEdge",
+        "loggedInUser",
+        "defaultForUser",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24025,107 +21887,49 @@ impl crate::__private::DecodeFields for LineBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "lineMetaBase" => {
-                    crate::__private::set(
-                        &mut self.line_meta_base,
-                        map.next_value()?,
-                        "lineMetaBase",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "lineMetaBase" => self.line_meta_base = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "lineMetaBase",
+        "properties",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24355,93 +22159,51 @@ impl crate::__private::DecodeFields for LineBaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24611,93 +22373,51 @@ impl crate::__private::DecodeFields for LineEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24843,30 +22563,18 @@ impl crate::__private::DecodeFields for LineId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24961,45 +22669,33 @@ impl crate::__private::DecodeFields for LineStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "reachable" => {
-                    crate::__private::set(
-                        &mut self.reachable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "reachable",
-                    )
-                }
-                "addressOfRecord" => {
-                    crate::__private::set(
-                        &mut self.address_of_record,
-                        map.next_value()?,
-                        "addressOfRecord",
-                    )
-                }
-                "contactAddresses" => {
-                    crate::__private::set(
-                        &mut self.contact_addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactAddresses",
-                    )
-                }
-                "reachableStateTime" => {
-                    crate::__private::set(
-                        &mut self.reachable_state_time,
-                        map.next_value()?,
-                        "reachableStateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "reachable" => {
+                self.reachable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "addressOfRecord" => self.address_of_record = map.next_value()?,
+            "contactAddresses" => {
+                self.contact_addresses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "reachableStateTime" => self.reachable_state_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "reachable",
+        "addressOfRecord",
+        "contactAddresses",
+        "reachableStateTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25100,19 +22796,17 @@ impl crate::__private::DecodeFields for LineUserId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25200,23 +22894,17 @@ impl crate::__private::DecodeFields for LinkConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uriTemplate" => {
-                    crate::__private::set(
-                        &mut self.uri_template,
-                        map.next_value()?,
-                        "uriTemplate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uriTemplate" => self.uri_template = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["uriTemplate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25292,20 +22980,18 @@ impl crate::__private::DecodeFields for ListAlternativeShiftTradesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25386,40 +23072,27 @@ impl crate::__private::DecodeFields for ListItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "synonyms" => {
-                    crate::__private::set(
-                        &mut self.synonyms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "synonyms",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "synonyms" => {
+                self.synonyms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "value",
+        "synonyms",
+        "active",
+        "description",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25527,37 +23200,29 @@ impl crate::__private::DecodeFields for ListPicker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "header" => {
-                    crate::__private::set(&mut self.header, map.next_value()?, "header")
-                }
-                "sections" => {
-                    crate::__private::set(
-                        &mut self.sections,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sections",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "header" => self.header = map.next_value()?,
+            "sections" => {
+                self.sections = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "header",
+        "sections",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25672,34 +23337,27 @@ impl crate::__private::DecodeFields for ListPickerItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "selected" => {
-                    crate::__private::set(
-                        &mut self.selected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "selected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "selected" => {
+                self.selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "subtitle",
+        "title",
+        "selected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25808,33 +23466,27 @@ impl crate::__private::DecodeFields for ListPickerSection {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                "multipleSelection" => {
-                    crate::__private::set(
-                        &mut self.multiple_selection,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "multipleSelection",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "multipleSelection" => {
+                self.multiple_selection = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "title" => self.title = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "items",
+        "multipleSelection",
+        "title",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25907,13 +23559,14 @@ impl crate::__private::DecodeFields for ListValues {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25975,23 +23628,17 @@ impl crate::__private::DecodeFields for ListWrapperAgentWorkPlanField {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26060,23 +23707,17 @@ for ListWrapperAlternativeShiftBuSettingsActivityCategory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26145,23 +23786,17 @@ for ListWrapperAlternativeShiftBuSettingsGranularity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26229,23 +23864,17 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26313,23 +23942,17 @@ impl crate::__private::DecodeFields for ListWrapperBidGroupWorkPlanRotationReque
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26397,23 +24020,17 @@ impl crate::__private::DecodeFields for ListWrapperFixedAvailability {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26481,23 +24098,17 @@ impl crate::__private::DecodeFields for ListWrapperInteger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26565,23 +24176,17 @@ impl crate::__private::DecodeFields for ListWrapperInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26649,23 +24254,17 @@ impl crate::__private::DecodeFields for ListWrapperOverrideDate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26733,23 +24332,17 @@ impl crate::__private::DecodeFields for ListWrapperPlanningGroupMinimumsRequest 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26817,23 +24410,17 @@ impl crate::__private::DecodeFields for ListWrapperRequiredDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26901,23 +24488,17 @@ impl crate::__private::DecodeFields for ListWrapperScheduleSetRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26985,23 +24566,17 @@ impl crate::__private::DecodeFields for ListWrapperSecondaryPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27069,23 +24644,17 @@ impl crate::__private::DecodeFields for ListWrapperShiftStartVariance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27153,23 +24722,17 @@ impl crate::__private::DecodeFields for ListWrapperString {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27302,96 +24865,47 @@ impl crate::__private::DecodeFields for ListedDictionaryFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "term" => {
-                    crate::__private::set(&mut self.term, map.next_value()?, "term")
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "boostValue" => {
-                    crate::__private::set(
-                        &mut self.boost_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "boostValue",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "transcriptionEngine" => {
-                    crate::__private::set(
-                        &mut self.transcription_engine,
-                        map.next_value()?,
-                        "transcriptionEngine",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "invalidReason" => {
-                    crate::__private::set(
-                        &mut self.invalid_reason,
-                        map.next_value()?,
-                        "invalidReason",
-                    )
-                }
-                "displayAs" => {
-                    crate::__private::set(
-                        &mut self.display_as,
-                        map.next_value()?,
-                        "displayAs",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "term" => self.term = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "boostValue" => {
+                self.boost_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "source" => self.source = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "transcriptionEngine" => self.transcription_engine = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "invalidReason" => self.invalid_reason = map.next_value()?,
+            "displayAs" => self.display_as = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "term",
+        "dialect",
+        "boostValue",
+        "source",
+        "dateCreated",
+        "createdBy",
+        "dateModified",
+        "modifiedBy",
+        "transcriptionEngine",
+        "status",
+        "invalidReason",
+        "displayAs",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27689,69 +25203,39 @@ impl crate::__private::DecodeFields for ListedProgram {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "topicsCount" => {
-                    crate::__private::set(
-                        &mut self.topics_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "topicsCount",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "topicsCount" => {
+                self.topics_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "topicsCount",
+        "tags",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27914,104 +25398,51 @@ impl crate::__private::DecodeFields for ListedTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                "matchingType" => {
-                    crate::__private::set(
-                        &mut self.matching_type,
-                        map.next_value()?,
-                        "matchingType",
-                    )
-                }
-                "programsCount" => {
-                    crate::__private::set(
-                        &mut self.programs_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "programsCount",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value()?,
-                        "participants",
-                    )
-                }
-                "phrasesCount" => {
-                    crate::__private::set(
-                        &mut self.phrases_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "phrasesCount",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "strictness" => self.strictness = map.next_value()?,
+            "matchingType" => self.matching_type = map.next_value()?,
+            "programsCount" => {
+                self.programs_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dialect" => self.dialect = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            "phrasesCount" => {
+                self.phrases_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "strictness",
+        "matchingType",
+        "programsCount",
+        "tags",
+        "dialect",
+        "participants",
+        "phrasesCount",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28295,44 +25726,27 @@ impl crate::__private::DecodeFields for Listing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28446,64 +25860,39 @@ impl crate::__private::DecodeFields for Literal {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "string" => {
-                    crate::__private::set(&mut self.string, map.next_value()?, "string")
-                }
-                "integer" => {
-                    crate::__private::set(
-                        &mut self.integer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "integer",
-                    )
-                }
-                "number" => {
-                    crate::__private::set(
-                        &mut self.number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "number",
-                    )
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "datetime" => {
-                    crate::__private::set(
-                        &mut self.datetime,
-                        map.next_value()?,
-                        "datetime",
-                    )
-                }
-                "special" => {
-                    crate::__private::set(
-                        &mut self.special,
-                        map.next_value()?,
-                        "special",
-                    )
-                }
-                "strings" => {
-                    crate::__private::set(
-                        &mut self.strings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "strings",
-                    )
-                }
-                "boolean" => {
-                    crate::__private::set(
-                        &mut self.boolean,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "boolean",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "string" => self.string = map.next_value()?,
+            "integer" => {
+                self.integer = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "number" => self.number = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "date" => self.date = map.next_value()?,
+            "datetime" => self.datetime = map.next_value()?,
+            "special" => self.special = map.next_value()?,
+            "strings" => {
+                self.strings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "boolean" => {
+                self.boolean = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "string",
+        "integer",
+        "number",
+        "date",
+        "datetime",
+        "special",
+        "strings",
+        "boolean",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28667,30 +26056,18 @@ impl crate::__private::DecodeFields for LocalDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28804,34 +26181,29 @@ impl crate::__private::DecodeFields for LocalEncryptionConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "apiId" => {
-                    crate::__private::set(&mut self.api_id, map.next_value()?, "apiId")
-                }
-                "apiKey" => {
-                    crate::__private::set(&mut self.api_key, map.next_value()?, "apiKey")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "apiId" => self.api_id = map.next_value()?,
+            "apiKey" => self.api_key = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "url",
+        "apiId",
+        "apiKey",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28943,37 +26315,19 @@ impl crate::__private::DecodeFields for LocalEncryptionKeyRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "configId" => {
-                    crate::__private::set(
-                        &mut self.config_id,
-                        map.next_value()?,
-                        "configId",
-                    )
-                }
-                "publicKey" => {
-                    crate::__private::set(
-                        &mut self.public_key,
-                        map.next_value()?,
-                        "publicKey",
-                    )
-                }
-                "keypairId" => {
-                    crate::__private::set(
-                        &mut self.keypair_id,
-                        map.next_value()?,
-                        "keypairId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "configId" => self.config_id = map.next_value()?,
+            "publicKey" => self.public_key = map.next_value()?,
+            "keypairId" => self.keypair_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["configId", "publicKey", "keypairId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29053,23 +26407,17 @@ impl crate::__private::DecodeFields for LocaleFlowVersionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nluVersion" => {
-                    crate::__private::set(
-                        &mut self.nlu_version,
-                        map.next_value()?,
-                        "nluVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nluVersion" => self.nlu_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["nluVersion"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29147,37 +26495,31 @@ impl crate::__private::DecodeFields for LocaleHealth {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "overallScore" => {
-                    crate::__private::set(
-                        &mut self.overall_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overallScore",
-                    )
-                }
-                "issueCount" => {
-                    crate::__private::set(
-                        &mut self.issue_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "issueCount",
-                    )
-                }
-                "staticValidationResults" => {
-                    crate::__private::set(
-                        &mut self.static_validation_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staticValidationResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "overallScore" => {
+                self.overall_score = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issueCount" => {
+                self.issue_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "staticValidationResults" => {
+                self.static_validation_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "overallScore",
+        "issueCount",
+        "staticValidationResults",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29267,33 +26609,23 @@ impl crate::__private::DecodeFields for LocaleInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "flowVersionInfo" => {
-                    crate::__private::set(
-                        &mut self.flow_version_info,
-                        map.next_value()?,
-                        "flowVersionInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "flowVersionInfo" => self.flow_version_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorInfo",
+        "flowVersionInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29418,20 +26750,18 @@ impl crate::__private::DecodeFields for LocalizedLabels {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29661,41 +26991,29 @@ impl crate::__private::DecodeFields for Location {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "floorplanId" => {
-                    crate::__private::set(
-                        &mut self.floorplan_id,
-                        map.next_value()?,
-                        "floorplanId",
-                    )
-                }
-                "coordinates" => {
-                    crate::__private::set(
-                        &mut self.coordinates,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "coordinates",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "locationDefinition" => {
-                    crate::__private::set(
-                        &mut self.location_definition,
-                        map.next_value()?,
-                        "locationDefinition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "floorplanId" => self.floorplan_id = map.next_value()?,
+            "coordinates" => {
+                self.coordinates = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notes" => self.notes = map.next_value()?,
+            "locationDefinition" => self.location_definition = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "floorplanId",
+        "coordinates",
+        "notes",
+        "locationDefinition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29954,57 +27272,31 @@ impl crate::__private::DecodeFields for LocationAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "city" => {
-                    crate::__private::set(&mut self.city, map.next_value()?, "city")
-                }
-                "country" => {
-                    crate::__private::set(
-                        &mut self.country,
-                        map.next_value()?,
-                        "country",
-                    )
-                }
-                "countryName" => {
-                    crate::__private::set(
-                        &mut self.country_name,
-                        map.next_value()?,
-                        "countryName",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "street1" => {
-                    crate::__private::set(
-                        &mut self.street1,
-                        map.next_value()?,
-                        "street1",
-                    )
-                }
-                "street2" => {
-                    crate::__private::set(
-                        &mut self.street2,
-                        map.next_value()?,
-                        "street2",
-                    )
-                }
-                "zipcode" => {
-                    crate::__private::set(
-                        &mut self.zipcode,
-                        map.next_value()?,
-                        "zipcode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "city" => self.city = map.next_value()?,
+            "country" => self.country = map.next_value()?,
+            "countryName" => self.country_name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "street1" => self.street1 = map.next_value()?,
+            "street2" => self.street2 = map.next_value()?,
+            "zipcode" => self.zipcode = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "city",
+        "country",
+        "countryName",
+        "state",
+        "street1",
+        "street2",
+        "zipcode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30272,40 +27564,25 @@ impl crate::__private::DecodeFields for LocationAddressVerificationDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "dateFinished" => {
-                    crate::__private::set(
-                        &mut self.date_finished,
-                        map.next_value()?,
-                        "dateFinished",
-                    )
-                }
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                "service" => {
-                    crate::__private::set(
-                        &mut self.service,
-                        map.next_value()?,
-                        "service",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "dateFinished" => self.date_finished = map.next_value()?,
+            "dateStarted" => self.date_started = map.next_value()?,
+            "service" => self.service = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "dateFinished",
+        "dateStarted",
+        "service",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30607,60 +27884,35 @@ impl crate::__private::DecodeFields for LocationCreateDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "path" => {
-                    crate::__private::set(
-                        &mut self.path,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "path",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "contactUser" => {
-                    crate::__private::set(
-                        &mut self.contact_user,
-                        map.next_value()?,
-                        "contactUser",
-                    )
-                }
-                "emergencyNumber" => {
-                    crate::__private::set(
-                        &mut self.emergency_number,
-                        map.next_value()?,
-                        "emergencyNumber",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "notes" => self.notes = map.next_value()?,
+            "contactUser" => self.contact_user = map.next_value()?,
+            "emergencyNumber" => self.emergency_number = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "version",
+        "state",
+        "path",
+        "notes",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30977,106 +28229,65 @@ impl crate::__private::DecodeFields for LocationDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "contactUser" => {
-                    crate::__private::set(
-                        &mut self.contact_user,
-                        map.next_value()?,
-                        "contactUser",
-                    )
-                }
-                "emergencyNumber" => {
-                    crate::__private::set(
-                        &mut self.emergency_number,
-                        map.next_value()?,
-                        "emergencyNumber",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "path" => {
-                    crate::__private::set(
-                        &mut self.path,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "path",
-                    )
-                }
-                "profileImage" => {
-                    crate::__private::set(
-                        &mut self.profile_image,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileImage",
-                    )
-                }
-                "floorplanImage" => {
-                    crate::__private::set(
-                        &mut self.floorplan_image,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "floorplanImage",
-                    )
-                }
-                "addressVerificationDetails" => {
-                    crate::__private::set(
-                        &mut self.address_verification_details,
-                        map.next_value()?,
-                        "addressVerificationDetails",
-                    )
-                }
-                "addressVerified" => {
-                    crate::__private::set(
-                        &mut self.address_verified,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addressVerified",
-                    )
-                }
-                "addressStored" => {
-                    crate::__private::set(
-                        &mut self.address_stored,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addressStored",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(&mut self.images, map.next_value()?, "images")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "contactUser" => self.contact_user = map.next_value()?,
+            "emergencyNumber" => self.emergency_number = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "profileImage" => {
+                self.profile_image = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "floorplanImage" => {
+                self.floorplan_image = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addressVerificationDetails" => {
+                self.address_verification_details = map.next_value()?;
+            }
+            "addressVerified" => {
+                self.address_verified = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "addressStored" => {
+                self.address_stored = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "images" => self.images = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+        "state",
+        "notes",
+        "version",
+        "path",
+        "profileImage",
+        "floorplanImage",
+        "addressVerificationDetails",
+        "addressVerified",
+        "addressStored",
+        "images",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31499,25 +28710,19 @@ impl crate::__private::DecodeFields for LocationEmergencyNumber {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "e164" => {
-                    crate::__private::set(&mut self.e164, map.next_value()?, "e164")
-                }
-                "number" => {
-                    crate::__private::set(&mut self.number, map.next_value()?, "number")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "e164" => self.e164 = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["e164", "number", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31795,86 +29000,45 @@ impl crate::__private::DecodeFields for LocationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32100,30 +29264,18 @@ impl crate::__private::DecodeFields for LocationImage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resolution" => {
-                    crate::__private::set(
-                        &mut self.resolution,
-                        map.next_value()?,
-                        "resolution",
-                    )
-                }
-                "imageUri" => {
-                    crate::__private::set(
-                        &mut self.image_uri,
-                        map.next_value()?,
-                        "imageUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resolution" => self.resolution = map.next_value()?,
+            "imageUri" => self.image_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resolution", "imageUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32285,71 +29437,35 @@ impl crate::__private::DecodeFields for LocationSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32600,61 +29716,35 @@ impl crate::__private::DecodeFields for LocationSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "expand" => {
-                    crate::__private::set(
-                        &mut self.expand,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expand",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32840,60 +29930,35 @@ impl crate::__private::DecodeFields for LocationUpdateDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "path" => {
-                    crate::__private::set(
-                        &mut self.path,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "path",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "contactUser" => {
-                    crate::__private::set(
-                        &mut self.contact_user,
-                        map.next_value()?,
-                        "contactUser",
-                    )
-                }
-                "emergencyNumber" => {
-                    crate::__private::set(
-                        &mut self.emergency_number,
-                        map.next_value()?,
-                        "emergencyNumber",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "path" => self.path = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "notes" => self.notes = map.next_value()?,
+            "contactUser" => self.contact_user = map.next_value()?,
+            "emergencyNumber" => self.emergency_number = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "version",
+        "state",
+        "path",
+        "notes",
+        "contactUser",
+        "emergencyNumber",
+        "address",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33111,79 +30176,43 @@ impl crate::__private::DecodeFields for LocationsSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33311,40 +30340,25 @@ impl crate::__private::DecodeFields for LockInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "lockedBy" => {
-                    crate::__private::set(
-                        &mut self.locked_by,
-                        map.next_value()?,
-                        "lockedBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateExpires" => {
-                    crate::__private::set(
-                        &mut self.date_expires,
-                        map.next_value()?,
-                        "dateExpires",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lockedBy" => self.locked_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateExpires" => self.date_expires = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "lockedBy",
+        "dateCreated",
+        "dateExpires",
+        "action",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33547,44 +30561,29 @@ impl crate::__private::DecodeFields for LogCaptureDownloadExecutionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "fileUrl" => {
-                    crate::__private::set(
-                        &mut self.file_url,
-                        map.next_value()?,
-                        "fileUrl",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "fileUrl" => self.file_url = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "state",
+        "dateStart",
+        "fileUrl",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33737,33 +30736,19 @@ impl crate::__private::DecodeFields for LogCaptureQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "userId", "sortOrder"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33888,37 +30873,21 @@ impl crate::__private::DecodeFields for LogCaptureQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "nextUri", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34022,45 +30991,27 @@ impl crate::__private::DecodeFields for LogCaptureUserConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                "captureMethod" => {
-                    crate::__private::set(
-                        &mut self.capture_method,
-                        map.next_value()?,
-                        "captureMethod",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateStarted" => self.date_started = map.next_value()?,
+            "dateExpired" => self.date_expired = map.next_value()?,
+            "captureMethod" => self.capture_method = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStarted",
+        "dateExpired",
+        "captureMethod",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34192,37 +31143,21 @@ impl crate::__private::DecodeFields for LogCaptureUserConfigurationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34322,38 +31257,25 @@ impl crate::__private::DecodeFields for LogCaptureUserConfigurationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateStarted" => self.date_started = map.next_value()?,
+            "dateExpired" => self.date_expired = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStarted",
+        "dateExpired",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34442,33 +31364,21 @@ impl crate::__private::DecodeFields for LogEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "level" => {
-                    crate::__private::set(&mut self.level, map.next_value()?, "level")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timestamp",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "level" => self.level = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "timestamp" => {
+                self.timestamp = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["level", "message", "timestamp"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34584,86 +31494,45 @@ impl crate::__private::DecodeFields for LogicalInterfaceEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34823,37 +31692,31 @@ impl crate::__private::DecodeFields for LongTermForecastPlanningGroupData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "offeredPerDay" => {
-                    crate::__private::set(
-                        &mut self.offered_per_day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offeredPerDay",
-                    )
-                }
-                "averageHandleTimeSecondsPerDay" => {
-                    crate::__private::set(
-                        &mut self.average_handle_time_seconds_per_day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageHandleTimeSecondsPerDay",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "offeredPerDay" => {
+                self.offered_per_day = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageHandleTimeSecondsPerDay" => {
+                self.average_handle_time_seconds_per_day = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "offeredPerDay",
+        "averageHandleTimeSecondsPerDay",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34943,37 +31806,29 @@ impl crate::__private::DecodeFields for LongTermForecastResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroups",
-                    )
-                }
-                "referenceStartDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_date,
-                        map.next_value()?,
-                        "referenceStartDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "referenceStartDate" => self.reference_start_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroups",
+        "referenceStartDate",
+        "weekCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35057,26 +31912,18 @@ impl crate::__private::DecodeFields for LongTermForecastResultResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35194,44 +32041,29 @@ impl crate::__private::DecodeFields for LongTermRequirements {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "forecastMetadata" => {
-                    crate::__private::set(
-                        &mut self.forecast_metadata,
-                        map.next_value()?,
-                        "forecastMetadata",
-                    )
-                }
-                "dateGenerationStarted" => {
-                    crate::__private::set(
-                        &mut self.date_generation_started,
-                        map.next_value()?,
-                        "dateGenerationStarted",
-                    )
-                }
-                "months" => {
-                    crate::__private::set(
-                        &mut self.months,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "months",
-                    )
-                }
-                "requirementResults" => {
-                    crate::__private::set(
-                        &mut self.requirement_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requirementResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "forecastMetadata" => self.forecast_metadata = map.next_value()?,
+            "dateGenerationStarted" => self.date_generation_started = map.next_value()?,
+            "months" => self.months = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "requirementResults" => {
+                self.requirement_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forecastMetadata",
+        "dateGenerationStarted",
+        "months",
+        "requirementResults",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35337,30 +32169,18 @@ impl crate::__private::DecodeFields for LongTermRequirementsErrorDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "internalErrorCode" => {
-                    crate::__private::set(
-                        &mut self.internal_error_code,
-                        map.next_value()?,
-                        "internalErrorCode",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "internalErrorCode" => self.internal_error_code = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["internalErrorCode", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35509,40 +32329,25 @@ impl crate::__private::DecodeFields for LongTermRequirementsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "longTermRequirements" => {
-                    crate::__private::set(
-                        &mut self.long_term_requirements,
-                        map.next_value()?,
-                        "longTermRequirements",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "longTermRequirements" => self.long_term_requirements = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "errorCode",
+        "longTermRequirements",
+        "downloadUrl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35825,65 +32630,55 @@ impl crate::__private::DecodeFields for LongTermRequirementsServiceGoal {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "useAsaTarget" => {
-                    crate::__private::set(
-                        &mut self.use_asa_target,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useAsaTarget",
-                    )
-                }
-                "targetAsaSec" => {
-                    crate::__private::set(
-                        &mut self.target_asa_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "targetAsaSec",
-                    )
-                }
-                "useServiceLevelTarget" => {
-                    crate::__private::set(
-                        &mut self.use_service_level_target,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useServiceLevelTarget",
-                    )
-                }
-                "serviceLevelObjectiveSeconds" => {
-                    crate::__private::set(
-                        &mut self.service_level_objective_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "serviceLevelObjectiveSeconds",
-                    )
-                }
-                "serviceLevelGoalPercent" => {
-                    crate::__private::set(
-                        &mut self.service_level_goal_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "serviceLevelGoalPercent",
-                    )
-                }
-                "useAbandonRateGoal" => {
-                    crate::__private::set(
-                        &mut self.use_abandon_rate_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useAbandonRateGoal",
-                    )
-                }
-                "abandonRateGoalPercent" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate_goal_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandonRateGoalPercent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "useAsaTarget" => {
+                self.use_asa_target = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "targetAsaSec" => {
+                self.target_asa_sec = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "useServiceLevelTarget" => {
+                self.use_service_level_target = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceLevelObjectiveSeconds" => {
+                self.service_level_objective_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceLevelGoalPercent" => {
+                self.service_level_goal_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useAbandonRateGoal" => {
+                self.use_abandon_rate_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "abandonRateGoalPercent" => {
+                self.abandon_rate_goal_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "useAsaTarget",
+        "targetAsaSec",
+        "useServiceLevelTarget",
+        "serviceLevelObjectiveSeconds",
+        "serviceLevelGoalPercent",
+        "useAbandonRateGoal",
+        "abandonRateGoalPercent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36004,24 +32799,18 @@ impl crate::__private::DecodeFields for LongTermRequirementsServiceGoalDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "serviceGoals" => {
-                    crate::__private::set(
-                        &mut self.service_goals,
-                        map.next_value()?,
-                        "serviceGoals",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "serviceGoals" => self.service_goals = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "serviceGoals"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

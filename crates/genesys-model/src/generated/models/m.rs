@@ -44,13 +44,14 @@ impl crate::__private::DecodeFields for MaestroWebhooksInvocationTopicObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -125,37 +126,23 @@ for MaestroWebhooksInvocationTopicPublicWebhooksEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "webhookId" => {
-                    crate::__private::set(
-                        &mut self.webhook_id,
-                        map.next_value()?,
-                        "webhookId",
-                    )
-                }
-                "invocationTime" => {
-                    crate::__private::set(
-                        &mut self.invocation_time,
-                        map.next_value()?,
-                        "invocationTime",
-                    )
-                }
-                "webhooksInvocation" => {
-                    crate::__private::set(
-                        &mut self.webhooks_invocation,
-                        map.next_value()?,
-                        "webhooksInvocation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "webhookId" => self.webhook_id = map.next_value()?,
+            "invocationTime" => self.invocation_time = map.next_value()?,
+            "webhooksInvocation" => self.webhooks_invocation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "webhookId",
+        "invocationTime",
+        "webhooksInvocation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -244,29 +231,19 @@ for MaestroWebhooksInvocationTopicWebhooksInvocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "body" => self.body = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["body", "headers", "query"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -362,33 +339,25 @@ impl crate::__private::DecodeFields for MailFromResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "records" => {
-                    crate::__private::set(
-                        &mut self.records,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "records",
-                    )
-                }
-                "mailFromDomain" => {
-                    crate::__private::set(
-                        &mut self.mail_from_domain,
-                        map.next_value()?,
-                        "mailFromDomain",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mailFromDomain" => self.mail_from_domain = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "records",
+        "mailFromDomain",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -518,23 +487,19 @@ impl crate::__private::DecodeFields for ManageDeleteProtectionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "failedUpdates" => {
-                    crate::__private::set(
-                        &mut self.failed_updates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "failedUpdates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "failedUpdates" => {
+                self.failed_updates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["failedUpdates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -656,90 +621,43 @@ impl crate::__private::DecodeFields for ManagementUnit {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "businessUnit" => {
-                    crate::__private::set(
-                        &mut self.business_unit,
-                        map.next_value()?,
-                        "businessUnit",
-                    )
-                }
-                "startDayOfWeek" => {
-                    crate::__private::set(
-                        &mut self.start_day_of_week,
-                        map.next_value()?,
-                        "startDayOfWeek",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "startDayOfWeek" => self.start_day_of_week = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "businessUnit",
+        "startDayOfWeek",
+        "timeZone",
+        "settings",
+        "metadata",
+        "division",
+        "version",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -939,23 +857,19 @@ impl crate::__private::DecodeFields for ManagementUnitAvailabilitySettingsRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1059,86 +973,45 @@ impl crate::__private::DecodeFields for ManagementUnitListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "pageCount",
+        "nextUri",
+        "previousUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1264,24 +1137,18 @@ impl crate::__private::DecodeFields for ManagementUnitReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1378,58 +1245,29 @@ impl crate::__private::DecodeFields for ManagementUnitSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "adherence" => {
-                    crate::__private::set(
-                        &mut self.adherence,
-                        map.next_value()?,
-                        "adherence",
-                    )
-                }
-                "shortTermForecasting" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecasting,
-                        map.next_value()?,
-                        "shortTermForecasting",
-                    )
-                }
-                "timeOff" => {
-                    crate::__private::set(
-                        &mut self.time_off,
-                        map.next_value()?,
-                        "timeOff",
-                    )
-                }
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                "shiftTrading" => {
-                    crate::__private::set(
-                        &mut self.shift_trading,
-                        map.next_value()?,
-                        "shiftTrading",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adherence" => self.adherence = map.next_value()?,
+            "shortTermForecasting" => self.short_term_forecasting = map.next_value()?,
+            "timeOff" => self.time_off = map.next_value()?,
+            "scheduling" => self.scheduling = map.next_value()?,
+            "shiftTrading" => self.shift_trading = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adherence",
+        "shortTermForecasting",
+        "timeOff",
+        "scheduling",
+        "shiftTrading",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1555,58 +1393,29 @@ impl crate::__private::DecodeFields for ManagementUnitSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "adherence" => {
-                    crate::__private::set(
-                        &mut self.adherence,
-                        map.next_value()?,
-                        "adherence",
-                    )
-                }
-                "shortTermForecasting" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecasting,
-                        map.next_value()?,
-                        "shortTermForecasting",
-                    )
-                }
-                "timeOff" => {
-                    crate::__private::set(
-                        &mut self.time_off,
-                        map.next_value()?,
-                        "timeOff",
-                    )
-                }
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                "shiftTrading" => {
-                    crate::__private::set(
-                        &mut self.shift_trading,
-                        map.next_value()?,
-                        "shiftTrading",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adherence" => self.adherence = map.next_value()?,
+            "shortTermForecasting" => self.short_term_forecasting = map.next_value()?,
+            "timeOff" => self.time_off = map.next_value()?,
+            "scheduling" => self.scheduling = map.next_value()?,
+            "shiftTrading" => self.shift_trading = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adherence",
+        "shortTermForecasting",
+        "timeOff",
+        "scheduling",
+        "shiftTrading",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1721,30 +1530,18 @@ impl crate::__private::DecodeFields for ManagementUnitUserListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "users"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1822,22 +1619,18 @@ impl crate::__private::DecodeFields for Manager {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "$ref" => {
-                    crate::__private::set(&mut self.ref_, map.next_value()?, "$ref")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "$ref" => self.ref_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "$ref"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1915,30 +1708,18 @@ impl crate::__private::DecodeFields for MandatoryPostCallActionInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "destination" => {
-                    crate::__private::set(
-                        &mut self.destination,
-                        map.next_value()?,
-                        "destination",
-                    )
-                }
-                "invocationData" => {
-                    crate::__private::set(
-                        &mut self.invocation_data,
-                        map.next_value()?,
-                        "invocationData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "destination" => self.destination = map.next_value()?,
+            "invocationData" => self.invocation_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["destination", "invocationData"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2028,30 +1809,23 @@ impl crate::__private::DecodeFields for ManualEscalationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "socialMediaNormalizedMessageId" => {
-                    crate::__private::set(
-                        &mut self.social_media_normalized_message_id,
-                        map.next_value()?,
-                        "socialMediaNormalizedMessageId",
-                    )
-                }
-                "escalationTarget" => {
-                    crate::__private::set(
-                        &mut self.escalation_target,
-                        map.next_value()?,
-                        "escalationTarget",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "socialMediaNormalizedMessageId" => {
+                self.social_media_normalized_message_id = map.next_value()?;
+            }
+            "escalationTarget" => self.escalation_target = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "socialMediaNormalizedMessageId",
+        "escalationTarget",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2145,44 +1919,29 @@ impl crate::__private::DecodeFields for ManualEscalationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "socialMediaNormalizedMessageId" => {
-                    crate::__private::set(
-                        &mut self.social_media_normalized_message_id,
-                        map.next_value()?,
-                        "socialMediaNormalizedMessageId",
-                    )
-                }
-                "conversationNormalizedMessageId" => {
-                    crate::__private::set(
-                        &mut self.conversation_normalized_message_id,
-                        map.next_value()?,
-                        "conversationNormalizedMessageId",
-                    )
-                }
-                "escalationTarget" => {
-                    crate::__private::set(
-                        &mut self.escalation_target,
-                        map.next_value()?,
-                        "escalationTarget",
-                    )
-                }
-                "escalationStatus" => {
-                    crate::__private::set(
-                        &mut self.escalation_status,
-                        map.next_value()?,
-                        "escalationStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "socialMediaNormalizedMessageId" => {
+                self.social_media_normalized_message_id = map.next_value()?;
+            }
+            "conversationNormalizedMessageId" => {
+                self.conversation_normalized_message_id = map.next_value()?;
+            }
+            "escalationTarget" => self.escalation_target = map.next_value()?,
+            "escalationStatus" => self.escalation_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "socialMediaNormalizedMessageId",
+        "conversationNormalizedMessageId",
+        "escalationTarget",
+        "escalationStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2364,30 +2123,29 @@ impl crate::__private::DecodeFields for ManualSearchConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "articlesWithAnswerHighlights" => {
-                    crate::__private::set(
-                        &mut self.articles_with_answer_highlights,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "articlesWithAnswerHighlights",
-                    )
-                }
-                "answerGeneration" => {
-                    crate::__private::set(
-                        &mut self.answer_generation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answerGeneration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "articlesWithAnswerHighlights" => {
+                self.articles_with_answer_highlights = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "answerGeneration" => {
+                self.answer_generation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "articlesWithAnswerHighlights",
+        "answerGeneration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2468,13 +2226,14 @@ impl crate::__private::DecodeFields for MarkContactAddressUncontactableActionSet
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2536,23 +2295,19 @@ impl crate::__private::DecodeFields for MarkContactUncontactableActionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaTypes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2620,23 +2375,19 @@ impl crate::__private::DecodeFields for Markdown {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2780,79 +2531,43 @@ impl crate::__private::DecodeFields for MaskingRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "substituteCharacter" => {
-                    crate::__private::set(
-                        &mut self.substitute_character,
-                        map.next_value()?,
-                        "substituteCharacter",
-                    )
-                }
-                "definition" => {
-                    crate::__private::set(
-                        &mut self.definition,
-                        map.next_value()?,
-                        "definition",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "integrations" => {
-                    crate::__private::set(
-                        &mut self.integrations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "integrations",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "substituteCharacter" => self.substitute_character = map.next_value()?,
+            "definition" => self.definition = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "integrations" => {
+                self.integrations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "substituteCharacter",
+        "definition",
+        "enabled",
+        "type",
+        "direction",
+        "integrations",
+        "dateCreated",
+        "dateModified",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3053,23 +2768,19 @@ impl crate::__private::DecodeFields for MaskingRuleListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3152,26 +2863,18 @@ impl crate::__private::DecodeFields for MaskingRuleValidateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "definition" => {
-                    crate::__private::set(
-                        &mut self.definition,
-                        map.next_value()?,
-                        "definition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "definition" => self.definition = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "definition"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3255,37 +2958,23 @@ impl crate::__private::DecodeFields for MaskingRuleValidateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "valid" => {
-                    crate::__private::set(
-                        &mut self.valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valid",
-                    )
-                }
-                "validationMessage" => {
-                    crate::__private::set(
-                        &mut self.validation_message,
-                        map.next_value()?,
-                        "validationMessage",
-                    )
-                }
-                "maskedText" => {
-                    crate::__private::set(
-                        &mut self.masked_text,
-                        map.next_value()?,
-                        "maskedText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "validationMessage" => self.validation_message = map.next_value()?,
+            "maskedText" => self.masked_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "valid",
+        "validationMessage",
+        "maskedText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3377,40 +3066,25 @@ impl crate::__private::DecodeFields for MatchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "jsonPath" => {
-                    crate::__private::set(
-                        &mut self.json_path,
-                        map.next_value()?,
-                        "jsonPath",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jsonPath" => self.json_path = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "jsonPath",
+        "operator",
+        "value",
+        "values",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3614,61 +3288,37 @@ impl crate::__private::DecodeFields for MatchCriteriaTestResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "jsonPath" => {
-                    crate::__private::set(
-                        &mut self.json_path,
-                        map.next_value()?,
-                        "jsonPath",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "generatedJsonPathCondition" => {
-                    crate::__private::set(
-                        &mut self.generated_json_path_condition,
-                        map.next_value()?,
-                        "generatedJsonPathCondition",
-                    )
-                }
-                "match" => {
-                    crate::__private::set(
-                        &mut self.match_,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "match",
-                    )
-                }
-                "jsonPathExtraction" => {
-                    crate::__private::set(
-                        &mut self.json_path_extraction,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "jsonPathExtraction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jsonPath" => self.json_path = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "generatedJsonPathCondition" => {
+                self.generated_json_path_condition = map.next_value()?;
+            }
+            "match" => self.match_ = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "jsonPathExtraction" => {
+                self.json_path_extraction = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "jsonPath",
+        "operator",
+        "value",
+        "values",
+        "generatedJsonPathCondition",
+        "match",
+        "jsonPathExtraction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3900,44 +3550,25 @@ impl crate::__private::DecodeFields for MatchShiftTradeJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "receivingSchedule" => {
-                    crate::__private::set(
-                        &mut self.receiving_schedule,
-                        map.next_value()?,
-                        "receivingSchedule",
-                    )
-                }
-                "receivingShiftId" => {
-                    crate::__private::set(
-                        &mut self.receiving_shift_id,
-                        map.next_value()?,
-                        "receivingShiftId",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekDate" => self.week_date = map.next_value()?,
+            "receivingSchedule" => self.receiving_schedule = map.next_value()?,
+            "receivingShiftId" => self.receiving_shift_id = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "weekDate",
+        "receivingSchedule",
+        "receivingShiftId",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4048,37 +3679,23 @@ impl crate::__private::DecodeFields for MatchShiftTradeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "receivingScheduleId" => {
-                    crate::__private::set(
-                        &mut self.receiving_schedule_id,
-                        map.next_value()?,
-                        "receivingScheduleId",
-                    )
-                }
-                "receivingShiftId" => {
-                    crate::__private::set(
-                        &mut self.receiving_shift_id,
-                        map.next_value()?,
-                        "receivingShiftId",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "receivingScheduleId" => self.receiving_schedule_id = map.next_value()?,
+            "receivingShiftId" => self.receiving_shift_id = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "receivingScheduleId",
+        "receivingShiftId",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4174,40 +3791,35 @@ impl crate::__private::DecodeFields for MatchShiftTradeResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trade" => {
-                    crate::__private::set(&mut self.trade, map.next_value()?, "trade")
-                }
-                "violations" => {
-                    crate::__private::set(
-                        &mut self.violations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "violations",
-                    )
-                }
-                "adminReviewViolations" => {
-                    crate::__private::set(
-                        &mut self.admin_review_violations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "adminReviewViolations",
-                    )
-                }
-                "unevaluatedRules" => {
-                    crate::__private::set(
-                        &mut self.unevaluated_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unevaluatedRules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trade" => self.trade = map.next_value()?,
+            "violations" => {
+                self.violations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "adminReviewViolations" => {
+                self.admin_review_violations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unevaluatedRules" => {
+                self.unevaluated_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trade",
+        "violations",
+        "adminReviewViolations",
+        "unevaluatedRules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4297,22 +3909,18 @@ impl crate::__private::DecodeFields for MatchTestResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "path" => {
-                    crate::__private::set(&mut self.path, map.next_value()?, "path")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value", "path"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4441,30 +4049,18 @@ impl crate::__private::DecodeFields for MaxLength {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "min" => {
-                    crate::__private::set(
-                        &mut self.min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "min",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "min" => self.min = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["min", "max"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4550,23 +4146,21 @@ impl crate::__private::DecodeFields for MaxParticipants {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maxParticipants" => {
-                    crate::__private::set(
-                        &mut self.max_participants,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxParticipants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maxParticipants" => {
+                self.max_participants = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["maxParticipants"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4672,66 +4266,41 @@ impl crate::__private::DecodeFields for MediaEndpointStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trunk" => {
-                    crate::__private::set(&mut self.trunk, map.next_value()?, "trunk")
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "ice" => crate::__private::set(&mut self.ice, map.next_value()?, "ice"),
-                "rtp" => crate::__private::set(&mut self.rtp, map.next_value()?, "rtp"),
-                "reconnectAttempts" => {
-                    crate::__private::set(
-                        &mut self.reconnect_attempts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "reconnectAttempts",
-                    )
-                }
-                "sourceType" => {
-                    crate::__private::set(
-                        &mut self.source_type,
-                        map.next_value()?,
-                        "sourceType",
-                    )
-                }
-                "clientInfo" => {
-                    crate::__private::set(
-                        &mut self.client_info,
-                        map.next_value()?,
-                        "clientInfo",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateProcessed" => {
-                    crate::__private::set(
-                        &mut self.date_processed,
-                        map.next_value()?,
-                        "dateProcessed",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trunk" => self.trunk = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "ice" => self.ice = map.next_value()?,
+            "rtp" => self.rtp = map.next_value()?,
+            "reconnectAttempts" => {
+                self.reconnect_attempts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sourceType" => self.source_type = map.next_value()?,
+            "clientInfo" => self.client_info = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateProcessed" => self.date_processed = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trunk",
+        "station",
+        "user",
+        "ice",
+        "rtp",
+        "reconnectAttempts",
+        "sourceType",
+        "clientInfo",
+        "dateCreated",
+        "dateProcessed",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4884,26 +4453,18 @@ impl crate::__private::DecodeFields for MediaIceSelectedCandidate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["address", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5032,29 +4593,27 @@ impl crate::__private::DecodeFields for MediaIceSelectedPair {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "server" => {
-                    crate::__private::set(&mut self.server, map.next_value()?, "server")
-                }
-                "candidatePairSelectedMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.candidate_pair_selected_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "candidatePairSelectedMilliseconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "client" => self.client = map.next_value()?,
+            "server" => self.server = map.next_value()?,
+            "candidatePairSelectedMilliseconds" => {
+                self.candidate_pair_selected_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "client",
+        "server",
+        "candidatePairSelectedMilliseconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5134,23 +4693,19 @@ impl crate::__private::DecodeFields for MediaIceStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "selectedPairs" => {
-                    crate::__private::set(
-                        &mut self.selected_pairs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "selectedPairs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "selectedPairs" => {
+                self.selected_pairs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["selectedPairs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5246,64 +4801,39 @@ impl crate::__private::DecodeFields for MediaParticipantRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "recording" => {
-                    crate::__private::set(
-                        &mut self.recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recording",
-                    )
-                }
-                "muted" => {
-                    crate::__private::set(
-                        &mut self.muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "muted",
-                    )
-                }
-                "confined" => {
-                    crate::__private::set(
-                        &mut self.confined,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confined",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "wrapup" => self.wrapup = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "recording" => {
+                self.recording = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "muted" => self.muted = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "confined" => {
+                self.confined = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "resumeTime" => self.resume_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "wrapup",
+        "state",
+        "recording",
+        "muted",
+        "confined",
+        "held",
+        "wrapupSkipped",
+        "resumeTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5515,44 +5045,25 @@ impl crate::__private::DecodeFields for MediaPolicies {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callPolicy" => {
-                    crate::__private::set(
-                        &mut self.call_policy,
-                        map.next_value()?,
-                        "callPolicy",
-                    )
-                }
-                "chatPolicy" => {
-                    crate::__private::set(
-                        &mut self.chat_policy,
-                        map.next_value()?,
-                        "chatPolicy",
-                    )
-                }
-                "emailPolicy" => {
-                    crate::__private::set(
-                        &mut self.email_policy,
-                        map.next_value()?,
-                        "emailPolicy",
-                    )
-                }
-                "messagePolicy" => {
-                    crate::__private::set(
-                        &mut self.message_policy,
-                        map.next_value()?,
-                        "messagePolicy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callPolicy" => self.call_policy = map.next_value()?,
+            "chatPolicy" => self.chat_policy = map.next_value()?,
+            "emailPolicy" => self.email_policy = map.next_value()?,
+            "messagePolicy" => self.message_policy = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "callPolicy",
+        "chatPolicy",
+        "emailPolicy",
+        "messagePolicy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5648,37 +5159,31 @@ impl crate::__private::DecodeFields for MediaRegions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "awsHomeRegion" => {
-                    crate::__private::set(
-                        &mut self.aws_home_region,
-                        map.next_value()?,
-                        "awsHomeRegion",
-                    )
-                }
-                "awsCoreRegions" => {
-                    crate::__private::set(
-                        &mut self.aws_core_regions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "awsCoreRegions",
-                    )
-                }
-                "awsSatelliteRegions" => {
-                    crate::__private::set(
-                        &mut self.aws_satellite_regions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "awsSatelliteRegions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "awsHomeRegion" => self.aws_home_region = map.next_value()?,
+            "awsCoreRegions" => {
+                self.aws_core_regions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "awsSatelliteRegions" => {
+                self.aws_satellite_regions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "awsHomeRegion",
+        "awsCoreRegions",
+        "awsSatelliteRegions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5762,30 +5267,20 @@ impl crate::__private::DecodeFields for MediaResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaUri" => {
-                    crate::__private::set(
-                        &mut self.media_uri,
-                        map.next_value()?,
-                        "mediaUri",
-                    )
-                }
-                "waveformData" => {
-                    crate::__private::set(
-                        &mut self.waveform_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waveformData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaUri" => self.media_uri = map.next_value()?,
+            "waveformData" => {
+                self.waveform_data = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaUri", "waveformData"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5885,58 +5380,49 @@ impl crate::__private::DecodeFields for MediaRtpStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "packetsReceived" => {
-                    crate::__private::set(
-                        &mut self.packets_received,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "packetsReceived",
-                    )
-                }
-                "packetsSent" => {
-                    crate::__private::set(
-                        &mut self.packets_sent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "packetsSent",
-                    )
-                }
-                "rtpEventsReceived" => {
-                    crate::__private::set(
-                        &mut self.rtp_events_received,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rtpEventsReceived",
-                    )
-                }
-                "rtpEventsSent" => {
-                    crate::__private::set(
-                        &mut self.rtp_events_sent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rtpEventsSent",
-                    )
-                }
-                "estimatedAverageMos" => {
-                    crate::__private::set(
-                        &mut self.estimated_average_mos,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedAverageMos",
-                    )
-                }
-                "averageJitter" => {
-                    crate::__private::set(
-                        &mut self.average_jitter,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageJitter",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "packetsReceived" => {
+                self.packets_received = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "packetsSent" => {
+                self.packets_sent = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rtpEventsReceived" => {
+                self.rtp_events_received = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rtpEventsSent" => {
+                self.rtp_events_sent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "estimatedAverageMos" => {
+                self.estimated_average_mos = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageJitter" => {
+                self.average_jitter = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "packetsReceived",
+        "packetsSent",
+        "rtpEventsReceived",
+        "rtpEventsSent",
+        "estimatedAverageMos",
+        "averageJitter",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6110,51 +5596,43 @@ impl crate::__private::DecodeFields for MediaSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.enable_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAutoAnswer",
-                    )
-                }
-                "alertingTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutSeconds",
-                    )
-                }
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "autoAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerAlertToneSeconds",
-                    )
-                }
-                "manualAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.manual_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manualAnswerAlertToneSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableAutoAnswer" => {
+                self.enable_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "alertingTimeoutSeconds" => {
+                self.alerting_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "autoAnswerAlertToneSeconds" => {
+                self.auto_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "manualAnswerAlertToneSeconds" => {
+                self.manual_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "alertingTimeoutSeconds",
+        "serviceLevel",
+        "autoAnswerAlertToneSeconds",
+        "manualAnswerAlertToneSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6302,58 +5780,37 @@ impl crate::__private::DecodeFields for MediaStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "creationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.creation_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "creationMilliseconds",
-                    )
-                }
-                "preferredRegion" => {
-                    crate::__private::set(
-                        &mut self.preferred_region,
-                        map.next_value()?,
-                        "preferredRegion",
-                    )
-                }
-                "effectiveRegion" => {
-                    crate::__private::set(
-                        &mut self.effective_region,
-                        map.next_value()?,
-                        "effectiveRegion",
-                    )
-                }
-                "mediaStatistics" => {
-                    crate::__private::set(
-                        &mut self.media_statistics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaStatistics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "communicationId" => self.communication_id = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "creationMilliseconds" => {
+                self.creation_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "preferredRegion" => self.preferred_region = map.next_value()?,
+            "effectiveRegion" => self.effective_region = map.next_value()?,
+            "mediaStatistics" => {
+                self.media_statistics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "communicationId",
+        "dateStart",
+        "creationMilliseconds",
+        "preferredRegion",
+        "effectiveRegion",
+        "mediaStatistics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6461,37 +5918,23 @@ impl crate::__private::DecodeFields for MediaStatisticsClientInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "originAppName" => {
-                    crate::__private::set(
-                        &mut self.origin_app_name,
-                        map.next_value()?,
-                        "originAppName",
-                    )
-                }
-                "originAppId" => {
-                    crate::__private::set(
-                        &mut self.origin_app_id,
-                        map.next_value()?,
-                        "originAppId",
-                    )
-                }
-                "originAppVersion" => {
-                    crate::__private::set(
-                        &mut self.origin_app_version,
-                        map.next_value()?,
-                        "originAppVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "originAppName" => self.origin_app_name = map.next_value()?,
+            "originAppId" => self.origin_app_id = map.next_value()?,
+            "originAppVersion" => self.origin_app_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originAppName",
+        "originAppId",
+        "originAppVersion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6571,23 +6014,19 @@ impl crate::__private::DecodeFields for MediaStatisticsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6663,23 +6102,19 @@ impl crate::__private::DecodeFields for MediaStatisticsTrunkInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6941,30 +6376,18 @@ impl crate::__private::DecodeFields for MediaSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactCenter" => {
-                    crate::__private::set(
-                        &mut self.contact_center,
-                        map.next_value()?,
-                        "contactCenter",
-                    )
-                }
-                "enterprise" => {
-                    crate::__private::set(
-                        &mut self.enterprise,
-                        map.next_value()?,
-                        "enterprise",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactCenter" => self.contact_center = map.next_value()?,
+            "enterprise" => self.enterprise = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contactCenter", "enterprise"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7174,30 +6597,18 @@ impl crate::__private::DecodeFields for MediaSummaryDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "acw" => {
-                    crate::__private::set(
-                        &mut self.acw,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acw",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "acw" => self.acw = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["active", "acw"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7338,19 +6749,17 @@ impl crate::__private::DecodeFields for MediaType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7464,30 +6873,22 @@ impl crate::__private::DecodeFields for MediaTypeAccess {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inbound" => {
-                    crate::__private::set(
-                        &mut self.inbound,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inbound",
-                    )
-                }
-                "outbound" => {
-                    crate::__private::set(
-                        &mut self.outbound,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outbound",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inbound" => {
+                self.inbound = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outbound" => {
+                self.outbound = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inbound", "outbound"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7603,19 +7004,17 @@ impl crate::__private::DecodeFields for MediaTypes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "allow" => {
-                    crate::__private::set(&mut self.allow, map.next_value()?, "allow")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "allow" => self.allow = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["allow"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7709,37 +7108,35 @@ impl crate::__private::DecodeFields for MediaUtilization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maximumCapacity" => {
-                    crate::__private::set(
-                        &mut self.maximum_capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumCapacity",
-                    )
-                }
-                "interruptableMediaTypes" => {
-                    crate::__private::set(
-                        &mut self.interruptable_media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "interruptableMediaTypes",
-                    )
-                }
-                "includeNonAcd" => {
-                    crate::__private::set(
-                        &mut self.include_non_acd,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeNonAcd",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maximumCapacity" => {
+                self.maximum_capacity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptableMediaTypes" => {
+                self.interruptable_media_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "includeNonAcd" => {
+                self.include_non_acd = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maximumCapacity",
+        "interruptableMediaTypes",
+        "includeNonAcd",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7841,45 +7238,29 @@ impl crate::__private::DecodeFields for MeetingIdRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "ephemeral" => {
-                    crate::__private::set(
-                        &mut self.ephemeral,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ephemeral",
-                    )
-                }
-                "conferenceId" => {
-                    crate::__private::set(
-                        &mut self.conference_id,
-                        map.next_value()?,
-                        "conferenceId",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "ephemeral" => {
+                self.ephemeral = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conferenceId" => self.conference_id = map.next_value()?,
+            "dateExpired" => self.date_expired = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "ephemeral",
+        "conferenceId",
+        "dateExpired",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7976,24 +7357,18 @@ impl crate::__private::DecodeFields for Member {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8062,17 +7437,17 @@ impl crate::__private::DecodeFields for MemberEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8207,44 +7582,31 @@ impl crate::__private::DecodeFields for MemberGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "type",
+        "memberCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8443,23 +7805,19 @@ impl crate::__private::DecodeFields for MemberListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8538,30 +7896,20 @@ impl crate::__private::DecodeFields for MergeContactsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactIds" => {
-                    crate::__private::set(
-                        &mut self.contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactIds",
-                    )
-                }
-                "valueOverride" => {
-                    crate::__private::set(
-                        &mut self.value_override,
-                        map.next_value()?,
-                        "valueOverride",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactIds" => {
+                self.contact_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "valueOverride" => self.value_override = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contactIds", "valueOverride"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8639,26 +7987,18 @@ impl crate::__private::DecodeFields for MergeError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "code"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8740,29 +8080,19 @@ impl crate::__private::DecodeFields for MergeInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "dateMerged" => {
-                    crate::__private::set(
-                        &mut self.date_merged,
-                        map.next_value()?,
-                        "dateMerged",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "dateMerged" => self.date_merged = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "error", "dateMerged"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8925,37 +8255,23 @@ impl crate::__private::DecodeFields for MergeOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceContact" => {
-                    crate::__private::set(
-                        &mut self.source_contact,
-                        map.next_value()?,
-                        "sourceContact",
-                    )
-                }
-                "targetContact" => {
-                    crate::__private::set(
-                        &mut self.target_contact,
-                        map.next_value()?,
-                        "targetContact",
-                    )
-                }
-                "resultingContact" => {
-                    crate::__private::set(
-                        &mut self.resulting_contact,
-                        map.next_value()?,
-                        "resultingContact",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceContact" => self.source_contact = map.next_value()?,
+            "targetContact" => self.target_contact = map.next_value()?,
+            "resultingContact" => self.resulting_contact = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceContact",
+        "targetContact",
+        "resultingContact",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9062,30 +8378,18 @@ impl crate::__private::DecodeFields for MergeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceContactId" => {
-                    crate::__private::set(
-                        &mut self.source_contact_id,
-                        map.next_value()?,
-                        "sourceContactId",
-                    )
-                }
-                "targetContactId" => {
-                    crate::__private::set(
-                        &mut self.target_contact_id,
-                        map.next_value()?,
-                        "targetContactId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceContactId" => self.source_contact_id = map.next_value()?,
+            "targetContactId" => self.target_contact_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sourceContactId", "targetContactId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9335,225 +8639,93 @@ impl crate::__private::DecodeFields for Message {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "initialState" => {
-                    crate::__private::set(
-                        &mut self.initial_state,
-                        map.next_value()?,
-                        "initialState",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "segments" => {
-                    crate::__private::set(
-                        &mut self.segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segments",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "startHoldTime" => {
-                    crate::__private::set(
-                        &mut self.start_hold_time,
-                        map.next_value()?,
-                        "startHoldTime",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "disconnectedTime" => {
-                    crate::__private::set(
-                        &mut self.disconnected_time,
-                        map.next_value()?,
-                        "disconnectedTime",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "authenticated" => {
-                    crate::__private::set(
-                        &mut self.authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticated",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "recipientCountry" => {
-                    crate::__private::set(
-                        &mut self.recipient_country,
-                        map.next_value()?,
-                        "recipientCountry",
-                    )
-                }
-                "recipientType" => {
-                    crate::__private::set(
-                        &mut self.recipient_type,
-                        map.next_value()?,
-                        "recipientType",
-                    )
-                }
-                "scriptId" => {
-                    crate::__private::set(
-                        &mut self.script_id,
-                        map.next_value()?,
-                        "scriptId",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "journeyContext" => {
-                    crate::__private::set(
-                        &mut self.journey_context,
-                        map.next_value()?,
-                        "journeyContext",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "afterCallWork" => {
-                    crate::__private::set(
-                        &mut self.after_call_work,
-                        map.next_value()?,
-                        "afterCallWork",
-                    )
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                "agentAssistantId" => {
-                    crate::__private::set(
-                        &mut self.agent_assistant_id,
-                        map.next_value()?,
-                        "agentAssistantId",
-                    )
-                }
-                "byoSmsIntegrationId" => {
-                    crate::__private::set(
-                        &mut self.byo_sms_integration_id,
-                        map.next_value()?,
-                        "byoSmsIntegrationId",
-                    )
-                }
-                "queueMediaSettings" => {
-                    crate::__private::set(
-                        &mut self.queue_media_settings,
-                        map.next_value()?,
-                        "queueMediaSettings",
-                    )
-                }
-                "engagementSource" => {
-                    crate::__private::set(
-                        &mut self.engagement_source,
-                        map.next_value()?,
-                        "engagementSource",
-                    )
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                "parkTime" => {
-                    crate::__private::set(
-                        &mut self.park_time,
-                        map.next_value()?,
-                        "parkTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "initialState" => self.initial_state = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "direction" => self.direction = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "startHoldTime" => self.start_hold_time = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "disconnectedTime" => self.disconnected_time = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "authenticated" => {
+                self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "recipientCountry" => self.recipient_country = map.next_value()?,
+            "recipientType" => self.recipient_type = map.next_value()?,
+            "scriptId" => self.script_id = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "journeyContext" => self.journey_context = map.next_value()?,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "afterCallWork" => self.after_call_work = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentAssistantId" => self.agent_assistant_id = map.next_value()?,
+            "byoSmsIntegrationId" => self.byo_sms_integration_id = map.next_value()?,
+            "queueMediaSettings" => self.queue_media_settings = map.next_value()?,
+            "engagementSource" => self.engagement_source = map.next_value()?,
+            "resumeTime" => self.resume_time = map.next_value()?,
+            "parkTime" => self.park_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "held",
+        "segments",
+        "direction",
+        "recordingId",
+        "errorInfo",
+        "disconnectType",
+        "startHoldTime",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "authenticated",
+        "type",
+        "recipientCountry",
+        "recipientType",
+        "scriptId",
+        "peerId",
+        "toAddress",
+        "fromAddress",
+        "messages",
+        "journeyContext",
+        "wrapup",
+        "afterCallWork",
+        "afterCallWorkRequired",
+        "agentAssistantId",
+        "byoSmsIntegrationId",
+        "queueMediaSettings",
+        "engagementSource",
+        "resumeTime",
+        "parkTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10562,69 +9734,47 @@ impl crate::__private::DecodeFields for MessageConversation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participants",
-                    )
-                }
-                "otherMediaUris" => {
-                    crate::__private::set(
-                        &mut self.other_media_uris,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "otherMediaUris",
-                    )
-                }
-                "recentTransfers" => {
-                    crate::__private::set(
-                        &mut self.recent_transfers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recentTransfers",
-                    )
-                }
-                "utilizationLabelId" => {
-                    crate::__private::set(
-                        &mut self.utilization_label_id,
-                        map.next_value()?,
-                        "utilizationLabelId",
-                    )
-                }
-                "inactivityTimeout" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout,
-                        map.next_value()?,
-                        "inactivityTimeout",
-                    )
-                }
-                "divisions" => {
-                    crate::__private::set(
-                        &mut self.divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "otherMediaUris" => {
+                self.other_media_uris = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "recentTransfers" => {
+                self.recent_transfers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabelId" => self.utilization_label_id = map.next_value()?,
+            "inactivityTimeout" => self.inactivity_timeout = map.next_value()?,
+            "divisions" => {
+                self.divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "participants",
+        "otherMediaUris",
+        "recentTransfers",
+        "utilizationLabelId",
+        "inactivityTimeout",
+        "divisions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10771,86 +9921,45 @@ impl crate::__private::DecodeFields for MessageConversationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11045,100 +10154,49 @@ impl crate::__private::DecodeFields for MessageData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "providerMessageId" => {
-                    crate::__private::set(
-                        &mut self.provider_message_id,
-                        map.next_value()?,
-                        "providerMessageId",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "messengerType" => {
-                    crate::__private::set(
-                        &mut self.messenger_type,
-                        map.next_value()?,
-                        "messengerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "normalizedMessage" => {
-                    crate::__private::set(
-                        &mut self.normalized_message,
-                        map.next_value()?,
-                        "normalizedMessage",
-                    )
-                }
-                "normalizedReceipts" => {
-                    crate::__private::set(
-                        &mut self.normalized_receipts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "normalizedReceipts",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "providerMessageId" => self.provider_message_id = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "messengerType" => self.messenger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "normalizedMessage" => self.normalized_message = map.next_value()?,
+            "normalizedReceipts" => {
+                self.normalized_receipts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "providerMessageId",
+        "timestamp",
+        "fromAddress",
+        "toAddress",
+        "direction",
+        "messengerType",
+        "status",
+        "normalizedMessage",
+        "normalizedReceipts",
+        "createdBy",
+        "conversationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11540,86 +10598,43 @@ impl crate::__private::DecodeFields for MessageDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "messageURI" => {
-                    crate::__private::set(
-                        &mut self.message_uri,
-                        map.next_value()?,
-                        "messageURI",
-                    )
-                }
-                "messageStatus" => {
-                    crate::__private::set(
-                        &mut self.message_status,
-                        map.next_value()?,
-                        "messageStatus",
-                    )
-                }
-                "messageSegmentCount" => {
-                    crate::__private::set(
-                        &mut self.message_segment_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messageSegmentCount",
-                    )
-                }
-                "messageTime" => {
-                    crate::__private::set(
-                        &mut self.message_time,
-                        map.next_value()?,
-                        "messageTime",
-                    )
-                }
-                "media" => {
-                    crate::__private::set(
-                        &mut self.media,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "media",
-                    )
-                }
-                "stickers" => {
-                    crate::__private::set(
-                        &mut self.stickers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "stickers",
-                    )
-                }
-                "messageMetadata" => {
-                    crate::__private::set(
-                        &mut self.message_metadata,
-                        map.next_value()?,
-                        "messageMetadata",
-                    )
-                }
-                "socialVisibility" => {
-                    crate::__private::set(
-                        &mut self.social_visibility,
-                        map.next_value()?,
-                        "socialVisibility",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageId" => self.message_id = map.next_value()?,
+            "messageURI" => self.message_uri = map.next_value()?,
+            "messageStatus" => self.message_status = map.next_value()?,
+            "messageSegmentCount" => {
+                self.message_segment_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "messageTime" => self.message_time = map.next_value()?,
+            "media" => self.media = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "stickers" => {
+                self.stickers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "messageMetadata" => self.message_metadata = map.next_value()?,
+            "socialVisibility" => self.social_visibility = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageId",
+        "messageURI",
+        "messageStatus",
+        "messageSegmentCount",
+        "messageTime",
+        "media",
+        "stickers",
+        "messageMetadata",
+        "socialVisibility",
+        "errorInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11933,51 +10948,27 @@ impl crate::__private::DecodeFields for MessageEvaluation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactColumn" => {
-                    crate::__private::set(
-                        &mut self.contact_column,
-                        map.next_value()?,
-                        "contactColumn",
-                    )
-                }
-                "contactAddress" => {
-                    crate::__private::set(
-                        &mut self.contact_address,
-                        map.next_value()?,
-                        "contactAddress",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "wrapupCodeId" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code_id,
-                        map.next_value()?,
-                        "wrapupCodeId",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactColumn" => self.contact_column = map.next_value()?,
+            "contactAddress" => self.contact_address = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "wrapupCodeId" => self.wrapup_code_id = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactColumn",
+        "contactAddress",
+        "messageType",
+        "wrapupCodeId",
+        "timestamp",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12114,26 +11105,18 @@ impl crate::__private::DecodeFields for MessageFooter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12244,26 +11227,18 @@ impl crate::__private::DecodeFields for MessageHeader {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12435,44 +11410,25 @@ impl crate::__private::DecodeFields for MessageInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "localizableMessageCode" => {
-                    crate::__private::set(
-                        &mut self.localizable_message_code,
-                        map.next_value()?,
-                        "localizableMessageCode",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "localizableMessageCode" => self.localizable_message_code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "localizableMessageCode",
+        "message",
+        "messageWithParams",
+        "messageParams",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12632,35 +11588,31 @@ impl crate::__private::DecodeFields for MessageMedia {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mediaType",
+        "contentLengthBytes",
+        "name",
+        "id",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12778,35 +11730,29 @@ impl crate::__private::DecodeFields for MessageMediaAttachment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mediaType",
+        "contentLength",
+        "name",
+        "id",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12973,66 +11919,41 @@ impl crate::__private::DecodeFields for MessageMediaData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                "uploadUrl" => {
-                    crate::__private::set(
-                        &mut self.upload_url,
-                        map.next_value()?,
-                        "uploadUrl",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "uploadUrl" => self.upload_url = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "url",
+        "mediaType",
+        "contentLengthBytes",
+        "uploadUrl",
+        "status",
+        "conversationId",
+        "communicationId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13221,86 +12142,45 @@ impl crate::__private::DecodeFields for MessageMediaListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13626,303 +12506,135 @@ impl crate::__private::DecodeFields for MessageMediaParticipant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "startHoldTime" => {
-                    crate::__private::set(
-                        &mut self.start_hold_time,
-                        map.next_value()?,
-                        "startHoldTime",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "wrapupRequired" => {
-                    crate::__private::set(
-                        &mut self.wrapup_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupRequired",
-                    )
-                }
-                "wrapupPrompt" => {
-                    crate::__private::set(
-                        &mut self.wrapup_prompt,
-                        map.next_value()?,
-                        "wrapupPrompt",
-                    )
-                }
-                "mediaRoles" => {
-                    crate::__private::set(
-                        &mut self.media_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaRoles",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "script" => {
-                    crate::__private::set(&mut self.script, map.next_value()?, "script")
-                }
-                "wrapupTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.wrapup_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupTimeoutMs",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "alertingTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutMs",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "externalContact" => {
-                    crate::__private::set(
-                        &mut self.external_contact,
-                        map.next_value()?,
-                        "externalContact",
-                    )
-                }
-                "externalContactInitialDivisionId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_initial_division_id,
-                        map.next_value()?,
-                        "externalContactInitialDivisionId",
-                    )
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "peer" => {
-                    crate::__private::set(&mut self.peer, map.next_value()?, "peer")
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "journeyContext" => {
-                    crate::__private::set(
-                        &mut self.journey_context,
-                        map.next_value()?,
-                        "journeyContext",
-                    )
-                }
-                "conversationRoutingData" => {
-                    crate::__private::set(
-                        &mut self.conversation_routing_data,
-                        map.next_value()?,
-                        "conversationRoutingData",
-                    )
-                }
-                "startAcwTime" => {
-                    crate::__private::set(
-                        &mut self.start_acw_time,
-                        map.next_value()?,
-                        "startAcwTime",
-                    )
-                }
-                "endAcwTime" => {
-                    crate::__private::set(
-                        &mut self.end_acw_time,
-                        map.next_value()?,
-                        "endAcwTime",
-                    )
-                }
-                "parkTime" => {
-                    crate::__private::set(
-                        &mut self.park_time,
-                        map.next_value()?,
-                        "parkTime",
-                    )
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "recipientCountry" => {
-                    crate::__private::set(
-                        &mut self.recipient_country,
-                        map.next_value()?,
-                        "recipientCountry",
-                    )
-                }
-                "recipientType" => {
-                    crate::__private::set(
-                        &mut self.recipient_type,
-                        map.next_value()?,
-                        "recipientType",
-                    )
-                }
-                "authenticated" => {
-                    crate::__private::set(
-                        &mut self.authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authenticated",
-                    )
-                }
-                "monitoredParticipantId" => {
-                    crate::__private::set(
-                        &mut self.monitored_participant_id,
-                        map.next_value()?,
-                        "monitoredParticipantId",
-                    )
-                }
-                "monitoredParticipant" => {
-                    crate::__private::set(
-                        &mut self.monitored_participant,
-                        map.next_value()?,
-                        "monitoredParticipant",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "startHoldTime" => self.start_hold_time = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "wrapupRequired" => {
+                self.wrapup_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "user" => self.user = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "script" => self.script = map.next_value()?,
+            "wrapupTimeoutMs" => {
+                self.wrapup_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alertingTimeoutMs" => {
+                self.alerting_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "provider" => self.provider = map.next_value()?,
+            "externalContact" => self.external_contact = map.next_value()?,
+            "externalContactInitialDivisionId" => {
+                self.external_contact_initial_division_id = map.next_value()?;
+            }
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "peer" => self.peer = map.next_value()?,
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "journeyContext" => self.journey_context = map.next_value()?,
+            "conversationRoutingData" => {
+                self.conversation_routing_data = map.next_value()?;
+            }
+            "startAcwTime" => self.start_acw_time = map.next_value()?,
+            "endAcwTime" => self.end_acw_time = map.next_value()?,
+            "parkTime" => self.park_time = map.next_value()?,
+            "resumeTime" => self.resume_time = map.next_value()?,
+            "toAddress" => self.to_address = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "recipientCountry" => self.recipient_country = map.next_value()?,
+            "recipientType" => self.recipient_type = map.next_value()?,
+            "authenticated" => {
+                self.authenticated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "monitoredParticipantId" => self.monitored_participant_id = map.next_value()?,
+            "monitoredParticipant" => self.monitored_participant = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "address",
+        "startTime",
+        "startAlertingTime",
+        "connectedTime",
+        "endTime",
+        "startHoldTime",
+        "purpose",
+        "state",
+        "direction",
+        "disconnectType",
+        "held",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "mediaRoles",
+        "user",
+        "queue",
+        "team",
+        "attributes",
+        "errorInfo",
+        "script",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "alertingTimeoutMs",
+        "provider",
+        "externalContact",
+        "externalContactInitialDivisionId",
+        "externalOrganization",
+        "wrapup",
+        "peer",
+        "flaggedReason",
+        "journeyContext",
+        "conversationRoutingData",
+        "startAcwTime",
+        "endAcwTime",
+        "parkTime",
+        "resumeTime",
+        "toAddress",
+        "fromAddress",
+        "messages",
+        "type",
+        "recipientCountry",
+        "recipientType",
+        "authenticated",
+        "monitoredParticipantId",
+        "monitoredParticipant",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14640,30 +13352,18 @@ impl crate::__private::DecodeFields for MessageMediaPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actions" => self.actions = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["actions", "conditions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14769,72 +13469,43 @@ impl crate::__private::DecodeFields for MessageMediaPolicyConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "forUsers" => {
-                    crate::__private::set(
-                        &mut self.for_users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forUsers",
-                    )
-                }
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                "forQueues" => {
-                    crate::__private::set(
-                        &mut self.for_queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forQueues",
-                    )
-                }
-                "wrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wrapupCodes",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "timeAllowed" => {
-                    crate::__private::set(
-                        &mut self.time_allowed,
-                        map.next_value()?,
-                        "timeAllowed",
-                    )
-                }
-                "teams" => {
-                    crate::__private::set(
-                        &mut self.teams,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teams",
-                    )
-                }
-                "customerParticipation" => {
-                    crate::__private::set(
-                        &mut self.customer_participation,
-                        map.next_value()?,
-                        "customerParticipation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeAllowed" => self.time_allowed = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "customerParticipation" => self.customer_participation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forUsers",
+        "dateRanges",
+        "forQueues",
+        "wrapupCodes",
+        "languages",
+        "timeAllowed",
+        "teams",
+        "customerParticipation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15077,72 +13748,55 @@ impl crate::__private::DecodeFields for MessageMediaSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.enable_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAutoAnswer",
-                    )
-                }
-                "alertingTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutSeconds",
-                    )
-                }
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "autoAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerAlertToneSeconds",
-                    )
-                }
-                "manualAnswerAlertToneSeconds" => {
-                    crate::__private::set(
-                        &mut self.manual_answer_alert_tone_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manualAnswerAlertToneSeconds",
-                    )
-                }
-                "subTypeSettings" => {
-                    crate::__private::set(
-                        &mut self.sub_type_settings,
-                        map.next_value()?,
-                        "subTypeSettings",
-                    )
-                }
-                "enableInactivityTimeout" => {
-                    crate::__private::set(
-                        &mut self.enable_inactivity_timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableInactivityTimeout",
-                    )
-                }
-                "inactivityTimeoutSettings" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_settings,
-                        map.next_value()?,
-                        "inactivityTimeoutSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableAutoAnswer" => {
+                self.enable_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "alertingTimeoutSeconds" => {
+                self.alerting_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "autoAnswerAlertToneSeconds" => {
+                self.auto_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "manualAnswerAlertToneSeconds" => {
+                self.manual_answer_alert_tone_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "subTypeSettings" => self.sub_type_settings = map.next_value()?,
+            "enableInactivityTimeout" => {
+                self.enable_inactivity_timeout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "inactivityTimeoutSettings" => {
+                self.inactivity_timeout_settings = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "alertingTimeoutSeconds",
+        "serviceLevel",
+        "autoAnswerAlertToneSeconds",
+        "manualAnswerAlertToneSeconds",
+        "subTypeSettings",
+        "enableInactivityTimeout",
+        "inactivityTimeoutSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15294,41 +13948,27 @@ impl crate::__private::DecodeFields for MessageMediaUploadData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "uploadUrl" => {
-                    crate::__private::set(
-                        &mut self.upload_url,
-                        map.next_value()?,
-                        "uploadUrl",
-                    )
-                }
-                "uploadHeaders" => {
-                    crate::__private::set(
-                        &mut self.upload_headers,
-                        map.next_value()?,
-                        "uploadHeaders",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "uploadUrl" => self.upload_url = map.next_value()?,
+            "uploadHeaders" => self.upload_headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "uploadUrl",
+        "uploadHeaders",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15459,18 +14099,18 @@ impl crate::__private::DecodeFields for MessageSticker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15558,18 +14198,18 @@ impl crate::__private::DecodeFields for MessageStickerAttachment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15693,30 +14333,29 @@ impl crate::__private::DecodeFields for MessageSubtypeSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.enable_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAutoAnswer",
-                    )
-                }
-                "enableInactivityTimeout" => {
-                    crate::__private::set(
-                        &mut self.enable_inactivity_timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableInactivityTimeout",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableAutoAnswer" => {
+                self.enable_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableInactivityTimeout" => {
+                self.enable_inactivity_timeout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enableAutoAnswer",
+        "enableInactivityTimeout",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15826,26 +14465,18 @@ impl crate::__private::DecodeFields for MessageTypingEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "typing" => {
-                    crate::__private::set(&mut self.typing, map.next_value()?, "typing")
-                }
-                "dateSent" => {
-                    crate::__private::set(
-                        &mut self.date_sent,
-                        map.next_value()?,
-                        "dateSent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typing" => self.typing = map.next_value()?,
+            "dateSent" => self.date_sent = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["typing", "dateSent"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16022,153 +14653,79 @@ impl crate::__private::DecodeFields for MessagingCampaign {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "campaignStatus" => {
-                    crate::__private::set(
-                        &mut self.campaign_status,
-                        map.next_value()?,
-                        "campaignStatus",
-                    )
-                }
-                "callableTimeSet" => {
-                    crate::__private::set(
-                        &mut self.callable_time_set,
-                        map.next_value()?,
-                        "callableTimeSet",
-                    )
-                }
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "dncLists" => {
-                    crate::__private::set(
-                        &mut self.dnc_lists,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncLists",
-                    )
-                }
-                "alwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alwaysRunning",
-                    )
-                }
-                "contactSorts" => {
-                    crate::__private::set(
-                        &mut self.contact_sorts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactSorts",
-                    )
-                }
-                "messagesPerMinute" => {
-                    crate::__private::set(
-                        &mut self.messages_per_minute,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messagesPerMinute",
-                    )
-                }
-                "ruleSets" => {
-                    crate::__private::set(
-                        &mut self.rule_sets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ruleSets",
-                    )
-                }
-                "contactListFilters" => {
-                    crate::__private::set(
-                        &mut self.contact_list_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactListFilters",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "dynamicContactQueueingSettings" => {
-                    crate::__private::set(
-                        &mut self.dynamic_contact_queueing_settings,
-                        map.next_value()?,
-                        "dynamicContactQueueingSettings",
-                    )
-                }
-                "emailConfig" => {
-                    crate::__private::set(
-                        &mut self.email_config,
-                        map.next_value()?,
-                        "emailConfig",
-                    )
-                }
-                "smsConfig" => {
-                    crate::__private::set(
-                        &mut self.sms_config,
-                        map.next_value()?,
-                        "smsConfig",
-                    )
-                }
-                "whatsAppConfig" => {
-                    crate::__private::set(
-                        &mut self.whats_app_config,
-                        map.next_value()?,
-                        "whatsAppConfig",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "division" => self.division = map.next_value()?,
+            "campaignStatus" => self.campaign_status = map.next_value()?,
+            "callableTimeSet" => self.callable_time_set = map.next_value()?,
+            "contactList" => self.contact_list = map.next_value()?,
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "alwaysRunning" => {
+                self.always_running = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "messagesPerMinute" => {
+                self.messages_per_minute = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dynamicContactQueueingSettings" => {
+                self.dynamic_contact_queueing_settings = map.next_value()?;
+            }
+            "emailConfig" => self.email_config = map.next_value()?,
+            "smsConfig" => self.sms_config = map.next_value()?,
+            "whatsAppConfig" => self.whats_app_config = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "division",
+        "campaignStatus",
+        "callableTimeSet",
+        "contactList",
+        "dncLists",
+        "alwaysRunning",
+        "contactSorts",
+        "messagesPerMinute",
+        "ruleSets",
+        "contactListFilters",
+        "errors",
+        "dynamicContactQueueingSettings",
+        "emailConfig",
+        "smsConfig",
+        "whatsAppConfig",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16424,30 +14981,29 @@ impl crate::__private::DecodeFields for MessagingCampaignDiagnostics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeZoneRescheduledContactsCount" => {
-                    crate::__private::set(
-                        &mut self.time_zone_rescheduled_contacts_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeZoneRescheduledContactsCount",
-                    )
-                }
-                "filteredOutContactsCount" => {
-                    crate::__private::set(
-                        &mut self.filtered_out_contacts_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "filteredOutContactsCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeZoneRescheduledContactsCount" => {
+                self.time_zone_rescheduled_contacts_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "filteredOutContactsCount" => {
+                self.filtered_out_contacts_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeZoneRescheduledContactsCount",
+        "filteredOutContactsCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16533,34 +15089,20 @@ impl crate::__private::DecodeFields for MessagingCampaignDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "division", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16677,86 +15219,45 @@ impl crate::__private::DecodeFields for MessagingCampaignDivisionViewEntityListi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16914,86 +15415,45 @@ impl crate::__private::DecodeFields for MessagingCampaignEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17166,76 +15626,43 @@ impl crate::__private::DecodeFields for MessagingCampaignSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "messagingCampaign" => {
-                    crate::__private::set(
-                        &mut self.messaging_campaign,
-                        map.next_value()?,
-                        "messagingCampaign",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "messagingCampaign" => self.messaging_campaign = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "messagingCampaign",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17407,76 +15834,43 @@ for MessagingCampaignScheduleConfigChangeMessagingCampaignSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "recurrences" => {
-                    crate::__private::set(
-                        &mut self.recurrences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recurrences",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "messagingCampaign" => {
-                    crate::__private::set(
-                        &mut self.messaging_campaign,
-                        map.next_value()?,
-                        "messagingCampaign",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "recurrences" => {
+                self.recurrences = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "messagingCampaign" => self.messaging_campaign = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intervals",
+        "recurrences",
+        "timeZone",
+        "messagingCampaign",
+        "additionalProperties",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17589,13 +15983,14 @@ impl crate::__private::DecodeFields for MessagingCampaignScheduleConfigChangeObj
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17724,86 +16119,45 @@ impl crate::__private::DecodeFields for MessagingCampaignScheduleEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17971,44 +16325,25 @@ impl crate::__private::DecodeFields for MessagingCommunicationAnsweredEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18152,57 +16487,31 @@ impl crate::__private::DecodeFields for MessagingCommunicationDispositionApplied
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "code",
+        "notes",
+        "tags",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18364,51 +16673,27 @@ impl crate::__private::DecodeFields for MessagingCommunicationEndedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "disconnectType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18623,44 +16908,25 @@ impl crate::__private::DecodeFields for MessagingConferResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "peerCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.peer_communication_id,
-                        map.next_value()?,
-                        "peerCommunicationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "peerCommunicationId" => self.peer_communication_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "communicationId",
+        "peerCommunicationId",
+        "commandId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18754,23 +17020,17 @@ impl crate::__private::DecodeFields for MessagingConferWithUserRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "targetUserId" => {
-                    crate::__private::set(
-                        &mut self.target_user_id,
-                        map.next_value()?,
-                        "targetUserId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "targetUserId" => self.target_user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["targetUserId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18874,86 +17134,45 @@ impl crate::__private::DecodeFields for MessagingConfigListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19142,58 +17361,29 @@ impl crate::__private::DecodeFields for MessagingEndTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "finalState" => {
-                    crate::__private::set(
-                        &mut self.final_state,
-                        map.next_value()?,
-                        "finalState",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "finalState" => self.final_state = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "finalState",
+        "objectCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19410,65 +17600,31 @@ impl crate::__private::DecodeFields for MessagingExternalEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "displayName",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19646,58 +17802,29 @@ impl crate::__private::DecodeFields for MessagingFlowEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19851,51 +17978,27 @@ impl crate::__private::DecodeFields for MessagingHoldUpdatedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "held",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20005,37 +18108,27 @@ impl crate::__private::DecodeFields for MessagingIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20156,72 +18249,37 @@ impl crate::__private::DecodeFields for MessagingInitialConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "toAddress" => {
-                    crate::__private::set(
-                        &mut self.to_address,
-                        map.next_value()?,
-                        "toAddress",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "held" => {
-                    crate::__private::set(
-                        &mut self.held,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "held",
-                    )
-                }
-                "alerting" => {
-                    crate::__private::set(
-                        &mut self.alerting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alerting",
-                    )
-                }
-                "inbound" => {
-                    crate::__private::set(
-                        &mut self.inbound,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inbound",
-                    )
-                }
-                "invitedBy" => {
-                    crate::__private::set(
-                        &mut self.invited_by,
-                        map.next_value()?,
-                        "invitedBy",
-                    )
-                }
-                "additionalInfo" => {
-                    crate::__private::set(
-                        &mut self.additional_info,
-                        map.next_value()?,
-                        "additionalInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "toAddress" => self.to_address = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "held" => self.held = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "alerting" => {
+                self.alerting = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inbound" => {
+                self.inbound = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "invitedBy" => self.invited_by = map.next_value()?,
+            "additionalInfo" => self.additional_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "toAddress",
+        "fromAddress",
+        "messageType",
+        "held",
+        "alerting",
+        "inbound",
+        "invitedBy",
+        "additionalInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20492,100 +18550,47 @@ impl crate::__private::DecodeFields for MessagingIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "messengerType" => {
-                    crate::__private::set(
-                        &mut self.messenger_type,
-                        map.next_value()?,
-                        "messengerType",
-                    )
-                }
-                "openExtensionType" => {
-                    crate::__private::set(
-                        &mut self.open_extension_type,
-                        map.next_value()?,
-                        "openExtensionType",
-                    )
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "messengerType" => self.messenger_type = map.next_value()?,
+            "openExtensionType" => self.open_extension_type = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "status",
+        "messengerType",
+        "openExtensionType",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20952,86 +18957,45 @@ impl crate::__private::DecodeFields for MessagingIntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21223,58 +19187,31 @@ impl crate::__private::DecodeFields for MessagingProgressTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.destination_communication_id,
-                        map.next_value()?,
-                        "destinationCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationCommunicationId" => {
+                self.destination_communication_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "objectCommunicationId",
+        "destinationCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21468,82 +19405,39 @@ impl crate::__private::DecodeFields for MessagingRoutingEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageId" => self.language_id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "queueId",
+        "skillIds",
+        "languageId",
+        "label",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21783,93 +19677,43 @@ impl crate::__private::DecodeFields for MessagingRoutingTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationQueueId" => {
-                    crate::__private::set(
-                        &mut self.destination_queue_id,
-                        map.next_value()?,
-                        "destinationQueueId",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationQueueId" => self.destination_queue_id = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationQueueId",
+        "languageId",
+        "skillIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22076,72 +19920,37 @@ impl crate::__private::DecodeFields for MessagingSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "updatedBy" => {
-                    crate::__private::set(
-                        &mut self.updated_by,
-                        map.next_value()?,
-                        "updatedBy",
-                    )
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "event" => {
-                    crate::__private::set(&mut self.event, map.next_value()?, "event")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "updatedBy" => self.updated_by = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "event" => self.event = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "createdBy",
+        "updatedBy",
+        "content",
+        "event",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22264,23 +20073,17 @@ impl crate::__private::DecodeFields for MessagingSettingDefaultRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "settingId" => {
-                    crate::__private::set(
-                        &mut self.setting_id,
-                        map.next_value()?,
-                        "settingId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "settingId" => self.setting_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["settingId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22364,37 +20167,27 @@ impl crate::__private::DecodeFields for MessagingSettingPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "event" => {
-                    crate::__private::set(&mut self.event, map.next_value()?, "event")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "event" => self.event = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "content",
+        "event",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22523,72 +20316,37 @@ impl crate::__private::DecodeFields for MessagingSettingReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "updatedBy" => {
-                    crate::__private::set(
-                        &mut self.updated_by,
-                        map.next_value()?,
-                        "updatedBy",
-                    )
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "event" => {
-                    crate::__private::set(&mut self.event, map.next_value()?, "event")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "updatedBy" => self.updated_by = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "event" => self.event = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "selfUri",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "createdBy",
+        "updatedBy",
+        "content",
+        "event",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22727,37 +20485,27 @@ impl crate::__private::DecodeFields for MessagingSettingRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "event" => {
-                    crate::__private::set(&mut self.event, map.next_value()?, "event")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "event" => self.event = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "content",
+        "event",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22850,17 +20598,17 @@ impl crate::__private::DecodeFields for MessagingSettingRequestReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22923,23 +20671,17 @@ impl crate::__private::DecodeFields for MessagingTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "whatsApp" => {
-                    crate::__private::set(
-                        &mut self.whats_app,
-                        map.next_value()?,
-                        "whatsApp",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "whatsApp" => self.whats_app = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["whatsApp"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23101,75 +20843,39 @@ impl crate::__private::DecodeFields for MessagingUserEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "userId",
+        "queueId",
+        "afterCallWorkRequired",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23395,79 +21101,37 @@ impl crate::__private::DecodeFields for MessagingUserTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationUserId" => {
-                    crate::__private::set(
-                        &mut self.destination_user_id,
-                        map.next_value()?,
-                        "destinationUserId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationUserId" => self.destination_user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationUserId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23624,30 +21288,18 @@ impl crate::__private::DecodeFields for MessengerApps {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversations" => {
-                    crate::__private::set(
-                        &mut self.conversations,
-                        map.next_value()?,
-                        "conversations",
-                    )
-                }
-                "knowledge" => {
-                    crate::__private::set(
-                        &mut self.knowledge,
-                        map.next_value()?,
-                        "knowledge",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversations" => self.conversations = map.next_value()?,
+            "knowledge" => self.knowledge = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversations", "knowledge"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23725,30 +21377,20 @@ impl crate::__private::DecodeFields for MessengerHomeScreen {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "logoUrl" => {
-                    crate::__private::set(
-                        &mut self.logo_url,
-                        map.next_value()?,
-                        "logoUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "logoUrl" => self.logo_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "logoUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23848,57 +21490,33 @@ impl crate::__private::DecodeFields for MessengerSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "styles" => {
-                    crate::__private::set(&mut self.styles, map.next_value()?, "styles")
-                }
-                "launcherButton" => {
-                    crate::__private::set(
-                        &mut self.launcher_button,
-                        map.next_value()?,
-                        "launcherButton",
-                    )
-                }
-                "fileUpload" => {
-                    crate::__private::set(
-                        &mut self.file_upload,
-                        map.next_value()?,
-                        "fileUpload",
-                    )
-                }
-                "apps" => {
-                    crate::__private::set(&mut self.apps, map.next_value()?, "apps")
-                }
-                "homeScreen" => {
-                    crate::__private::set(
-                        &mut self.home_screen,
-                        map.next_value()?,
-                        "homeScreen",
-                    )
-                }
-                "sessionPersistenceType" => {
-                    crate::__private::set(
-                        &mut self.session_persistence_type,
-                        map.next_value()?,
-                        "sessionPersistenceType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "styles" => self.styles = map.next_value()?,
+            "launcherButton" => self.launcher_button = map.next_value()?,
+            "fileUpload" => self.file_upload = map.next_value()?,
+            "apps" => self.apps = map.next_value()?,
+            "homeScreen" => self.home_screen = map.next_value()?,
+            "sessionPersistenceType" => self.session_persistence_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "styles",
+        "launcherButton",
+        "fileUpload",
+        "apps",
+        "homeScreen",
+        "sessionPersistenceType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24042,23 +21660,17 @@ impl crate::__private::DecodeFields for MessengerStyles {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "primaryColor" => {
-                    crate::__private::set(
-                        &mut self.primary_color,
-                        map.next_value()?,
-                        "primaryColor",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "primaryColor" => self.primary_color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["primaryColor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24134,37 +21746,25 @@ impl crate::__private::DecodeFields for MetaData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pairing-token" => {
-                    crate::__private::set(
-                        &mut self.pairing_token,
-                        map.next_value()?,
-                        "pairing-token",
-                    )
-                }
-                "pairing-trust" => {
-                    crate::__private::set(
-                        &mut self.pairing_trust,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pairing-trust",
-                    )
-                }
-                "pairing-url" => {
-                    crate::__private::set(
-                        &mut self.pairing_url,
-                        map.next_value()?,
-                        "pairing-url",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pairing-token" => self.pairing_token = map.next_value()?,
+            "pairing-trust" => {
+                self.pairing_trust = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pairing-url" => self.pairing_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pairing-token",
+        "pairing-trust",
+        "pairing-url",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24308,96 +21908,47 @@ impl crate::__private::DecodeFields for Metabase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "type",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24674,19 +22225,17 @@ impl crate::__private::DecodeFields for MetadataAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24758,30 +22307,18 @@ impl crate::__private::DecodeFields for MetadataDocumentation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "location" => {
-                    crate::__private::set(
-                        &mut self.location,
-                        map.next_value()?,
-                        "location",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["description", "location"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24859,26 +22396,18 @@ impl crate::__private::DecodeFields for MetadataItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "attributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24956,22 +22485,18 @@ impl crate::__private::DecodeFields for MetadataPresentation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "schema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25069,57 +22594,31 @@ impl crate::__private::DecodeFields for MetadataProperty {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "displayname" => {
-                    crate::__private::set(
-                        &mut self.displayname,
-                        map.next_value()?,
-                        "displayname",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "sensitive" => {
-                    crate::__private::set(
-                        &mut self.sensitive,
-                        map.next_value()?,
-                        "sensitive",
-                    )
-                }
-                "help" => {
-                    crate::__private::set(&mut self.help, map.next_value()?, "help")
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value()?,
-                        "default",
-                    )
-                }
-                "enum" => {
-                    crate::__private::set(
-                        &mut self.enum_,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "enum",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "displayname" => self.displayname = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "sensitive" => self.sensitive = map.next_value()?,
+            "help" => self.help = map.next_value()?,
+            "default" => self.default = map.next_value()?,
+            "enum" => self.enum_ = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "displayname",
+        "description",
+        "sensitive",
+        "help",
+        "default",
+        "enum",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25231,33 +22730,19 @@ impl crate::__private::DecodeFields for MetadataResultEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "visibility" => self.visibility = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "description", "visibility"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25374,23 +22859,19 @@ impl crate::__private::DecodeFields for MetadataResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25474,43 +22955,31 @@ impl crate::__private::DecodeFields for MetadataSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "properties",
-                    )
-                }
-                "required" => {
-                    crate::__private::set(
-                        &mut self.required,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "required",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "required" => {
+                self.required = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "type",
+        "properties",
+        "required",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25626,58 +23095,35 @@ impl crate::__private::DecodeFields for MeteredAssignmentByAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "evaluators" => {
-                    crate::__private::set(
-                        &mut self.evaluators,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluators",
-                    )
-                }
-                "maxNumberEvaluations" => {
-                    crate::__private::set(
-                        &mut self.max_number_evaluations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxNumberEvaluations",
-                    )
-                }
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "timeInterval" => {
-                    crate::__private::set(
-                        &mut self.time_interval,
-                        map.next_value()?,
-                        "timeInterval",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "evaluators" => {
+                self.evaluators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "maxNumberEvaluations" => {
+                self.max_number_evaluations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "timeInterval" => self.time_interval = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationContextId",
+        "evaluators",
+        "maxNumberEvaluations",
+        "evaluationForm",
+        "timeInterval",
+        "timeZone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25801,58 +23247,39 @@ impl crate::__private::DecodeFields for MeteredEvaluationAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationContextId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_context_id,
-                        map.next_value()?,
-                        "evaluationContextId",
-                    )
-                }
-                "evaluators" => {
-                    crate::__private::set(
-                        &mut self.evaluators,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluators",
-                    )
-                }
-                "maxNumberEvaluations" => {
-                    crate::__private::set(
-                        &mut self.max_number_evaluations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxNumberEvaluations",
-                    )
-                }
-                "evaluationForm" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form,
-                        map.next_value()?,
-                        "evaluationForm",
-                    )
-                }
-                "assignToActiveUser" => {
-                    crate::__private::set(
-                        &mut self.assign_to_active_user,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignToActiveUser",
-                    )
-                }
-                "timeInterval" => {
-                    crate::__private::set(
-                        &mut self.time_interval,
-                        map.next_value()?,
-                        "timeInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationContextId" => self.evaluation_context_id = map.next_value()?,
+            "evaluators" => {
+                self.evaluators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "maxNumberEvaluations" => {
+                self.max_number_evaluations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationForm" => self.evaluation_form = map.next_value()?,
+            "assignToActiveUser" => {
+                self.assign_to_active_user = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeInterval" => self.time_interval = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationContextId",
+        "evaluators",
+        "maxNumberEvaluations",
+        "evaluationForm",
+        "assignToActiveUser",
+        "timeInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26014,97 +23441,49 @@ impl crate::__private::DecodeFields for Metric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "metricDefinitionId" => {
-                    crate::__private::set(
-                        &mut self.metric_definition_id,
-                        map.next_value()?,
-                        "metricDefinitionId",
-                    )
-                }
-                "externalMetricDefinitionId" => {
-                    crate::__private::set(
-                        &mut self.external_metric_definition_id,
-                        map.next_value()?,
-                        "externalMetricDefinitionId",
-                    )
-                }
-                "objective" => {
-                    crate::__private::set(
-                        &mut self.objective,
-                        map.next_value()?,
-                        "objective",
-                    )
-                }
-                "performanceProfileId" => {
-                    crate::__private::set(
-                        &mut self.performance_profile_id,
-                        map.next_value()?,
-                        "performanceProfileId",
-                    )
-                }
-                "linkedMetric" => {
-                    crate::__private::set(
-                        &mut self.linked_metric,
-                        map.next_value()?,
-                        "linkedMetric",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateUnlinked" => {
-                    crate::__private::set(
-                        &mut self.date_unlinked,
-                        map.next_value()?,
-                        "dateUnlinked",
-                    )
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "timeDisplayUnit" => {
-                    crate::__private::set(
-                        &mut self.time_display_unit,
-                        map.next_value()?,
-                        "timeDisplayUnit",
-                    )
-                }
-                "sourcePerformanceProfile" => {
-                    crate::__private::set(
-                        &mut self.source_performance_profile,
-                        map.next_value()?,
-                        "sourcePerformanceProfile",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "metricDefinitionId" => self.metric_definition_id = map.next_value()?,
+            "externalMetricDefinitionId" => {
+                self.external_metric_definition_id = map.next_value()?;
+            }
+            "objective" => self.objective = map.next_value()?,
+            "performanceProfileId" => self.performance_profile_id = map.next_value()?,
+            "linkedMetric" => self.linked_metric = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateUnlinked" => self.date_unlinked = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "timeDisplayUnit" => self.time_display_unit = map.next_value()?,
+            "sourcePerformanceProfile" => {
+                self.source_performance_profile = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "metricDefinitionId",
+        "externalMetricDefinitionId",
+        "objective",
+        "performanceProfileId",
+        "linkedMetric",
+        "dateCreated",
+        "dateUnlinked",
+        "precision",
+        "timeDisplayUnit",
+        "sourcePerformanceProfile",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26343,90 +23722,61 @@ impl crate::__private::DecodeFields for MetricDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "unitType" => {
-                    crate::__private::set(
-                        &mut self.unit_type,
-                        map.next_value()?,
-                        "unitType",
-                    )
-                }
-                "shortName" => {
-                    crate::__private::set(
-                        &mut self.short_name,
-                        map.next_value()?,
-                        "shortName",
-                    )
-                }
-                "dividendMetrics" => {
-                    crate::__private::set(
-                        &mut self.dividend_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dividendMetrics",
-                    )
-                }
-                "divisorMetrics" => {
-                    crate::__private::set(
-                        &mut self.divisor_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisorMetrics",
-                    )
-                }
-                "defaultObjective" => {
-                    crate::__private::set(
-                        &mut self.default_objective,
-                        map.next_value()?,
-                        "defaultObjective",
-                    )
-                }
-                "lockTemplateId" => {
-                    crate::__private::set(
-                        &mut self.lock_template_id,
-                        map.next_value()?,
-                        "lockTemplateId",
-                    )
-                }
-                "mediaTypeFilteringAllowed" => {
-                    crate::__private::set(
-                        &mut self.media_type_filtering_allowed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mediaTypeFilteringAllowed",
-                    )
-                }
-                "initialDirectionFilteringAllowed" => {
-                    crate::__private::set(
-                        &mut self.initial_direction_filtering_allowed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "initialDirectionFilteringAllowed",
-                    )
-                }
-                "queueFilteringAllowed" => {
-                    crate::__private::set(
-                        &mut self.queue_filtering_allowed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "queueFilteringAllowed",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "unitType" => self.unit_type = map.next_value()?,
+            "shortName" => self.short_name = map.next_value()?,
+            "dividendMetrics" => {
+                self.dividend_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "divisorMetrics" => {
+                self.divisor_metrics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "defaultObjective" => self.default_objective = map.next_value()?,
+            "lockTemplateId" => self.lock_template_id = map.next_value()?,
+            "mediaTypeFilteringAllowed" => {
+                self.media_type_filtering_allowed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "initialDirectionFilteringAllowed" => {
+                self.initial_direction_filtering_allowed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queueFilteringAllowed" => {
+                self.queue_filtering_allowed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "unitType",
+        "shortName",
+        "dividendMetrics",
+        "divisorMetrics",
+        "defaultObjective",
+        "lockTemplateId",
+        "mediaTypeFilteringAllowed",
+        "initialDirectionFilteringAllowed",
+        "queueFilteringAllowed",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26658,67 +24008,35 @@ impl crate::__private::DecodeFields for MetricValueTrendAverage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "dateReferenceWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_reference_workday,
-                        map.next_value()?,
-                        "dateReferenceWorkday",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "timezone" => {
-                    crate::__private::set(
-                        &mut self.timezone,
-                        map.next_value()?,
-                        "timezone",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "dateReferenceWorkday" => self.date_reference_workday = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "timezone" => self.timezone = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "dateReferenceWorkday",
+        "division",
+        "user",
+        "timezone",
+        "result",
+        "performanceProfile",
+        "metric",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26918,139 +24236,65 @@ impl crate::__private::DecodeFields for Metrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "metricDefinitionName" => {
-                    crate::__private::set(
-                        &mut self.metric_definition_name,
-                        map.next_value()?,
-                        "metricDefinitionName",
-                    )
-                }
-                "metricDefinitionId" => {
-                    crate::__private::set(
-                        &mut self.metric_definition_id,
-                        map.next_value()?,
-                        "metricDefinitionId",
-                    )
-                }
-                "externalMetricDefinitionId" => {
-                    crate::__private::set(
-                        &mut self.external_metric_definition_id,
-                        map.next_value()?,
-                        "externalMetricDefinitionId",
-                    )
-                }
-                "unitType" => {
-                    crate::__private::set(
-                        &mut self.unit_type,
-                        map.next_value()?,
-                        "unitType",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "templateName" => {
-                    crate::__private::set(
-                        &mut self.template_name,
-                        map.next_value()?,
-                        "templateName",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "performanceProfileId" => {
-                    crate::__private::set(
-                        &mut self.performance_profile_id,
-                        map.next_value()?,
-                        "performanceProfileId",
-                    )
-                }
-                "linkedMetric" => {
-                    crate::__private::set(
-                        &mut self.linked_metric,
-                        map.next_value()?,
-                        "linkedMetric",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateUnlinked" => {
-                    crate::__private::set(
-                        &mut self.date_unlinked,
-                        map.next_value()?,
-                        "dateUnlinked",
-                    )
-                }
-                "sourcePerformanceProfile" => {
-                    crate::__private::set(
-                        &mut self.source_performance_profile,
-                        map.next_value()?,
-                        "sourcePerformanceProfile",
-                    )
-                }
-                "unitDefinition" => {
-                    crate::__private::set(
-                        &mut self.unit_definition,
-                        map.next_value()?,
-                        "unitDefinition",
-                    )
-                }
-                "precision" => {
-                    crate::__private::set(
-                        &mut self.precision,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "precision",
-                    )
-                }
-                "timeDisplayUnit" => {
-                    crate::__private::set(
-                        &mut self.time_display_unit,
-                        map.next_value()?,
-                        "timeDisplayUnit",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metricDefinitionName" => self.metric_definition_name = map.next_value()?,
+            "metricDefinitionId" => self.metric_definition_id = map.next_value()?,
+            "externalMetricDefinitionId" => {
+                self.external_metric_definition_id = map.next_value()?;
+            }
+            "unitType" => self.unit_type = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "templateName" => self.template_name = map.next_value()?,
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "performanceProfileId" => self.performance_profile_id = map.next_value()?,
+            "linkedMetric" => self.linked_metric = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateUnlinked" => self.date_unlinked = map.next_value()?,
+            "sourcePerformanceProfile" => {
+                self.source_performance_profile = map.next_value()?;
+            }
+            "unitDefinition" => self.unit_definition = map.next_value()?,
+            "precision" => {
+                self.precision = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "timeDisplayUnit" => self.time_display_unit = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "order",
+        "metricDefinitionName",
+        "metricDefinitionId",
+        "externalMetricDefinitionId",
+        "unitType",
+        "enabled",
+        "templateName",
+        "maxPoints",
+        "performanceProfileId",
+        "linkedMetric",
+        "dateCreated",
+        "dateUnlinked",
+        "sourcePerformanceProfile",
+        "unitDefinition",
+        "precision",
+        "timeDisplayUnit",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27391,30 +24635,18 @@ impl crate::__private::DecodeFields for MinLength {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "min" => {
-                    crate::__private::set(
-                        &mut self.min,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "min",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "min" => self.min = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["min", "max"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27510,44 +24742,27 @@ impl crate::__private::DecodeFields for MinedIntentsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27747,170 +24962,89 @@ impl crate::__private::DecodeFields for Miner {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "minerType" => {
-                    crate::__private::set(
-                        &mut self.miner_type,
-                        map.next_value()?,
-                        "minerType",
-                    )
-                }
-                "seeding" => {
-                    crate::__private::set(
-                        &mut self.seeding,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "seeding",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "conversationsDateRangeStart" => {
-                    crate::__private::set(
-                        &mut self.conversations_date_range_start,
-                        map.next_value()?,
-                        "conversationsDateRangeStart",
-                    )
-                }
-                "conversationsDateRangeEnd" => {
-                    crate::__private::set(
-                        &mut self.conversations_date_range_end,
-                        map.next_value()?,
-                        "conversationsDateRangeEnd",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "warningInfo" => {
-                    crate::__private::set(
-                        &mut self.warning_info,
-                        map.next_value()?,
-                        "warningInfo",
-                    )
-                }
-                "conversationDataUploaded" => {
-                    crate::__private::set(
-                        &mut self.conversation_data_uploaded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationDataUploaded",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "participantType" => {
-                    crate::__private::set(
-                        &mut self.participant_type,
-                        map.next_value()?,
-                        "participantType",
-                    )
-                }
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                "dateTriggered" => {
-                    crate::__private::set(
-                        &mut self.date_triggered,
-                        map.next_value()?,
-                        "dateTriggered",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "latestDraftVersion" => {
-                    crate::__private::set(
-                        &mut self.latest_draft_version,
-                        map.next_value()?,
-                        "latestDraftVersion",
-                    )
-                }
-                "conversationsFetchedCount" => {
-                    crate::__private::set(
-                        &mut self.conversations_fetched_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationsFetchedCount",
-                    )
-                }
-                "conversationsValidCount" => {
-                    crate::__private::set(
-                        &mut self.conversations_valid_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationsValidCount",
-                    )
-                }
-                "getminedItemCount" => {
-                    crate::__private::set(
-                        &mut self.getmined_item_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "getminedItemCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "minerType" => self.miner_type = map.next_value()?,
+            "seeding" => {
+                self.seeding = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "conversationsDateRangeStart" => {
+                self.conversations_date_range_start = map.next_value()?;
+            }
+            "conversationsDateRangeEnd" => {
+                self.conversations_date_range_end = map.next_value()?;
+            }
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            "warningInfo" => self.warning_info = map.next_value()?,
+            "conversationDataUploaded" => {
+                self.conversation_data_uploaded = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "participantType" => self.participant_type = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateTriggered" => self.date_triggered = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "latestDraftVersion" => self.latest_draft_version = map.next_value()?,
+            "conversationsFetchedCount" => {
+                self.conversations_fetched_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationsValidCount" => {
+                self.conversations_valid_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "getminedItemCount" => {
+                self.getmined_item_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "language",
+        "minerType",
+        "seeding",
+        "dateCreated",
+        "status",
+        "conversationsDateRangeStart",
+        "conversationsDateRangeEnd",
+        "dateCompleted",
+        "message",
+        "errorInfo",
+        "warningInfo",
+        "conversationDataUploaded",
+        "mediaType",
+        "participantType",
+        "queueIds",
+        "dateTriggered",
+        "dateModified",
+        "latestDraftVersion",
+        "conversationsFetchedCount",
+        "conversationsValidCount",
+        "getminedItemCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28558,40 +25692,25 @@ impl crate::__private::DecodeFields for MinerErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "messageWithParams" => {
-                    crate::__private::set(
-                        &mut self.message_with_params,
-                        map.next_value()?,
-                        "messageWithParams",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "messageWithParams" => self.message_with_params = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "message",
+        "code",
+        "messageWithParams",
+        "messageParams",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28699,58 +25818,31 @@ impl crate::__private::DecodeFields for MinerExecuteRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "participantType" => {
-                    crate::__private::set(
-                        &mut self.participant_type,
-                        map.next_value()?,
-                        "participantType",
-                    )
-                }
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "participantType" => self.participant_type = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStart",
+        "dateEnd",
+        "uploadKey",
+        "mediaType",
+        "participantType",
+        "queueIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28956,44 +26048,35 @@ impl crate::__private::DecodeFields for MinerIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "miner" => {
-                    crate::__private::set(&mut self.miner, map.next_value()?, "miner")
-                }
-                "utterances" => {
-                    crate::__private::set(
-                        &mut self.utterances,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "utterances",
-                    )
-                }
-                "analyticVolumePercent" => {
-                    crate::__private::set(
-                        &mut self.analytic_volume_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "analyticVolumePercent",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "miner" => self.miner = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "analyticVolumePercent" => {
+                self.analytic_volume_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "utterances",
+        "analyticVolumePercent",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29098,44 +26181,27 @@ impl crate::__private::DecodeFields for MinerListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29257,65 +26323,51 @@ impl crate::__private::DecodeFields for MinerTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "miner" => {
-                    crate::__private::set(&mut self.miner, map.next_value()?, "miner")
-                }
-                "conversationCount" => {
-                    crate::__private::set(
-                        &mut self.conversation_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationCount",
-                    )
-                }
-                "conversationPercent" => {
-                    crate::__private::set(
-                        &mut self.conversation_percent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conversationPercent",
-                    )
-                }
-                "utteranceCount" => {
-                    crate::__private::set(
-                        &mut self.utterance_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utteranceCount",
-                    )
-                }
-                "phraseCount" => {
-                    crate::__private::set(
-                        &mut self.phrase_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "phraseCount",
-                    )
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "miner" => self.miner = map.next_value()?,
+            "conversationCount" => {
+                self.conversation_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationPercent" => {
+                self.conversation_percent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "utteranceCount" => {
+                self.utterance_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "phraseCount" => {
+                self.phrase_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "miner",
+        "conversationCount",
+        "conversationPercent",
+        "utteranceCount",
+        "phraseCount",
+        "phrases",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29446,44 +26498,35 @@ impl crate::__private::DecodeFields for MinerTopicPhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "topic" => {
-                    crate::__private::set(&mut self.topic, map.next_value()?, "topic")
-                }
-                "utterances" => {
-                    crate::__private::set(
-                        &mut self.utterances,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "utterances",
-                    )
-                }
-                "utteranceCount" => {
-                    crate::__private::set(
-                        &mut self.utterance_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utteranceCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "topic" => self.topic = map.next_value()?,
+            "utterances" => {
+                self.utterances = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "utteranceCount" => {
+                self.utterance_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "topic",
+        "utterances",
+        "utteranceCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29588,44 +26631,27 @@ impl crate::__private::DecodeFields for MinerTopicsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29727,44 +26753,29 @@ impl crate::__private::DecodeFields for MinimumStaffingRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "minimumValue" => {
-                    crate::__private::set(
-                        &mut self.minimum_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumValue",
-                    )
-                }
-                "planningGroupOverrides" => {
-                    crate::__private::set(
-                        &mut self.planning_group_overrides,
-                        map.next_value()?,
-                        "planningGroupOverrides",
-                    )
-                }
-                "applicableIntervals" => {
-                    crate::__private::set(
-                        &mut self.applicable_intervals,
-                        map.next_value()?,
-                        "applicableIntervals",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumValue" => {
+                self.minimum_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroupOverrides" => self.planning_group_overrides = map.next_value()?,
+            "applicableIntervals" => self.applicable_intervals = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumValue",
+        "planningGroupOverrides",
+        "applicableIntervals",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29948,51 +26959,35 @@ impl crate::__private::DecodeFields for MinimumStaffingResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "minimumValue" => {
-                    crate::__private::set(
-                        &mut self.minimum_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumValue",
-                    )
-                }
-                "planningGroupOverrides" => {
-                    crate::__private::set(
-                        &mut self.planning_group_overrides,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupOverrides",
-                    )
-                }
-                "applicableIntervals" => {
-                    crate::__private::set(
-                        &mut self.applicable_intervals,
-                        map.next_value()?,
-                        "applicableIntervals",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumValue" => {
+                self.minimum_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroupOverrides" => {
+                self.planning_group_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "applicableIntervals" => self.applicable_intervals = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumValue",
+        "planningGroupOverrides",
+        "applicableIntervals",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30130,19 +27125,17 @@ impl crate::__private::DecodeFields for MobileNotificationSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "when" => {
-                    crate::__private::set(&mut self.when, map.next_value()?, "when")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "when" => self.when = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["when"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30255,23 +27248,17 @@ impl crate::__private::DecodeFields for MobileSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value()?,
-                        "notifications",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "notifications" => self.notifications = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["notifications"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30375,23 +27362,21 @@ impl crate::__private::DecodeFields for ModelConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "useLatestModel" => {
-                    crate::__private::set(
-                        &mut self.use_latest_model,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useLatestModel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "useLatestModel" => {
+                self.use_latest_model = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["useLatestModel"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30477,30 +27462,24 @@ impl crate::__private::DecodeFields for ModelData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrls" => {
-                    crate::__private::set(
-                        &mut self.download_urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadUrls",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadResult",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30578,30 +27557,20 @@ impl crate::__private::DecodeFields for ModelMetaData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrls" => {
-                    crate::__private::set(
-                        &mut self.download_urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadUrls",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value()?,
-                        "downloadResult",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResult" => self.download_result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30679,30 +27648,22 @@ impl crate::__private::DecodeFields for ModelMetaDataResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sessionInfo" => {
-                    crate::__private::set(
-                        &mut self.session_info,
-                        map.next_value()?,
-                        "sessionInfo",
-                    )
-                }
-                "planningGroups" => {
-                    crate::__private::set(
-                        &mut self.planning_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sessionInfo" => self.session_info = map.next_value()?,
+            "planningGroups" => {
+                self.planning_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["sessionInfo", "planningGroups"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30818,69 +27779,47 @@ impl crate::__private::DecodeFields for ModifiableRuleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notifications",
-                    )
-                }
-                "sendExitingAlarmNotifications" => {
-                    crate::__private::set(
-                        &mut self.send_exiting_alarm_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendExitingAlarmNotifications",
-                    )
-                }
-                "waitBetweenNotificationMs" => {
-                    crate::__private::set(
-                        &mut self.wait_between_notification_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitBetweenNotificationMs",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sendExitingAlarmNotifications" => {
+                self.send_exiting_alarm_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitBetweenNotificationMs" => {
+                self.wait_between_notification_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conditions" => self.conditions = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "enabled",
+        "notifications",
+        "sendExitingAlarmNotifications",
+        "waitBetweenNotificationMs",
+        "conditions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30997,23 +27936,17 @@ impl crate::__private::DecodeFields for MonthlyPlanningPeriodSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31085,22 +28018,18 @@ impl crate::__private::DecodeFields for MoveAgentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31272,30 +28201,25 @@ impl crate::__private::DecodeFields for MoveAgentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "destinationManagementUnitId" => {
-                    crate::__private::set(
-                        &mut self.destination_management_unit_id,
-                        map.next_value()?,
-                        "destinationManagementUnitId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "destinationManagementUnitId" => {
+                self.destination_management_unit_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userIds",
+        "destinationManagementUnitId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31379,37 +28303,27 @@ impl crate::__private::DecodeFields for MoveAgentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestingUser" => {
-                    crate::__private::set(
-                        &mut self.requesting_user,
-                        map.next_value()?,
-                        "requestingUser",
-                    )
-                }
-                "destinationManagementUnit" => {
-                    crate::__private::set(
-                        &mut self.destination_management_unit,
-                        map.next_value()?,
-                        "destinationManagementUnit",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestingUser" => self.requesting_user = map.next_value()?,
+            "destinationManagementUnit" => {
+                self.destination_management_unit = map.next_value()?;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestingUser",
+        "destinationManagementUnit",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31497,23 +28411,17 @@ impl crate::__private::DecodeFields for MoveManagementUnitRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["businessUnitId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31585,26 +28493,18 @@ impl crate::__private::DecodeFields for MoveManagementUnitResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "businessUnit" => {
-                    crate::__private::set(
-                        &mut self.business_unit,
-                        map.next_value()?,
-                        "businessUnit",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["businessUnit", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31751,30 +28651,25 @@ impl crate::__private::DecodeFields for MuAgentQueueTimeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitId" => {
-                    crate::__private::set(
-                        &mut self.management_unit_id,
-                        map.next_value()?,
-                        "managementUnitId",
-                    )
-                }
-                "agentOnQueueTimes" => {
-                    crate::__private::set(
-                        &mut self.agent_on_queue_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentOnQueueTimes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitId" => self.management_unit_id = map.next_value()?,
+            "agentOnQueueTimes" => {
+                self.agent_on_queue_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitId",
+        "agentOnQueueTimes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31876,37 +28771,27 @@ impl crate::__private::DecodeFields for MuAgentsWorkPlansResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "referenceStartWeekDate" => {
-                    crate::__private::set(
-                        &mut self.reference_start_week_date,
-                        map.next_value()?,
-                        "referenceStartWeekDate",
-                    )
-                }
-                "workPlanLookup" => {
-                    crate::__private::set(
-                        &mut self.work_plan_lookup,
-                        map.next_value()?,
-                        "workPlanLookup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "referenceStartWeekDate" => {
+                self.reference_start_week_date = map.next_value()?;
+            }
+            "workPlanLookup" => self.work_plan_lookup = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "referenceStartWeekDate",
+        "workPlanLookup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31986,23 +28871,21 @@ impl crate::__private::DecodeFields for MuRescheduleResultWrapper {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentSchedules"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32110,72 +28993,41 @@ impl crate::__private::DecodeFields for MutableUserPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "primary" => {
-                    crate::__private::set(
-                        &mut self.primary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "primary",
-                    )
-                }
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "futurePresenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.future_presence_definition,
-                        map.next_value()?,
-                        "futurePresenceDefinition",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "primary" => {
+                self.primary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "futurePresenceDefinition" => {
+                self.future_presence_definition = map.next_value()?;
+            }
+            "message" => self.message = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "source",
+        "sourceId",
+        "primary",
+        "presenceDefinition",
+        "futurePresenceDefinition",
+        "message",
+        "modifiedDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32307,30 +29159,18 @@ impl crate::__private::DecodeFields for MuteSnoozeFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "dateEnd"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

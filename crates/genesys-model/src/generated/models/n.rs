@@ -51,23 +51,19 @@ impl crate::__private::DecodeFields for NTPSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "servers" => {
-                    crate::__private::set(
-                        &mut self.servers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "servers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "servers" => {
+                self.servers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["servers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -171,20 +167,18 @@ impl crate::__private::DecodeFields for NamedEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -301,19 +295,17 @@ impl crate::__private::DecodeFields for NamedEntityAnnotation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -438,22 +430,18 @@ impl crate::__private::DecodeFields for NamedEntityDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -586,30 +574,18 @@ impl crate::__private::DecodeFields for NamedEntityTypeBinding {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entityType" => self.entity_type = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entityType", "entityName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -744,33 +720,19 @@ impl crate::__private::DecodeFields for NamedEntityTypeDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "mechanism" => {
-                    crate::__private::set(
-                        &mut self.mechanism,
-                        map.next_value()?,
-                        "mechanism",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "mechanism" => self.mechanism = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "mechanism"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -910,33 +872,25 @@ impl crate::__private::DecodeFields for NamedEntityTypeItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "synonyms" => {
-                    crate::__private::set(
-                        &mut self.synonyms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "synonyms",
-                    )
-                }
-                "additionalLanguages" => {
-                    crate::__private::set(
-                        &mut self.additional_languages,
-                        map.next_value()?,
-                        "additionalLanguages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            "synonyms" => {
+                self.synonyms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "additionalLanguages" => self.additional_languages = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "value",
+        "synonyms",
+        "additionalLanguages",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1099,68 +1053,45 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanism {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                "restricted" => {
-                    crate::__private::set(
-                        &mut self.restricted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "restricted",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "subType" => {
-                    crate::__private::set(
-                        &mut self.sub_type,
-                        map.next_value()?,
-                        "subType",
-                    )
-                }
-                "maxLength" => {
-                    crate::__private::set(
-                        &mut self.max_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxLength",
-                    )
-                }
-                "minLength" => {
-                    crate::__private::set(
-                        &mut self.min_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minLength",
-                    )
-                }
-                "allowSpecialChars" => {
-                    crate::__private::set(
-                        &mut self.allow_special_chars,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowSpecialChars",
-                    )
-                }
-                "examples" => {
-                    crate::__private::set(
-                        &mut self.examples,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "examples",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "restricted" => {
+                self.restricted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "subType" => self.sub_type = map.next_value()?,
+            "maxLength" => {
+                self.max_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minLength" => {
+                self.min_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "allowSpecialChars" => {
+                self.allow_special_chars = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "examples" => {
+                self.examples = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "items",
+        "restricted",
+        "type",
+        "subType",
+        "maxLength",
+        "minLength",
+        "allowSpecialChars",
+        "examples",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1476,26 +1407,18 @@ impl crate::__private::DecodeFields for NamedEntityTypeMechanismExample {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "resolvedValue" => {
-                    crate::__private::set(
-                        &mut self.resolved_value,
-                        map.next_value()?,
-                        "resolvedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "resolvedValue" => self.resolved_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "resolvedValue"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1591,33 +1514,19 @@ impl crate::__private::DecodeFields for NamespaceDocs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "limits" => {
-                    crate::__private::set(
-                        &mut self.limits,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "limits",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "limits" => self.limits = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "friendlyName", "limits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1739,44 +1648,35 @@ impl crate::__private::DecodeFields for NetworkConnectivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "carrier" => {
-                    crate::__private::set(
-                        &mut self.carrier,
-                        map.next_value()?,
-                        "carrier",
-                    )
-                }
-                "bluetoothEnabled" => {
-                    crate::__private::set(
-                        &mut self.bluetooth_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bluetoothEnabled",
-                    )
-                }
-                "cellularEnabled" => {
-                    crate::__private::set(
-                        &mut self.cellular_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "cellularEnabled",
-                    )
-                }
-                "wifiEnabled" => {
-                    crate::__private::set(
-                        &mut self.wifi_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wifiEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "carrier" => self.carrier = map.next_value()?,
+            "bluetoothEnabled" => {
+                self.bluetooth_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cellularEnabled" => {
+                self.cellular_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wifiEnabled" => {
+                self.wifi_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "carrier",
+        "bluetoothEnabled",
+        "cellularEnabled",
+        "wifiEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1870,30 +1770,21 @@ impl crate::__private::DecodeFields for NextOccurrenceDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startOccurrenceDetails" => {
-                    crate::__private::set(
-                        &mut self.start_occurrence_details,
-                        map.next_value()?,
-                        "startOccurrenceDetails",
-                    )
-                }
-                "endOccurrenceDetails" => {
-                    crate::__private::set(
-                        &mut self.end_occurrence_details,
-                        map.next_value()?,
-                        "endOccurrenceDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startOccurrenceDetails" => self.start_occurrence_details = map.next_value()?,
+            "endOccurrenceDetails" => self.end_occurrence_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startOccurrenceDetails",
+        "endOccurrenceDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2014,26 +1905,25 @@ impl crate::__private::DecodeFields for NluConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "intentConfidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.intent_confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intentConfidenceThreshold",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "intentConfidenceThreshold" => {
+                self.intent_confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "intentConfidenceThreshold",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2136,26 +2026,18 @@ impl crate::__private::DecodeFields for NluConfusionMatrixColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2244,26 +2126,20 @@ impl crate::__private::DecodeFields for NluConfusionMatrixRow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "columns" => {
-                    crate::__private::set(
-                        &mut self.columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "columns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "columns" => {
+                self.columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "columns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2341,22 +2217,18 @@ impl crate::__private::DecodeFields for NluDetectionContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intent" => {
-                    crate::__private::set(&mut self.intent, map.next_value()?, "intent")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intent" => self.intent = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intent", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2440,26 +2312,18 @@ impl crate::__private::DecodeFields for NluDetectionInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "language"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2537,30 +2401,22 @@ impl crate::__private::DecodeFields for NluDetectionOutput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "dialogActs" => {
-                    crate::__private::set(
-                        &mut self.dialog_acts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dialogActs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dialogActs" => {
+                self.dialog_acts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intents", "dialogActs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2644,26 +2500,18 @@ impl crate::__private::DecodeFields for NluDetectionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "input" => {
-                    crate::__private::set(&mut self.input, map.next_value()?, "input")
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "input" => self.input = map.next_value()?,
+            "context" => self.context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["input", "context"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2745,29 +2593,19 @@ impl crate::__private::DecodeFields for NluDetectionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "input" => {
-                    crate::__private::set(&mut self.input, map.next_value()?, "input")
-                }
-                "output" => {
-                    crate::__private::set(&mut self.output, map.next_value()?, "output")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "input" => self.input = map.next_value()?,
+            "output" => self.output = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version", "input", "output"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2915,69 +2753,35 @@ impl crate::__private::DecodeFields for NluDomain {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "draftVersion" => {
-                    crate::__private::set(
-                        &mut self.draft_version,
-                        map.next_value()?,
-                        "draftVersion",
-                    )
-                }
-                "lastPublishedVersion" => {
-                    crate::__private::set(
-                        &mut self.last_published_version,
-                        map.next_value()?,
-                        "lastPublishedVersion",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "engineVersion" => {
-                    crate::__private::set(
-                        &mut self.engine_version,
-                        map.next_value()?,
-                        "engineVersion",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "draftVersion" => self.draft_version = map.next_value()?,
+            "lastPublishedVersion" => self.last_published_version = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "engineVersion" => self.engine_version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "language",
+        "draftVersion",
+        "lastPublishedVersion",
+        "dateCreated",
+        "dateModified",
+        "engineVersion",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3138,86 +2942,45 @@ impl crate::__private::DecodeFields for NluDomainListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3437,118 +3200,57 @@ impl crate::__private::DecodeFields for NluDomainVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "dateTrained" => {
-                    crate::__private::set(
-                        &mut self.date_trained,
-                        map.next_value()?,
-                        "dateTrained",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "trainingStatus" => {
-                    crate::__private::set(
-                        &mut self.training_status,
-                        map.next_value()?,
-                        "trainingStatus",
-                    )
-                }
-                "evaluationStatus" => {
-                    crate::__private::set(
-                        &mut self.evaluation_status,
-                        map.next_value()?,
-                        "evaluationStatus",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "entityTypes" => {
-                    crate::__private::set(
-                        &mut self.entity_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityTypes",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "languageVersions" => {
-                    crate::__private::set(
-                        &mut self.language_versions,
-                        map.next_value()?,
-                        "languageVersions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "dateTrained" => self.date_trained = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "trainingStatus" => self.training_status = map.next_value()?,
+            "evaluationStatus" => self.evaluation_status = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityTypes" => {
+                self.entity_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageVersions" => self.language_versions = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "domain",
+        "description",
+        "language",
+        "published",
+        "dateCreated",
+        "dateModified",
+        "dateTrained",
+        "datePublished",
+        "trainingStatus",
+        "evaluationStatus",
+        "intents",
+        "entityTypes",
+        "entities",
+        "languageVersions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3898,86 +3600,45 @@ impl crate::__private::DecodeFields for NluDomainVersionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4127,37 +3788,27 @@ impl crate::__private::DecodeFields for NluDomainVersionQualityReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "confusionMatrix" => {
-                    crate::__private::set(
-                        &mut self.confusion_matrix,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "confusionMatrix",
-                    )
-                }
-                "summary" => {
-                    crate::__private::set(
-                        &mut self.summary,
-                        map.next_value()?,
-                        "summary",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => self.version = map.next_value()?,
+            "confusionMatrix" => {
+                self.confusion_matrix = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "summary" => self.summary = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "confusionMatrix",
+        "summary",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4277,34 +3928,22 @@ impl crate::__private::DecodeFields for NluDomainVersionReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "domain", "intents", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4403,30 +4042,18 @@ impl crate::__private::DecodeFields for NluDomainVersionTrainingResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4536,86 +4163,45 @@ impl crate::__private::DecodeFields for NluFeedbackListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4765,40 +4351,27 @@ impl crate::__private::DecodeFields for NluFeedbackRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "versionId" => self.version_id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "intents",
+        "versionId",
+        "language",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4908,55 +4481,33 @@ impl crate::__private::DecodeFields for NluFeedbackResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "version" => self.version = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "intents",
+        "version",
+        "dateCreated",
+        "language",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5071,47 +4622,29 @@ impl crate::__private::DecodeFields for NluInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "intents" => {
-                    crate::__private::set(
-                        &mut self.intents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "intents",
-                    )
-                }
-                "engineVersion" => {
-                    crate::__private::set(
-                        &mut self.engine_version,
-                        map.next_value()?,
-                        "engineVersion",
-                    )
-                }
-                "nluData" => {
-                    crate::__private::set(
-                        &mut self.nlu_data,
-                        map.next_value()?,
-                        "nluData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "intents" => {
+                self.intents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "engineVersion" => self.engine_version = map.next_value()?,
+            "nluData" => self.nlu_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "domain",
+        "version",
+        "intents",
+        "engineVersion",
+        "nluData",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5209,30 +4742,22 @@ impl crate::__private::DecodeFields for NluOrganization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "limits" => {
-                    crate::__private::set(
-                        &mut self.limits,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limits",
-                    )
-                }
-                "supportedLanguagesInfo" => {
-                    crate::__private::set(
-                        &mut self.supported_languages_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedLanguagesInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "limits" => self.limits = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "supportedLanguagesInfo" => {
+                self.supported_languages_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["limits", "supportedLanguagesInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5312,23 +4837,19 @@ impl crate::__private::DecodeFields for NluQualityReportSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5411,26 +4932,18 @@ impl crate::__private::DecodeFields for NluQualityReportSummaryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5546,27 +5059,21 @@ impl crate::__private::DecodeFields for NluUtterance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "segments" => {
-                    crate::__private::set(
-                        &mut self.segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "source", "segments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5751,22 +5258,18 @@ impl crate::__private::DecodeFields for NluUtteranceSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "entity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5904,80 +5407,41 @@ impl crate::__private::DecodeFields for Note {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "noteText" => {
-                    crate::__private::set(
-                        &mut self.note_text,
-                        map.next_value()?,
-                        "noteText",
-                    )
-                }
-                "modifyDate" => {
-                    crate::__private::set(
-                        &mut self.modify_date,
-                        map.next_value()?,
-                        "modifyDate",
-                    )
-                }
-                "createDate" => {
-                    crate::__private::set(
-                        &mut self.create_date,
-                        map.next_value()?,
-                        "createDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "externalDataSources" => {
-                    crate::__private::set(
-                        &mut self.external_data_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalDataSources",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "noteText" => self.note_text = map.next_value()?,
+            "modifyDate" => self.modify_date = map.next_value()?,
+            "createDate" => self.create_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "entityId",
+        "entityType",
+        "noteText",
+        "modifyDate",
+        "createDate",
+        "createdBy",
+        "externalDataSources",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6171,93 +5635,51 @@ impl crate::__private::DecodeFields for NoteListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "partialResults" => {
-                    crate::__private::set(
-                        &mut self.partial_results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "partialResults",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "partialResults" => {
+                self.partial_results = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "partialResults",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6423,76 +5845,43 @@ impl crate::__private::DecodeFields for NotesExport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_completion,
-                        map.next_value()?,
-                        "dateCompletion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "resultRowCount" => {
-                    crate::__private::set(
-                        &mut self.result_row_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resultRowCount",
-                    )
-                }
-                "queryConditions" => {
-                    crate::__private::set(
-                        &mut self.query_conditions,
-                        map.next_value()?,
-                        "queryConditions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompletion" => self.date_completion = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "resultRowCount" => {
+                self.result_row_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queryConditions" => self.query_conditions = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6665,22 +6054,18 @@ impl crate::__private::DecodeFields for NotesExportComparisonFieldFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6806,22 +6191,18 @@ impl crate::__private::DecodeFields for NotesExportFieldFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6947,26 +6328,18 @@ impl crate::__private::DecodeFields for NotesExportFieldListFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7101,35 +6474,31 @@ impl crate::__private::DecodeFields for NotesExportFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eq" => crate::__private::set(&mut self.eq, map.next_value()?, "eq"),
-                "in" => crate::__private::set(&mut self.in_, map.next_value()?, "in"),
-                "lte" => crate::__private::set(&mut self.lte, map.next_value()?, "lte"),
-                "gte" => crate::__private::set(&mut self.gte, map.next_value()?, "gte"),
-                "and" => {
-                    crate::__private::set(
-                        &mut self.and,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "and",
-                    )
-                }
-                "or" => {
-                    crate::__private::set(
-                        &mut self.or,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "or",
-                    )
-                }
-                "not" => crate::__private::set(&mut self.not, map.next_value()?, "not"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eq" => self.eq = map.next_value()?,
+            "in" => self.in_ = map.next_value()?,
+            "lte" => self.lte = map.next_value()?,
+            "gte" => self.gte = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "not" => self.not = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7210,44 +6579,27 @@ impl crate::__private::DecodeFields for NotesExportListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7337,30 +6689,18 @@ impl crate::__private::DecodeFields for NotesExportQueryConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filters" => self.filters = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7434,23 +6774,19 @@ impl crate::__private::DecodeFields for NotificationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7524,30 +6860,22 @@ impl crate::__private::DecodeFields for NotificationsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "notificationContentType" => {
-                    crate::__private::set(
-                        &mut self.notification_content_type,
-                        map.next_value()?,
-                        "notificationContentType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notificationContentType" => {
+                self.notification_content_type = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "notificationContentType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7685,21 +7013,19 @@ impl crate::__private::DecodeFields for NuanceApplication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "tag" => crate::__private::set(&mut self.tag, map.next_value()?, "tag"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "tag" => self.tag = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "tag", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7872,97 +7198,53 @@ impl crate::__private::DecodeFields for NuanceBot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "nuanceOrganization" => {
-                    crate::__private::set(
-                        &mut self.nuance_organization,
-                        map.next_value()?,
-                        "nuanceOrganization",
-                    )
-                }
-                "application" => {
-                    crate::__private::set(
-                        &mut self.application,
-                        map.next_value()?,
-                        "application",
-                    )
-                }
-                "nuanceEnvironment" => {
-                    crate::__private::set(
-                        &mut self.nuance_environment,
-                        map.next_value()?,
-                        "nuanceEnvironment",
-                    )
-                }
-                "geography" => {
-                    crate::__private::set(
-                        &mut self.geography,
-                        map.next_value()?,
-                        "geography",
-                    )
-                }
-                "credentials" => {
-                    crate::__private::set(
-                        &mut self.credentials,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "credentials",
-                    )
-                }
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variables",
-                    )
-                }
-                "transferNodes" => {
-                    crate::__private::set(
-                        &mut self.transfer_nodes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transferNodes",
-                    )
-                }
-                "locales" => {
-                    crate::__private::set(
-                        &mut self.locales,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locales",
-                    )
-                }
-                "channels" => {
-                    crate::__private::set(
-                        &mut self.channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "channels",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "nuanceOrganization" => self.nuance_organization = map.next_value()?,
+            "application" => self.application = map.next_value()?,
+            "nuanceEnvironment" => self.nuance_environment = map.next_value()?,
+            "geography" => self.geography = map.next_value()?,
+            "credentials" => {
+                self.credentials = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transferNodes" => {
+                self.transfer_nodes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locales" => {
+                self.locales = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "integrationId",
+        "nuanceOrganization",
+        "application",
+        "nuanceEnvironment",
+        "geography",
+        "credentials",
+        "variables",
+        "transferNodes",
+        "locales",
+        "channels",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8122,40 +7404,29 @@ impl crate::__private::DecodeFields for NuanceBotCredentials {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "clientSecret" => {
-                    crate::__private::set(
-                        &mut self.client_secret,
-                        map.next_value()?,
-                        "clientSecret",
-                    )
-                }
-                "clientSecretProvided" => {
-                    crate::__private::set(
-                        &mut self.client_secret_provided,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "clientSecretProvided",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "appId" => self.app_id = map.next_value()?,
+            "clientId" => self.client_id = map.next_value()?,
+            "clientSecret" => self.client_secret = map.next_value()?,
+            "clientSecretProvided" => {
+                self.client_secret_provided = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "appId",
+        "clientId",
+        "clientSecret",
+        "clientSecretProvided",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8277,86 +7548,45 @@ impl crate::__private::DecodeFields for NuanceBotEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8488,23 +7718,21 @@ impl crate::__private::DecodeFields for NuanceBotLaunchSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botExecutionConfigurations" => {
-                    crate::__private::set(
-                        &mut self.bot_execution_configurations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botExecutionConfigurations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botExecutionConfigurations" => {
+                self.bot_execution_configurations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["botExecutionConfigurations"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8606,37 +7834,31 @@ impl crate::__private::DecodeFields for NuanceBotTransferNode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "requestVariables" => {
-                    crate::__private::set(
-                        &mut self.request_variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestVariables",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "requestVariables" => {
+                self.request_variables = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "description",
+        "requestVariables",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8795,48 +8017,33 @@ impl crate::__private::DecodeFields for NuanceBotVariable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "reserved" => {
-                    crate::__private::set(
-                        &mut self.reserved,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "reserved",
-                    )
-                }
-                "simpleVariableInfo" => {
-                    crate::__private::set(
-                        &mut self.simple_variable_info,
-                        map.next_value()?,
-                        "simpleVariableInfo",
-                    )
-                }
-                "complexGenericVariableInfo" => {
-                    crate::__private::set(
-                        &mut self.complex_generic_variable_info,
-                        map.next_value()?,
-                        "complexGenericVariableInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "reserved" => {
+                self.reserved = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "simpleVariableInfo" => self.simple_variable_info = map.next_value()?,
+            "complexGenericVariableInfo" => {
+                self.complex_generic_variable_info = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "reserved",
+        "simpleVariableInfo",
+        "complexGenericVariableInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8952,30 +8159,20 @@ impl crate::__private::DecodeFields for NuanceChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "modes" => {
-                    crate::__private::set(
-                        &mut self.modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "modes",
-                    )
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modes" => self.modes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "color" => self.color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "modes", "color"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9088,34 +8285,25 @@ impl crate::__private::DecodeFields for NuanceEnvironment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "environmentDesignation" => {
-                    crate::__private::set(
-                        &mut self.environment_designation,
-                        map.next_value()?,
-                        "environmentDesignation",
-                    )
-                }
-                "executionHost" => {
-                    crate::__private::set(
-                        &mut self.execution_host,
-                        map.next_value()?,
-                        "executionHost",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "environmentDesignation" => self.environment_designation = map.next_value()?,
+            "executionHost" => self.execution_host = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "environmentDesignation",
+        "executionHost",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9211,20 +8399,18 @@ impl crate::__private::DecodeFields for NuanceGeography {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9299,30 +8485,18 @@ impl crate::__private::DecodeFields for NuanceMixDlgSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channelId" => {
-                    crate::__private::set(
-                        &mut self.channel_id,
-                        map.next_value()?,
-                        "channelId",
-                    )
-                }
-                "inputParameters" => {
-                    crate::__private::set(
-                        &mut self.input_parameters,
-                        map.next_value()?,
-                        "inputParameters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channelId" => self.channel_id = map.next_value()?,
+            "inputParameters" => self.input_parameters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["channelId", "inputParameters"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9411,20 +8585,18 @@ impl crate::__private::DecodeFields for NuanceOrganization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9497,20 +8669,18 @@ impl crate::__private::DecodeFields for Number {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["start", "end"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9669,138 +8839,63 @@ impl crate::__private::DecodeFields for NumberPlan {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "match" => {
-                    crate::__private::set(&mut self.match_, map.next_value()?, "match")
-                }
-                "normalizedFormat" => {
-                    crate::__private::set(
-                        &mut self.normalized_format,
-                        map.next_value()?,
-                        "normalizedFormat",
-                    )
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "numbers" => {
-                    crate::__private::set(
-                        &mut self.numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "numbers",
-                    )
-                }
-                "digitLength" => {
-                    crate::__private::set(
-                        &mut self.digit_length,
-                        map.next_value()?,
-                        "digitLength",
-                    )
-                }
-                "classification" => {
-                    crate::__private::set(
-                        &mut self.classification,
-                        map.next_value()?,
-                        "classification",
-                    )
-                }
-                "matchType" => {
-                    crate::__private::set(
-                        &mut self.match_type,
-                        map.next_value()?,
-                        "matchType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "match" => self.match_ = map.next_value()?,
+            "normalizedFormat" => self.normalized_format = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "numbers" => {
+                self.numbers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "digitLength" => self.digit_length = map.next_value()?,
+            "classification" => self.classification = map.next_value()?,
+            "matchType" => self.match_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "match",
+        "normalizedFormat",
+        "priority",
+        "numbers",
+        "digitLength",
+        "classification",
+        "matchType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10054,64 +9149,37 @@ impl crate::__private::DecodeFields for NumberRouting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "numberId" => {
-                    crate::__private::set(
-                        &mut self.number_id,
-                        map.next_value()?,
-                        "numberId",
-                    )
-                }
-                "ownerOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.owner_organization_id,
-                        map.next_value()?,
-                        "ownerOrganizationId",
-                    )
-                }
-                "carrierCode" => {
-                    crate::__private::set(
-                        &mut self.carrier_code,
-                        map.next_value()?,
-                        "carrierCode",
-                    )
-                }
-                "pendingOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.pending_organization_id,
-                        map.next_value()?,
-                        "pendingOrganizationId",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "activeOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.active_organization_id,
-                        map.next_value()?,
-                        "activeOrganizationId",
-                    )
-                }
-                "linkedOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.linked_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "linkedOrganizationIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "numberId" => self.number_id = map.next_value()?,
+            "ownerOrganizationId" => self.owner_organization_id = map.next_value()?,
+            "carrierCode" => self.carrier_code = map.next_value()?,
+            "pendingOrganizationId" => self.pending_organization_id = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "activeOrganizationId" => self.active_organization_id = map.next_value()?,
+            "linkedOrganizationIds" => {
+                self.linked_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "numberId",
+        "ownerOrganizationId",
+        "carrierCode",
+        "pendingOrganizationId",
+        "region",
+        "status",
+        "activeOrganizationId",
+        "linkedOrganizationIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10274,44 +9342,27 @@ impl crate::__private::DecodeFields for NumberRoutingListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10405,37 +9456,23 @@ impl crate::__private::DecodeFields for NumberRoutingRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "numberId" => {
-                    crate::__private::set(
-                        &mut self.number_id,
-                        map.next_value()?,
-                        "numberId",
-                    )
-                }
-                "targetRegion" => {
-                    crate::__private::set(
-                        &mut self.target_region,
-                        map.next_value()?,
-                        "targetRegion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "organizationId" => self.organization_id = map.next_value()?,
+            "numberId" => self.number_id = map.next_value()?,
+            "targetRegion" => self.target_region = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "numberId",
+        "targetRegion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10525,23 +9562,17 @@ impl crate::__private::DecodeFields for NumberRoutingResetOrganizationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resetOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.reset_organization_id,
-                        map.next_value()?,
-                        "resetOrganizationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resetOrganizationId" => self.reset_organization_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resetOrganizationId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10669,44 +9700,20 @@ impl crate::__private::DecodeFields for NumericRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "gt" => {
-                    crate::__private::set(
-                        &mut self.gt,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "gt",
-                    )
-                }
-                "gte" => {
-                    crate::__private::set(
-                        &mut self.gte,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "gte",
-                    )
-                }
-                "lt" => {
-                    crate::__private::set(
-                        &mut self.lt,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lt",
-                    )
-                }
-                "lte" => {
-                    crate::__private::set(
-                        &mut self.lte,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lte",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "gt" => self.gt = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "gte" => self.gte = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lt" => self.lt = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lte" => self.lte = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["gt", "gte", "lt", "lte"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

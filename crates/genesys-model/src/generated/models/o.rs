@@ -63,26 +63,18 @@ impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "redirectUrl" => {
-                    crate::__private::set(
-                        &mut self.redirect_url,
-                        map.next_value()?,
-                        "redirectUrl",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "redirectUrl" => self.redirect_url = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["redirectUrl", "error"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -175,33 +167,19 @@ impl crate::__private::DecodeFields for OAuthAppleAuthorizationResponseError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -321,85 +299,41 @@ impl crate::__private::DecodeFields for OAuthAuthorization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "scope" => {
-                    crate::__private::set(
-                        &mut self.scope,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scope",
-                    )
-                }
-                "roles" => {
-                    crate::__private::set(
-                        &mut self.roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roles",
-                    )
-                }
-                "resourceOwner" => {
-                    crate::__private::set(
-                        &mut self.resource_owner,
-                        map.next_value()?,
-                        "resourceOwner",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "pending" => {
-                    crate::__private::set(
-                        &mut self.pending,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pending",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "client" => self.client = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "resourceOwner" => self.resource_owner = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "pending" => {
+                self.pending = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "client",
+        "scope",
+        "roles",
+        "resourceOwner",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "pending",
+        "state",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -585,37 +519,21 @@ impl crate::__private::DecodeFields for OAuthAuthorizationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -782,117 +700,63 @@ impl crate::__private::DecodeFields for OAuthClient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "accessTokenValiditySeconds" => {
-                    crate::__private::set(
-                        &mut self.access_token_validity_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "accessTokenValiditySeconds",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "registeredRedirectUri" => {
-                    crate::__private::set(
-                        &mut self.registered_redirect_uri,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "registeredRedirectUri",
-                    )
-                }
-                "secret" => {
-                    crate::__private::set(&mut self.secret, map.next_value()?, "secret")
-                }
-                "roleIds" => {
-                    crate::__private::set(
-                        &mut self.role_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleIds",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "authorizedGrantType" => {
-                    crate::__private::set(
-                        &mut self.authorized_grant_type,
-                        map.next_value()?,
-                        "authorizedGrantType",
-                    )
-                }
-                "scope" => {
-                    crate::__private::set(
-                        &mut self.scope,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scope",
-                    )
-                }
-                "roleDivisions" => {
-                    crate::__private::set(
-                        &mut self.role_divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleDivisions",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateToDelete" => {
-                    crate::__private::set(
-                        &mut self.date_to_delete,
-                        map.next_value()?,
-                        "dateToDelete",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "accessTokenValiditySeconds" => {
+                self.access_token_validity_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "registeredRedirectUri" => {
+                self.registered_redirect_uri = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "secret" => self.secret = map.next_value()?,
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateToDelete" => self.date_to_delete = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "accessTokenValiditySeconds",
+        "description",
+        "registeredRedirectUri",
+        "secret",
+        "roleIds",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1183,86 +1047,45 @@ impl crate::__private::DecodeFields for OAuthClientEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1439,78 +1262,49 @@ impl crate::__private::DecodeFields for OAuthClientRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "accessTokenValiditySeconds" => {
-                    crate::__private::set(
-                        &mut self.access_token_validity_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "accessTokenValiditySeconds",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "registeredRedirectUri" => {
-                    crate::__private::set(
-                        &mut self.registered_redirect_uri,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "registeredRedirectUri",
-                    )
-                }
-                "roleIds" => {
-                    crate::__private::set(
-                        &mut self.role_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleIds",
-                    )
-                }
-                "authorizedGrantType" => {
-                    crate::__private::set(
-                        &mut self.authorized_grant_type,
-                        map.next_value()?,
-                        "authorizedGrantType",
-                    )
-                }
-                "scope" => {
-                    crate::__private::set(
-                        &mut self.scope,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scope",
-                    )
-                }
-                "roleDivisions" => {
-                    crate::__private::set(
-                        &mut self.role_divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleDivisions",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateToDelete" => {
-                    crate::__private::set(
-                        &mut self.date_to_delete,
-                        map.next_value()?,
-                        "dateToDelete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "accessTokenValiditySeconds" => {
+                self.access_token_validity_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "registeredRedirectUri" => {
+                self.registered_redirect_uri = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateToDelete" => self.date_to_delete = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "accessTokenValiditySeconds",
+        "description",
+        "registeredRedirectUri",
+        "roleIds",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1816,23 +1610,17 @@ impl crate::__private::DecodeFields for OAuthLastTokenIssued {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateIssued" => {
-                    crate::__private::set(
-                        &mut self.date_issued,
-                        map.next_value()?,
-                        "dateIssued",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateIssued" => self.date_issued = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateIssued"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1952,31 +1740,19 @@ impl crate::__private::DecodeFields for OAuthScope {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "description", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2059,37 +1835,21 @@ impl crate::__private::DecodeFields for OAuthScopeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2215,87 +1975,47 @@ impl crate::__private::DecodeFields for Objective {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "templateId" => {
-                    crate::__private::set(
-                        &mut self.template_id,
-                        map.next_value()?,
-                        "templateId",
-                    )
-                }
-                "zones" => {
-                    crate::__private::set(
-                        &mut self.zones,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "zones",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "topicIdsFilterType" => {
-                    crate::__private::set(
-                        &mut self.topic_ids_filter_type,
-                        map.next_value()?,
-                        "topicIdsFilterType",
-                    )
-                }
-                "evaluationFormContextIds" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form_context_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationFormContextIds",
-                    )
-                }
-                "initialDirection" => {
-                    crate::__private::set(
-                        &mut self.initial_direction,
-                        map.next_value()?,
-                        "initialDirection",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "templateId" => self.template_id = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "topicIdsFilterType" => self.topic_ids_filter_type = map.next_value()?,
+            "evaluationFormContextIds" => {
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "initialDirection" => self.initial_direction = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "templateId",
+        "zones",
+        "enabled",
+        "mediaTypes",
+        "queues",
+        "topics",
+        "topicIdsFilterType",
+        "evaluationFormContextIds",
+        "initialDirection",
+        "dateStart",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2504,34 +2224,20 @@ impl crate::__private::DecodeFields for ObjectiveTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "zones" => {
-                    crate::__private::set(
-                        &mut self.zones,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "zones",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "zones" => self.zones = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "zones", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2682,61 +2388,47 @@ impl crate::__private::DecodeFields for ObjectiveZone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "directionType" => {
-                    crate::__private::set(
-                        &mut self.direction_type,
-                        map.next_value()?,
-                        "directionType",
-                    )
-                }
-                "zoneType" => {
-                    crate::__private::set(
-                        &mut self.zone_type,
-                        map.next_value()?,
-                        "zoneType",
-                    )
-                }
-                "upperLimitPoints" => {
-                    crate::__private::set(
-                        &mut self.upper_limit_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "upperLimitPoints",
-                    )
-                }
-                "lowerLimitPoints" => {
-                    crate::__private::set(
-                        &mut self.lower_limit_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lowerLimitPoints",
-                    )
-                }
-                "upperLimitValue" => {
-                    crate::__private::set(
-                        &mut self.upper_limit_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "upperLimitValue",
-                    )
-                }
-                "lowerLimitValue" => {
-                    crate::__private::set(
-                        &mut self.lower_limit_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lowerLimitValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "label" => self.label = map.next_value()?,
+            "directionType" => self.direction_type = map.next_value()?,
+            "zoneType" => self.zone_type = map.next_value()?,
+            "upperLimitPoints" => {
+                self.upper_limit_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lowerLimitPoints" => {
+                self.lower_limit_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "upperLimitValue" => {
+                self.upper_limit_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lowerLimitValue" => {
+                self.lower_limit_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "label",
+        "directionType",
+        "zoneType",
+        "upperLimitPoints",
+        "lowerLimitPoints",
+        "upperLimitValue",
+        "lowerLimitValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2950,43 +2642,31 @@ impl crate::__private::DecodeFields for ObservationMetricData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                "stats" => {
-                    crate::__private::set(&mut self.stats, map.next_value()?, "stats")
-                }
-                "truncated" => {
-                    crate::__private::set(
-                        &mut self.truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "truncated",
-                    )
-                }
-                "observations" => {
-                    crate::__private::set(
-                        &mut self.observations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "observations",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            "stats" => self.stats = map.next_value()?,
+            "truncated" => {
+                self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "observations" => {
+                self.observations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "stats",
+        "truncated",
+        "observations",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3182,131 +2862,69 @@ impl crate::__private::DecodeFields for ObservationValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "observationDate" => {
-                    crate::__private::set(
-                        &mut self.observation_date,
-                        map.next_value()?,
-                        "observationDate",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "requestedRoutingSkillIds" => {
-                    crate::__private::set(
-                        &mut self.requested_routing_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutingSkillIds",
-                    )
-                }
-                "requestedLanguageId" => {
-                    crate::__private::set(
-                        &mut self.requested_language_id,
-                        map.next_value()?,
-                        "requestedLanguageId",
-                    )
-                }
-                "routingPriority" => {
-                    crate::__private::set(
-                        &mut self.routing_priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingPriority",
-                    )
-                }
-                "participantName" => {
-                    crate::__private::set(
-                        &mut self.participant_name,
-                        map.next_value()?,
-                        "participantName",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "convertedFrom" => {
-                    crate::__private::set(
-                        &mut self.converted_from,
-                        map.next_value()?,
-                        "convertedFrom",
-                    )
-                }
-                "convertedTo" => {
-                    crate::__private::set(
-                        &mut self.converted_to,
-                        map.next_value()?,
-                        "convertedTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "requestedRoutings" => {
-                    crate::__private::set(
-                        &mut self.requested_routings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutings",
-                    )
-                }
-                "usedRouting" => {
-                    crate::__private::set(
-                        &mut self.used_routing,
-                        map.next_value()?,
-                        "usedRouting",
-                    )
-                }
-                "scoredAgents" => {
-                    crate::__private::set(
-                        &mut self.scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scoredAgents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "observationDate" => self.observation_date = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "requestedRoutingSkillIds" => {
+                self.requested_routing_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedLanguageId" => self.requested_language_id = map.next_value()?,
+            "routingPriority" => {
+                self.routing_priority = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "participantName" => self.participant_name = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "convertedFrom" => self.converted_from = map.next_value()?,
+            "convertedTo" => self.converted_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "requestedRoutings" => {
+                self.requested_routings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "usedRouting" => self.used_routing = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "observationDate",
+        "conversationId",
+        "sessionId",
+        "requestedRoutingSkillIds",
+        "requestedLanguageId",
+        "routingPriority",
+        "participantName",
+        "userId",
+        "direction",
+        "convertedFrom",
+        "convertedTo",
+        "addressFrom",
+        "addressTo",
+        "ani",
+        "dnis",
+        "teamId",
+        "requestedRoutings",
+        "usedRouting",
+        "scoredAgents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3613,30 +3231,25 @@ impl crate::__private::DecodeFields for OccurrenceDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateOfNextOccurrence" => {
-                    crate::__private::set(
-                        &mut self.date_of_next_occurrence,
-                        map.next_value()?,
-                        "dateOfNextOccurrence",
-                    )
-                }
-                "numberOfOccurrences" => {
-                    crate::__private::set(
-                        &mut self.number_of_occurrences,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfOccurrences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateOfNextOccurrence" => self.date_of_next_occurrence = map.next_value()?,
+            "numberOfOccurrences" => {
+                self.number_of_occurrences = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateOfNextOccurrence",
+        "numberOfOccurrences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3792,135 +3405,69 @@ impl crate::__private::DecodeFields for Okta {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4241,19 +3788,17 @@ impl crate::__private::DecodeFields for OnDemandConversationSummaryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "locale" => self.locale = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["locale"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4335,27 +3880,19 @@ impl crate::__private::DecodeFields for OnDemandSummaryAcceptedResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4524,23 +4061,19 @@ impl crate::__private::DecodeFields for OnDemandSummaryConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4704,135 +4237,69 @@ impl crate::__private::DecodeFields for OneLogin {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5153,23 +4620,21 @@ impl crate::__private::DecodeFields for OneOnOne {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pinnedMessages" => {
-                    crate::__private::set(
-                        &mut self.pinned_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pinnedMessages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pinnedMessages" => {
+                self.pinned_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pinnedMessages"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5252,30 +4717,18 @@ impl crate::__private::DecodeFields for OpenActionFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "openAction" => {
-                    crate::__private::set(
-                        &mut self.open_action,
-                        map.next_value()?,
-                        "openAction",
-                    )
-                }
-                "configurationFields" => {
-                    crate::__private::set(
-                        &mut self.configuration_fields,
-                        map.next_value()?,
-                        "configurationFields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "openAction" => self.open_action = map.next_value()?,
+            "configurationFields" => self.configuration_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["openAction", "configurationFields"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5357,30 +4810,21 @@ impl crate::__private::DecodeFields for OpenActionProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "openActionName" => {
-                    crate::__private::set(
-                        &mut self.open_action_name,
-                        map.next_value()?,
-                        "openActionName",
-                    )
-                }
-                "configurationFields" => {
-                    crate::__private::set(
-                        &mut self.configuration_fields,
-                        map.next_value()?,
-                        "configurationFields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "openActionName" => self.open_action_name = map.next_value()?,
+            "configurationFields" => self.configuration_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "openActionName",
+        "configurationFields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5498,48 +4942,33 @@ impl crate::__private::DecodeFields for OpenContentAttachment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mime" => {
-                    crate::__private::set(&mut self.mime, map.next_value()?, "mime")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "sha256" => {
-                    crate::__private::set(&mut self.sha256, map.next_value()?, "sha256")
-                }
-                "filename" => {
-                    crate::__private::set(
-                        &mut self.filename,
-                        map.next_value()?,
-                        "filename",
-                    )
-                }
-                "thumbnail" => {
-                    crate::__private::set(
-                        &mut self.thumbnail,
-                        map.next_value()?,
-                        "thumbnail",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "mime" => self.mime = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "sha256" => self.sha256 = map.next_value()?,
+            "filename" => self.filename = map.next_value()?,
+            "thumbnail" => self.thumbnail = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaType",
+        "url",
+        "mime",
+        "text",
+        "sha256",
+        "filename",
+        "thumbnail",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5708,30 +5137,29 @@ impl crate::__private::DecodeFields for OpenContentThumbnail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mime" => {
-                    crate::__private::set(&mut self.mime, map.next_value()?, "mime")
-                }
-                "sha256" => {
-                    crate::__private::set(&mut self.sha256, map.next_value()?, "sha256")
-                }
-                "contentSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.content_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentSizeBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "mime" => self.mime = map.next_value()?,
+            "sha256" => self.sha256 = map.next_value()?,
+            "contentSizeBytes" => {
+                self.content_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "mime",
+        "sha256",
+        "contentSizeBytes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5833,33 +5261,23 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "externalSource",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5981,79 +5399,41 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "externalSource",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6278,79 +5658,41 @@ impl crate::__private::DecodeFields for OpenDataIngestionRuleVersionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "externalSource" => self.external_source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "externalSource",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6570,86 +5912,45 @@ for OpenDataIngestionRuleVersionResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6777,23 +6078,17 @@ impl crate::__private::DecodeFields for OpenEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventType" => self.event_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6917,34 +6212,20 @@ impl crate::__private::DecodeFields for OpenEventNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "channel", "type", "events"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7058,23 +6339,17 @@ impl crate::__private::DecodeFields for OpenInboundMessageContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attachment" => {
-                    crate::__private::set(
-                        &mut self.attachment,
-                        map.next_value()?,
-                        "attachment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attachment" => self.attachment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attachment"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7165,36 +6440,25 @@ impl crate::__private::DecodeFields for OpenInboundMessageMessagingChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "messageId" => self.message_id = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "time",
+        "messageId",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7295,22 +6559,18 @@ impl crate::__private::DecodeFields for OpenInboundMessagingChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["from", "time"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7399,20 +6659,18 @@ impl crate::__private::DecodeFields for OpenInboundMessagingReceiptChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "to" => self.to = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["to", "time"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7496,30 +6754,18 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channel" => self.channel = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["channel", "events"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7611,40 +6857,27 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channel" => self.channel = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "text",
+        "content",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7762,41 +6995,33 @@ impl crate::__private::DecodeFields for OpenInboundNormalizedReceipt {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "reasons" => {
-                    crate::__private::set(
-                        &mut self.reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasons",
-                    )
-                }
-                "isFinalReceipt" => {
-                    crate::__private::set(
-                        &mut self.is_final_receipt,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFinalReceipt",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isFinalReceipt" => {
+                self.is_final_receipt = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7972,37 +7197,23 @@ impl crate::__private::DecodeFields for OpenInboundStructuredResponseMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "buttonResponse" => {
-                    crate::__private::set(
-                        &mut self.button_response,
-                        map.next_value()?,
-                        "buttonResponse",
-                    )
-                }
-                "originatingMessageId" => {
-                    crate::__private::set(
-                        &mut self.originating_message_id,
-                        map.next_value()?,
-                        "originatingMessageId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channel" => self.channel = map.next_value()?,
+            "buttonResponse" => self.button_response = map.next_value()?,
+            "originatingMessageId" => self.originating_message_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "buttonResponse",
+        "originatingMessageId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8097,30 +7308,18 @@ for OpenInboundStructuredResponseNormalizedMessageContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "buttonResponse" => {
-                    crate::__private::set(
-                        &mut self.button_response,
-                        map.next_value()?,
-                        "buttonResponse",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentType" => self.content_type = map.next_value()?,
+            "buttonResponse" => self.button_response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "buttonResponse"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8330,114 +7529,54 @@ impl crate::__private::DecodeFields for OpenIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "outboundNotificationWebhookUrl" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_url,
-                        map.next_value()?,
-                        "outboundNotificationWebhookUrl",
-                    )
-                }
-                "outboundNotificationWebhookSignatureSecretToken" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_signature_secret_token,
-                        map.next_value()?,
-                        "outboundNotificationWebhookSignatureSecretToken",
-                    )
-                }
-                "webhookHeaders" => {
-                    crate::__private::set(
-                        &mut self.webhook_headers,
-                        map.next_value()?,
-                        "webhookHeaders",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createStatus" => {
-                    crate::__private::set(
-                        &mut self.create_status,
-                        map.next_value()?,
-                        "createStatus",
-                    )
-                }
-                "createError" => {
-                    crate::__private::set(
-                        &mut self.create_error,
-                        map.next_value()?,
-                        "createError",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "outboundNotificationWebhookUrl" => {
+                self.outbound_notification_webhook_url = map.next_value()?;
+            }
+            "outboundNotificationWebhookSignatureSecretToken" => {
+                self.outbound_notification_webhook_signature_secret_token = map
+                    .next_value()?;
+            }
+            "webhookHeaders" => self.webhook_headers = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createStatus" => self.create_status = map.next_value()?,
+            "createError" => self.create_error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8667,86 +7806,45 @@ impl crate::__private::DecodeFields for OpenIntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8930,62 +8028,38 @@ impl crate::__private::DecodeFields for OpenIntegrationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "outboundNotificationWebhookUrl" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_url,
-                        map.next_value()?,
-                        "outboundNotificationWebhookUrl",
-                    )
-                }
-                "outboundNotificationWebhookSignatureSecretToken" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_signature_secret_token,
-                        map.next_value()?,
-                        "outboundNotificationWebhookSignatureSecretToken",
-                    )
-                }
-                "webhookHeaders" => {
-                    crate::__private::set(
-                        &mut self.webhook_headers,
-                        map.next_value()?,
-                        "webhookHeaders",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "outboundNotificationWebhookUrl" => {
+                self.outbound_notification_webhook_url = map.next_value()?;
+            }
+            "outboundNotificationWebhookSignatureSecretToken" => {
+                self.outbound_notification_webhook_signature_secret_token = map
+                    .next_value()?;
+            }
+            "webhookHeaders" => self.webhook_headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9132,62 +8206,38 @@ impl crate::__private::DecodeFields for OpenIntegrationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "outboundNotificationWebhookUrl" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_url,
-                        map.next_value()?,
-                        "outboundNotificationWebhookUrl",
-                    )
-                }
-                "outboundNotificationWebhookSignatureSecretToken" => {
-                    crate::__private::set(
-                        &mut self.outbound_notification_webhook_signature_secret_token,
-                        map.next_value()?,
-                        "outboundNotificationWebhookSignatureSecretToken",
-                    )
-                }
-                "webhookHeaders" => {
-                    crate::__private::set(
-                        &mut self.webhook_headers,
-                        map.next_value()?,
-                        "webhookHeaders",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "outboundNotificationWebhookUrl" => {
+                self.outbound_notification_webhook_url = map.next_value()?;
+            }
+            "outboundNotificationWebhookSignatureSecretToken" => {
+                self.outbound_notification_webhook_signature_secret_token = map
+                    .next_value()?;
+            }
+            "webhookHeaders" => self.webhook_headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "outboundNotificationWebhookUrl",
+        "outboundNotificationWebhookSignatureSecretToken",
+        "webhookHeaders",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9304,30 +8354,18 @@ impl crate::__private::DecodeFields for OpenMessageContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "attachment" => {
-                    crate::__private::set(
-                        &mut self.attachment,
-                        map.next_value()?,
-                        "attachment",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentType" => self.content_type = map.next_value()?,
+            "attachment" => self.attachment = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "attachment"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9444,26 +8482,18 @@ impl crate::__private::DecodeFields for OpenMessageEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "typing" => {
-                    crate::__private::set(&mut self.typing, map.next_value()?, "typing")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventType" => self.event_type = map.next_value()?,
+            "typing" => self.typing = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType", "typing"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9605,51 +8635,33 @@ impl crate::__private::DecodeFields for OpenMessageNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "text",
+        "content",
+        "metadata",
+        "conversationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9825,48 +8837,33 @@ impl crate::__private::DecodeFields for OpenMessagingChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "messageId" => self.message_id = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "from",
+        "time",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10067,47 +9064,31 @@ impl crate::__private::DecodeFields for OpenMessagingFromRecipient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nickname" => {
-                    crate::__private::set(
-                        &mut self.nickname,
-                        map.next_value()?,
-                        "nickname",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "idType" => {
-                    crate::__private::set(&mut self.id_type, map.next_value()?, "idType")
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "idType" => self.id_type = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "image",
+        "email",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10269,44 +9250,29 @@ impl crate::__private::DecodeFields for OpenMessagingIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "externalSource" => {
-                    crate::__private::set(
-                        &mut self.external_source,
-                        map.next_value()?,
-                        "externalSource",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "externalSource" => self.external_source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "externalSource",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10422,47 +9388,31 @@ impl crate::__private::DecodeFields for OpenMessagingToRecipient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nickname" => {
-                    crate::__private::set(
-                        &mut self.nickname,
-                        map.next_value()?,
-                        "nickname",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "idType" => {
-                    crate::__private::set(&mut self.id_type, map.next_value()?, "idType")
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "idType" => self.id_type = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "image",
+        "email",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10649,68 +9599,45 @@ impl crate::__private::DecodeFields for OpenNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "reasons" => {
-                    crate::__private::set(
-                        &mut self.reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasons",
-                    )
-                }
-                "isFinalReceipt" => {
-                    crate::__private::set(
-                        &mut self.is_final_receipt,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFinalReceipt",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isFinalReceipt" => {
+                self.is_final_receipt = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "direction" => self.direction = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "text",
+        "content",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+        "direction",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11017,51 +9944,37 @@ impl crate::__private::DecodeFields for OpenReceiptNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "reasons" => {
-                    crate::__private::set(
-                        &mut self.reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasons",
-                    )
-                }
-                "isFinalReceipt" => {
-                    crate::__private::set(
-                        &mut self.is_final_receipt,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFinalReceipt",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isFinalReceipt" => {
+                self.is_final_receipt = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "direction" => self.direction = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "status",
+        "reasons",
+        "isFinalReceipt",
+        "direction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11289,26 +10202,18 @@ impl crate::__private::DecodeFields for OpenRichMediaSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "quickReply" => {
-                    crate::__private::set(
-                        &mut self.quick_reply,
-                        map.next_value()?,
-                        "quickReply",
-                    )
-                }
-                "cards" => {
-                    crate::__private::set(&mut self.cards, map.next_value()?, "cards")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "quickReply" => self.quick_reply = map.next_value()?,
+            "cards" => self.cards = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["quickReply", "cards"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11442,55 +10347,35 @@ impl crate::__private::DecodeFields for OpenSocialMediaChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "publicMetadata" => {
-                    crate::__private::set(
-                        &mut self.public_metadata,
-                        map.next_value()?,
-                        "publicMetadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "messageId" => self.message_id = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "publicMetadata" => self.public_metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "from",
+        "time",
+        "metadata",
+        "publicMetadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11682,40 +10567,25 @@ impl crate::__private::DecodeFields for OpenSocialMediaMessageContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "attachment" => {
-                    crate::__private::set(
-                        &mut self.attachment,
-                        map.next_value()?,
-                        "attachment",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "reaction" => {
-                    crate::__private::set(
-                        &mut self.reaction,
-                        map.next_value()?,
-                        "reaction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentType" => self.content_type = map.next_value()?,
+            "attachment" => self.attachment = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "reaction" => self.reaction = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contentType",
+        "attachment",
+        "text",
+        "reaction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11872,51 +10742,33 @@ impl crate::__private::DecodeFields for OpenSocialMediaNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "text",
+        "type",
+        "content",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12074,44 +10926,33 @@ impl crate::__private::DecodeFields for OpenSocialMediaPublicMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rootId" => {
-                    crate::__private::set(&mut self.root_id, map.next_value()?, "rootId")
-                }
-                "replyToId" => {
-                    crate::__private::set(
-                        &mut self.reply_to_id,
-                        map.next_value()?,
-                        "replyToId",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mentionIds" => {
-                    crate::__private::set(
-                        &mut self.mention_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mentionIds",
-                    )
-                }
-                "tagIds" => {
-                    crate::__private::set(
-                        &mut self.tag_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tagIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rootId" => self.root_id = map.next_value()?,
+            "replyToId" => self.reply_to_id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "mentionIds" => {
+                self.mention_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tagIds" => {
+                self.tag_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rootId",
+        "replyToId",
+        "source",
+        "url",
+        "mentionIds",
+        "tagIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12235,38 +11076,29 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "messageId" => self.message_id = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "type",
+        "messageId",
+        "to",
+        "time",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12426,23 +11258,19 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reactions" => {
-                    crate::__private::set(
-                        &mut self.reactions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reactions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reactions" => {
+                self.reactions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reactions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12533,38 +11361,20 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsNormalizedEvent 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "channel", "events", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12651,23 +11461,17 @@ impl crate::__private::DecodeFields for OpenSocialMediaReactionsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["events"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12765,51 +11569,33 @@ impl crate::__private::DecodeFields for OpenSocialMediaRecipient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "idType" => {
-                    crate::__private::set(&mut self.id_type, map.next_value()?, "idType")
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "nickname" => {
-                    crate::__private::set(
-                        &mut self.nickname,
-                        map.next_value()?,
-                        "nickname",
-                    )
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "additionalIds" => {
-                    crate::__private::set(
-                        &mut self.additional_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "additionalIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "idType" => self.id_type = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "nickname" => self.nickname = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "additionalIds" => {
+                self.additional_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "idType",
+        "firstName",
+        "lastName",
+        "nickname",
+        "image",
+        "additionalIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12968,22 +11754,18 @@ impl crate::__private::DecodeFields for OpenSocialMediaRecipientAdditionalIdenti
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13143,86 +11925,45 @@ impl crate::__private::DecodeFields for OpenSocialNormalizedMessageEntityListing
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13380,86 +12121,45 @@ impl crate::__private::DecodeFields for OpenSocialReactionsNormalizedEventEntity
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13612,48 +12312,31 @@ impl crate::__private::DecodeFields for OpenStructuredResponseNormalizedMessage 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "channel",
+        "type",
+        "direction",
+        "content",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13854,71 +12537,41 @@ impl crate::__private::DecodeFields for Operand {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "occurrence" => {
-                    crate::__private::set(
-                        &mut self.occurrence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "occurrence",
-                    )
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "term" => {
-                    crate::__private::set(&mut self.term, map.next_value()?, "term")
-                }
-                "topicId" => {
-                    crate::__private::set(
-                        &mut self.topic_id,
-                        map.next_value()?,
-                        "topicId",
-                    )
-                }
-                "voiceSecondsPosition" => {
-                    crate::__private::set(
-                        &mut self.voice_seconds_position,
-                        map.next_value()?,
-                        "voiceSecondsPosition",
-                    )
-                }
-                "digitalWordsPosition" => {
-                    crate::__private::set(
-                        &mut self.digital_words_position,
-                        map.next_value()?,
-                        "digitalWordsPosition",
-                    )
-                }
-                "infixOperator" => {
-                    crate::__private::set(
-                        &mut self.infix_operator,
-                        map.next_value()?,
-                        "infixOperator",
-                    )
-                }
-                "operands" => {
-                    crate::__private::set(
-                        &mut self.operands,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operands",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "occurrence" => {
+                self.occurrence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "term" => self.term = map.next_value()?,
+            "topicId" => self.topic_id = map.next_value()?,
+            "voiceSecondsPosition" => self.voice_seconds_position = map.next_value()?,
+            "digitalWordsPosition" => self.digital_words_position = map.next_value()?,
+            "infixOperator" => self.infix_operator = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "occurrence",
+        "inverted",
+        "term",
+        "topicId",
+        "voiceSecondsPosition",
+        "digitalWordsPosition",
+        "infixOperator",
+        "operands",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14095,44 +12748,37 @@ impl crate::__private::DecodeFields for OperandPosition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startingPositionValue" => {
-                    crate::__private::set(
-                        &mut self.starting_position_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startingPositionValue",
-                    )
-                }
-                "startingPositionDirection" => {
-                    crate::__private::set(
-                        &mut self.starting_position_direction,
-                        map.next_value()?,
-                        "startingPositionDirection",
-                    )
-                }
-                "endingPositionValue" => {
-                    crate::__private::set(
-                        &mut self.ending_position_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endingPositionValue",
-                    )
-                }
-                "endingPositionDirection" => {
-                    crate::__private::set(
-                        &mut self.ending_position_direction,
-                        map.next_value()?,
-                        "endingPositionDirection",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startingPositionValue" => {
+                self.starting_position_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "startingPositionDirection" => {
+                self.starting_position_direction = map.next_value()?;
+            }
+            "endingPositionValue" => {
+                self.ending_position_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endingPositionDirection" => {
+                self.ending_position_direction = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startingPositionValue",
+        "startingPositionDirection",
+        "endingPositionValue",
+        "endingPositionDirection",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14330,72 +12976,41 @@ impl crate::__private::DecodeFields for Operation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "complete" => {
-                    crate::__private::set(
-                        &mut self.complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "complete",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorDetails" => {
-                    crate::__private::set(
-                        &mut self.error_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errorDetails",
-                    )
-                }
-                "errorMessageParams" => {
-                    crate::__private::set(
-                        &mut self.error_message_params,
-                        map.next_value()?,
-                        "errorMessageParams",
-                    )
-                }
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "actionStatus" => {
-                    crate::__private::set(
-                        &mut self.action_status,
-                        map.next_value()?,
-                        "actionStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "complete" => {
+                self.complete = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "user" => self.user = map.next_value()?,
+            "client" => self.client = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "errorMessageParams" => self.error_message_params = map.next_value()?,
+            "actionName" => self.action_name = map.next_value()?,
+            "actionStatus" => self.action_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "complete",
+        "user",
+        "client",
+        "errorMessage",
+        "errorCode",
+        "errorDetails",
+        "errorMessageParams",
+        "actionName",
+        "actionStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14675,27 +13290,19 @@ impl crate::__private::DecodeFields for OperationCreatorUserResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14819,44 +13426,27 @@ impl crate::__private::DecodeFields for OperationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14970,54 +13560,33 @@ impl crate::__private::DecodeFields for OperationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "type",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "source",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15229,121 +13798,47 @@ impl crate::__private::DecodeFields for OperationalEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventDefinition" => {
-                    crate::__private::set(
-                        &mut self.event_definition,
-                        map.next_value()?,
-                        "eventDefinition",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityToken" => {
-                    crate::__private::set(
-                        &mut self.entity_token,
-                        map.next_value()?,
-                        "entityToken",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "previousValue" => {
-                    crate::__private::set(
-                        &mut self.previous_value,
-                        map.next_value()?,
-                        "previousValue",
-                    )
-                }
-                "currentValue" => {
-                    crate::__private::set(
-                        &mut self.current_value,
-                        map.next_value()?,
-                        "currentValue",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "parentEntityId" => {
-                    crate::__private::set(
-                        &mut self.parent_entity_id,
-                        map.next_value()?,
-                        "parentEntityId",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "entityModifiedBy" => {
-                    crate::__private::set(
-                        &mut self.entity_modified_by,
-                        map.next_value()?,
-                        "entityModifiedBy",
-                    )
-                }
-                "entityVersion" => {
-                    crate::__private::set(
-                        &mut self.entity_version,
-                        map.next_value()?,
-                        "entityVersion",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventDefinition" => self.event_definition = map.next_value()?,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityToken" => self.entity_token = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "previousValue" => self.previous_value = map.next_value()?,
+            "currentValue" => self.current_value = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "parentEntityId" => self.parent_entity_id = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "entityModifiedBy" => self.entity_modified_by = map.next_value()?,
+            "entityVersion" => self.entity_version = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventDefinition",
+        "entityId",
+        "entityToken",
+        "entityName",
+        "previousValue",
+        "currentValue",
+        "errorCode",
+        "parentEntityId",
+        "conversation",
+        "dateCreated",
+        "dateModified",
+        "entityModifiedBy",
+        "entityVersion",
+        "phoneNumber",
+        "externalContactId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15567,128 +14062,51 @@ for OperationalEventNotificationTopicOperationalEventNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventEntity" => {
-                    crate::__private::set(
-                        &mut self.event_entity,
-                        map.next_value()?,
-                        "eventEntity",
-                    )
-                }
-                "entityId" => {
-                    crate::__private::set(
-                        &mut self.entity_id,
-                        map.next_value()?,
-                        "entityId",
-                    )
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "previousValue" => {
-                    crate::__private::set(
-                        &mut self.previous_value,
-                        map.next_value()?,
-                        "previousValue",
-                    )
-                }
-                "currentValue" => {
-                    crate::__private::set(
-                        &mut self.current_value,
-                        map.next_value()?,
-                        "currentValue",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "parentEntity" => {
-                    crate::__private::set(
-                        &mut self.parent_entity,
-                        map.next_value()?,
-                        "parentEntity",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "entityToken" => {
-                    crate::__private::set(
-                        &mut self.entity_token,
-                        map.next_value()?,
-                        "entityToken",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "entityModifiedDate" => {
-                    crate::__private::set(
-                        &mut self.entity_modified_date,
-                        map.next_value()?,
-                        "entityModifiedDate",
-                    )
-                }
-                "entityModifiedBy" => {
-                    crate::__private::set(
-                        &mut self.entity_modified_by,
-                        map.next_value()?,
-                        "entityModifiedBy",
-                    )
-                }
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timestamp",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventEntity" => self.event_entity = map.next_value()?,
+            "entityId" => self.entity_id = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "previousValue" => self.previous_value = map.next_value()?,
+            "currentValue" => self.current_value = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "parentEntity" => self.parent_entity = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "entityToken" => self.entity_token = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "entityModifiedDate" => self.entity_modified_date = map.next_value()?,
+            "entityModifiedBy" => self.entity_modified_by = map.next_value()?,
+            "timestamp" => {
+                self.timestamp = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventEntity",
+        "entityId",
+        "entityName",
+        "previousValue",
+        "currentValue",
+        "errorCode",
+        "version",
+        "parentEntity",
+        "entityType",
+        "conversationId",
+        "entityToken",
+        "phoneNumber",
+        "externalContactId",
+        "entityModifiedDate",
+        "entityModifiedBy",
+        "timestamp",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15856,30 +14274,29 @@ impl crate::__private::DecodeFields for OperatorPosition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "voiceSecondsPosition" => {
-                    crate::__private::set(
-                        &mut self.voice_seconds_position,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voiceSecondsPosition",
-                    )
-                }
-                "digitalWordsPosition" => {
-                    crate::__private::set(
-                        &mut self.digital_words_position,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "digitalWordsPosition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "voiceSecondsPosition" => {
+                self.voice_seconds_position = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "digitalWordsPosition" => {
+                self.digital_words_position = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voiceSecondsPosition",
+        "digitalWordsPosition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15965,30 +14382,20 @@ impl crate::__private::DecodeFields for OpportunitiesResultWithPagination {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nextStartDate" => {
-                    crate::__private::set(
-                        &mut self.next_start_date,
-                        map.next_value()?,
-                        "nextStartDate",
-                    )
-                }
-                "opportunities" => {
-                    crate::__private::set(
-                        &mut self.opportunities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "opportunities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextStartDate" => self.next_start_date = map.next_value()?,
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["nextStartDate", "opportunities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16062,17 +14469,17 @@ impl crate::__private::DecodeFields for OpportunityEnrollment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16173,44 +14580,31 @@ impl crate::__private::DecodeFields for OpportunityEnrollmentCounts {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pending" => {
-                    crate::__private::set(
-                        &mut self.pending,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pending",
-                    )
-                }
-                "approved" => {
-                    crate::__private::set(
-                        &mut self.approved,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "approved",
-                    )
-                }
-                "denied" => {
-                    crate::__private::set(
-                        &mut self.denied,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "denied",
-                    )
-                }
-                "withdrawn" => {
-                    crate::__private::set(
-                        &mut self.withdrawn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "withdrawn",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pending" => {
+                self.pending = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "approved" => {
+                self.approved = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "denied" => self.denied = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "withdrawn" => {
+                self.withdrawn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pending",
+        "approved",
+        "denied",
+        "withdrawn",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16306,24 +14700,18 @@ impl crate::__private::DecodeFields for OpportunityReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16561,135 +14949,63 @@ impl crate::__private::DecodeFields for OpportunityResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "openDate" => {
-                    crate::__private::set(
-                        &mut self.open_date,
-                        map.next_value()?,
-                        "openDate",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "approvalType" => {
-                    crate::__private::set(
-                        &mut self.approval_type,
-                        map.next_value()?,
-                        "approvalType",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                "capacity" => {
-                    crate::__private::set(
-                        &mut self.capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "capacity",
-                    )
-                }
-                "enrollmentProcessingCount" => {
-                    crate::__private::set(
-                        &mut self.enrollment_processing_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enrollmentProcessingCount",
-                    )
-                }
-                "enrollmentCounts" => {
-                    crate::__private::set(
-                        &mut self.enrollment_counts,
-                        map.next_value()?,
-                        "enrollmentCounts",
-                    )
-                }
-                "publishedDate" => {
-                    crate::__private::set(
-                        &mut self.published_date,
-                        map.next_value()?,
-                        "publishedDate",
-                    )
-                }
-                "closedDate" => {
-                    crate::__private::set(
-                        &mut self.closed_date,
-                        map.next_value()?,
-                        "closedDate",
-                    )
-                }
-                "systemMessageCode" => {
-                    crate::__private::set(
-                        &mut self.system_message_code,
-                        map.next_value()?,
-                        "systemMessageCode",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "openDate" => self.open_date = map.next_value()?,
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "approvalType" => self.approval_type = map.next_value()?,
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "capacity" => {
+                self.capacity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enrollmentProcessingCount" => {
+                self.enrollment_processing_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enrollmentCounts" => self.enrollment_counts = map.next_value()?,
+            "publishedDate" => self.published_date = map.next_value()?,
+            "closedDate" => self.closed_date = map.next_value()?,
+            "systemMessageCode" => self.system_message_code = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "endDate",
+        "status",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "agentCount",
+        "capacity",
+        "enrollmentProcessingCount",
+        "enrollmentCounts",
+        "publishedDate",
+        "closedDate",
+        "systemMessageCode",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17331,142 +15647,67 @@ impl crate::__private::DecodeFields for OpportunityResultWithAgentIds {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "openDate" => {
-                    crate::__private::set(
-                        &mut self.open_date,
-                        map.next_value()?,
-                        "openDate",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "approvalType" => {
-                    crate::__private::set(
-                        &mut self.approval_type,
-                        map.next_value()?,
-                        "approvalType",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                "capacity" => {
-                    crate::__private::set(
-                        &mut self.capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "capacity",
-                    )
-                }
-                "enrollmentProcessingCount" => {
-                    crate::__private::set(
-                        &mut self.enrollment_processing_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enrollmentProcessingCount",
-                    )
-                }
-                "enrollmentCounts" => {
-                    crate::__private::set(
-                        &mut self.enrollment_counts,
-                        map.next_value()?,
-                        "enrollmentCounts",
-                    )
-                }
-                "publishedDate" => {
-                    crate::__private::set(
-                        &mut self.published_date,
-                        map.next_value()?,
-                        "publishedDate",
-                    )
-                }
-                "closedDate" => {
-                    crate::__private::set(
-                        &mut self.closed_date,
-                        map.next_value()?,
-                        "closedDate",
-                    )
-                }
-                "systemMessageCode" => {
-                    crate::__private::set(
-                        &mut self.system_message_code,
-                        map.next_value()?,
-                        "systemMessageCode",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "openDate" => self.open_date = map.next_value()?,
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "approvalType" => self.approval_type = map.next_value()?,
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "capacity" => {
+                self.capacity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enrollmentProcessingCount" => {
+                self.enrollment_processing_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enrollmentCounts" => self.enrollment_counts = map.next_value()?,
+            "publishedDate" => self.published_date = map.next_value()?,
+            "closedDate" => self.closed_date = map.next_value()?,
+            "systemMessageCode" => self.system_message_code = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "endDate",
+        "status",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "agentCount",
+        "capacity",
+        "enrollmentProcessingCount",
+        "enrollmentCounts",
+        "publishedDate",
+        "closedDate",
+        "systemMessageCode",
+        "metadata",
+        "agentIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17956,30 +16197,20 @@ impl crate::__private::DecodeFields for OptInSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "keyword" => {
-                    crate::__private::set(
-                        &mut self.keyword,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "keyword",
-                    )
-                }
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value()?,
-                        "response",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "keyword" => {
+                self.keyword = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "response" => self.response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["keyword", "response"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18097,72 +16328,57 @@ impl crate::__private::DecodeFields for OrgAuthSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "multifactorAuthenticationRequired" => {
-                    crate::__private::set(
-                        &mut self.multifactor_authentication_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "multifactorAuthenticationRequired",
-                    )
-                }
-                "domainAllowlistEnabled" => {
-                    crate::__private::set(
-                        &mut self.domain_allowlist_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "domainAllowlistEnabled",
-                    )
-                }
-                "domainAllowlist" => {
-                    crate::__private::set(
-                        &mut self.domain_allowlist,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "domainAllowlist",
-                    )
-                }
-                "ipAddressAllowlist" => {
-                    crate::__private::set(
-                        &mut self.ip_address_allowlist,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ipAddressAllowlist",
-                    )
-                }
-                "passwordRequirements" => {
-                    crate::__private::set(
-                        &mut self.password_requirements,
-                        map.next_value()?,
-                        "passwordRequirements",
-                    )
-                }
-                "inactivityTimeoutExclusions" => {
-                    crate::__private::set(
-                        &mut self.inactivity_timeout_exclusions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inactivityTimeoutExclusions",
-                    )
-                }
-                "universalLogout" => {
-                    crate::__private::set(
-                        &mut self.universal_logout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "universalLogout",
-                    )
-                }
-                "tokenStorageLocation" => {
-                    crate::__private::set(
-                        &mut self.token_storage_location,
-                        map.next_value()?,
-                        "tokenStorageLocation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "multifactorAuthenticationRequired" => {
+                self.multifactor_authentication_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "domainAllowlistEnabled" => {
+                self.domain_allowlist_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "domainAllowlist" => {
+                self.domain_allowlist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipAddressAllowlist" => {
+                self.ip_address_allowlist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "passwordRequirements" => self.password_requirements = map.next_value()?,
+            "inactivityTimeoutExclusions" => {
+                self.inactivity_timeout_exclusions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "universalLogout" => {
+                self.universal_logout = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tokenStorageLocation" => self.token_storage_location = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "multifactorAuthenticationRequired",
+        "domainAllowlistEnabled",
+        "domainAllowlist",
+        "ipAddressAllowlist",
+        "passwordRequirements",
+        "inactivityTimeoutExclusions",
+        "universalLogout",
+        "tokenStorageLocation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18372,86 +16588,43 @@ impl crate::__private::DecodeFields for OrgOAuthClient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "authorizedGrantType" => {
-                    crate::__private::set(
-                        &mut self.authorized_grant_type,
-                        map.next_value()?,
-                        "authorizedGrantType",
-                    )
-                }
-                "scope" => {
-                    crate::__private::set(
-                        &mut self.scope,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scope",
-                    )
-                }
-                "roleDivisions" => {
-                    crate::__private::set(
-                        &mut self.role_divisions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleDivisions",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateToDelete" => {
-                    crate::__private::set(
-                        &mut self.date_to_delete,
-                        map.next_value()?,
-                        "dateToDelete",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "authorizedGrantType" => self.authorized_grant_type = map.next_value()?,
+            "scope" => self.scope = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "roleDivisions" => {
+                self.role_divisions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "dateToDelete" => self.date_to_delete = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "authorizedGrantType",
+        "scope",
+        "roleDivisions",
+        "state",
+        "dateToDelete",
+        "organization",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18906,259 +17079,115 @@ impl crate::__private::DecodeFields for OrgUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "organization",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19538,30 +17567,26 @@ impl crate::__private::DecodeFields for OrgWhitelistSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enableWhitelist" => {
-                    crate::__private::set(
-                        &mut self.enable_whitelist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableWhitelist",
-                    )
-                }
-                "domainWhitelist" => {
-                    crate::__private::set(
-                        &mut self.domain_whitelist,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "domainWhitelist",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enableWhitelist" => {
+                self.enable_whitelist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "domainWhitelist" => {
+                self.domain_whitelist = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enableWhitelist", "domainWhitelist"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19751,103 +17776,55 @@ impl crate::__private::DecodeFields for Organization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "defaultLanguage" => {
-                    crate::__private::set(
-                        &mut self.default_language,
-                        map.next_value()?,
-                        "defaultLanguage",
-                    )
-                }
-                "defaultCountryCode" => {
-                    crate::__private::set(
-                        &mut self.default_country_code,
-                        map.next_value()?,
-                        "defaultCountryCode",
-                    )
-                }
-                "thirdPartyOrgName" => {
-                    crate::__private::set(
-                        &mut self.third_party_org_name,
-                        map.next_value()?,
-                        "thirdPartyOrgName",
-                    )
-                }
-                "thirdPartyURI" => {
-                    crate::__private::set(
-                        &mut self.third_party_uri,
-                        map.next_value()?,
-                        "thirdPartyURI",
-                    )
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "features" => {
-                    crate::__private::set(
-                        &mut self.features,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "features",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "defaultSiteId" => {
-                    crate::__private::set(
-                        &mut self.default_site_id,
-                        map.next_value()?,
-                        "defaultSiteId",
-                    )
-                }
-                "supportURI" => {
-                    crate::__private::set(
-                        &mut self.support_uri,
-                        map.next_value()?,
-                        "supportURI",
-                    )
-                }
-                "voicemailEnabled" => {
-                    crate::__private::set(
-                        &mut self.voicemail_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voicemailEnabled",
-                    )
-                }
-                "productPlatform" => {
-                    crate::__private::set(
-                        &mut self.product_platform,
-                        map.next_value()?,
-                        "productPlatform",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "defaultLanguage" => self.default_language = map.next_value()?,
+            "defaultCountryCode" => self.default_country_code = map.next_value()?,
+            "thirdPartyOrgName" => self.third_party_org_name = map.next_value()?,
+            "thirdPartyURI" => self.third_party_uri = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "features" => {
+                self.features = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "defaultSiteId" => self.default_site_id = map.next_value()?,
+            "supportURI" => self.support_uri = map.next_value()?,
+            "voicemailEnabled" => {
+                self.voicemail_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "productPlatform" => self.product_platform = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "defaultLanguage",
+        "defaultCountryCode",
+        "thirdPartyOrgName",
+        "thirdPartyURI",
+        "domain",
+        "features",
+        "version",
+        "state",
+        "defaultSiteId",
+        "supportURI",
+        "voicemailEnabled",
+        "productPlatform",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20290,79 +18267,55 @@ impl crate::__private::DecodeFields for OrganizationCallMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "usage" => {
-                    crate::__private::set(
-                        &mut self.usage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usage",
-                    )
-                }
-                "autoScalingTriggerPercentage" => {
-                    crate::__private::set(
-                        &mut self.auto_scaling_trigger_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoScalingTriggerPercentage",
-                    )
-                }
-                "cpuIntensity" => {
-                    crate::__private::set(
-                        &mut self.cpu_intensity,
-                        map.next_value()?,
-                        "cpuIntensity",
-                    )
-                }
-                "memoryIntensity" => {
-                    crate::__private::set(
-                        &mut self.memory_intensity,
-                        map.next_value()?,
-                        "memoryIntensity",
-                    )
-                }
-                "concurrentCallCount" => {
-                    crate::__private::set(
-                        &mut self.concurrent_call_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "concurrentCallCount",
-                    )
-                }
-                "concurrentCallSessionCount" => {
-                    crate::__private::set(
-                        &mut self.concurrent_call_session_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "concurrentCallSessionCount",
-                    )
-                }
-                "maxCallCapacity" => {
-                    crate::__private::set(
-                        &mut self.max_call_capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxCallCapacity",
-                    )
-                }
-                "maxCallSessionCapacity" => {
-                    crate::__private::set(
-                        &mut self.max_call_session_capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxCallSessionCapacity",
-                    )
-                }
-                "autoScaleInProgress" => {
-                    crate::__private::set(
-                        &mut self.auto_scale_in_progress,
-                        map.next_value()?,
-                        "autoScaleInProgress",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "usage" => self.usage = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "autoScalingTriggerPercentage" => {
+                self.auto_scaling_trigger_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cpuIntensity" => self.cpu_intensity = map.next_value()?,
+            "memoryIntensity" => self.memory_intensity = map.next_value()?,
+            "concurrentCallCount" => {
+                self.concurrent_call_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "concurrentCallSessionCount" => {
+                self.concurrent_call_session_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxCallCapacity" => {
+                self.max_call_capacity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxCallSessionCapacity" => {
+                self.max_call_session_capacity = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "autoScaleInProgress" => self.auto_scale_in_progress = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "usage",
+        "autoScalingTriggerPercentage",
+        "cpuIntensity",
+        "memoryIntensity",
+        "concurrentCallCount",
+        "concurrentCallSessionCount",
+        "maxCallCapacity",
+        "maxCallSessionCapacity",
+        "autoScaleInProgress",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20663,107 +18616,71 @@ impl crate::__private::DecodeFields for OrganizationFeatures {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "realtimeCIC" => {
-                    crate::__private::set(
-                        &mut self.realtime_cic,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "realtimeCIC",
-                    )
-                }
-                "purecloud" => {
-                    crate::__private::set(
-                        &mut self.purecloud,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "purecloud",
-                    )
-                }
-                "hipaa" => {
-                    crate::__private::set(
-                        &mut self.hipaa,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hipaa",
-                    )
-                }
-                "ucEnabled" => {
-                    crate::__private::set(
-                        &mut self.uc_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ucEnabled",
-                    )
-                }
-                "pci" => {
-                    crate::__private::set(
-                        &mut self.pci,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pci",
-                    )
-                }
-                "purecloudVoice" => {
-                    crate::__private::set(
-                        &mut self.purecloud_voice,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "purecloudVoice",
-                    )
-                }
-                "xmppFederation" => {
-                    crate::__private::set(
-                        &mut self.xmpp_federation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "xmppFederation",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(
-                        &mut self.chat,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "chat",
-                    )
-                }
-                "informalPhotos" => {
-                    crate::__private::set(
-                        &mut self.informal_photos,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "informalPhotos",
-                    )
-                }
-                "directory" => {
-                    crate::__private::set(
-                        &mut self.directory,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "directory",
-                    )
-                }
-                "contactCenter" => {
-                    crate::__private::set(
-                        &mut self.contact_center,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactCenter",
-                    )
-                }
-                "unifiedCommunications" => {
-                    crate::__private::set(
-                        &mut self.unified_communications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unifiedCommunications",
-                    )
-                }
-                "custserv" => {
-                    crate::__private::set(
-                        &mut self.custserv,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "custserv",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "realtimeCIC" => {
+                self.realtime_cic = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "purecloud" => {
+                self.purecloud = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hipaa" => self.hipaa = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "ucEnabled" => {
+                self.uc_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pci" => self.pci = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "purecloudVoice" => {
+                self.purecloud_voice = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "xmppFederation" => {
+                self.xmpp_federation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "chat" => self.chat = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "informalPhotos" => {
+                self.informal_photos = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "directory" => {
+                self.directory = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactCenter" => {
+                self.contact_center = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "unifiedCommunications" => {
+                self.unified_communications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "custserv" => {
+                self.custserv = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "realtimeCIC",
+        "purecloud",
+        "hipaa",
+        "ucEnabled",
+        "pci",
+        "purecloudVoice",
+        "xmppFederation",
+        "chat",
+        "informalPhotos",
+        "directory",
+        "contactCenter",
+        "unifiedCommunications",
+        "custserv",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20952,47 +18869,27 @@ impl crate::__private::DecodeFields for OrganizationLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.source_organization_id,
-                        map.next_value()?,
-                        "sourceOrganizationId",
-                    )
-                }
-                "targetOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.target_organization_id,
-                        map.next_value()?,
-                        "targetOrganizationId",
-                    )
-                }
-                "sourceRegion" => {
-                    crate::__private::set(
-                        &mut self.source_region,
-                        map.next_value()?,
-                        "sourceRegion",
-                    )
-                }
-                "targetRegion" => {
-                    crate::__private::set(
-                        &mut self.target_region,
-                        map.next_value()?,
-                        "targetRegion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceOrganizationId" => self.source_organization_id = map.next_value()?,
+            "targetOrganizationId" => self.target_organization_id = map.next_value()?,
+            "sourceRegion" => self.source_region = map.next_value()?,
+            "targetRegion" => self.target_region = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceOrganizationId",
+        "targetOrganizationId",
+        "sourceRegion",
+        "targetRegion",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21140,23 +19037,19 @@ impl crate::__private::DecodeFields for OrganizationLinkApprovalRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "approval" => {
-                    crate::__private::set(
-                        &mut self.approval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "approval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "approval" => {
+                self.approval = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["approval"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21248,54 +19141,29 @@ impl crate::__private::DecodeFields for OrganizationLinkResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sourceOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.source_organization_id,
-                        map.next_value()?,
-                        "sourceOrganizationId",
-                    )
-                }
-                "targetOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.target_organization_id,
-                        map.next_value()?,
-                        "targetOrganizationId",
-                    )
-                }
-                "sourceRegion" => {
-                    crate::__private::set(
-                        &mut self.source_region,
-                        map.next_value()?,
-                        "sourceRegion",
-                    )
-                }
-                "targetRegion" => {
-                    crate::__private::set(
-                        &mut self.target_region,
-                        map.next_value()?,
-                        "targetRegion",
-                    )
-                }
-                "targetName" => {
-                    crate::__private::set(
-                        &mut self.target_name,
-                        map.next_value()?,
-                        "targetName",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourceOrganizationId" => self.source_organization_id = map.next_value()?,
+            "targetOrganizationId" => self.target_organization_id = map.next_value()?,
+            "sourceRegion" => self.source_region = map.next_value()?,
+            "targetRegion" => self.target_region = map.next_value()?,
+            "targetName" => self.target_name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sourceOrganizationId",
+        "targetOrganizationId",
+        "sourceRegion",
+        "targetRegion",
+        "targetName",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21495,83 +19363,43 @@ impl crate::__private::DecodeFields for OrganizationPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "languageLabels" => {
-                    crate::__private::set(
-                        &mut self.language_labels,
-                        map.next_value()?,
-                        "languageLabels",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "deactivated" => {
-                    crate::__private::set(
-                        &mut self.deactivated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deactivated",
-                    )
-                }
-                "primary" => {
-                    crate::__private::set(
-                        &mut self.primary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "primary",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "languageLabels" => self.language_labels = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "deactivated" => {
+                self.deactivated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "primary" => {
+                self.primary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "languageLabels",
+        "systemPresence",
+        "deactivated",
+        "primary",
+        "createdBy",
+        "createdDate",
+        "modifiedBy",
+        "modifiedDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21730,58 +19558,35 @@ impl crate::__private::DecodeFields for OrganizationPresenceDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "languageLabels" => {
-                    crate::__private::set(
-                        &mut self.language_labels,
-                        map.next_value()?,
-                        "languageLabels",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "deactivated" => {
-                    crate::__private::set(
-                        &mut self.deactivated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deactivated",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "languageLabels" => self.language_labels = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "deactivated" => {
+                self.deactivated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "languageLabels",
+        "systemPresence",
+        "divisionId",
+        "deactivated",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22011,37 +19816,21 @@ impl crate::__private::DecodeFields for OrganizationPresenceDefinitionEntityList
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22157,86 +19946,45 @@ impl crate::__private::DecodeFields for OrganizationPresenceEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22374,51 +20122,35 @@ impl crate::__private::DecodeFields for OrganizationProductEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22554,92 +20286,53 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "httpMethod" => {
-                    crate::__private::set(
-                        &mut self.http_method,
-                        map.next_value()?,
-                        "httpMethod",
-                    )
-                }
-                "templateUri" => {
-                    crate::__private::set(
-                        &mut self.template_uri,
-                        map.next_value()?,
-                        "templateUri",
-                    )
-                }
-                "requestCount" => {
-                    crate::__private::set(
-                        &mut self.request_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requestCount",
-                    )
-                }
-                "status200" => {
-                    crate::__private::set(
-                        &mut self.status200,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status200",
-                    )
-                }
-                "status300" => {
-                    crate::__private::set(
-                        &mut self.status300,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status300",
-                    )
-                }
-                "status400" => {
-                    crate::__private::set(
-                        &mut self.status400,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status400",
-                    )
-                }
-                "status429" => {
-                    crate::__private::set(
-                        &mut self.status429,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status429",
-                    )
-                }
-                "status500" => {
-                    crate::__private::set(
-                        &mut self.status500,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status500",
-                    )
-                }
-                "oauthClient" => {
-                    crate::__private::set(
-                        &mut self.oauth_client,
-                        map.next_value()?,
-                        "oauthClient",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "httpMethod" => self.http_method = map.next_value()?,
+            "templateUri" => self.template_uri = map.next_value()?,
+            "requestCount" => {
+                self.request_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status200" => {
+                self.status200 = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status300" => {
+                self.status300 = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status400" => {
+                self.status400 = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status429" => {
+                self.status429 = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status500" => {
+                self.status500 = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "oauthClient" => self.oauth_client = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "date",
+        "platform",
+        "httpMethod",
+        "templateUri",
+        "requestCount",
+        "status200",
+        "status300",
+        "status400",
+        "status429",
+        "status500",
+        "oauthClient",
+        "user",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22875,86 +20568,55 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(
-                        &mut self.sort_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sortBy",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "templateUris" => {
-                    crate::__private::set(
-                        &mut self.template_uris,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "templateUris",
-                    )
-                }
-                "httpMethods" => {
-                    crate::__private::set(
-                        &mut self.http_methods,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "httpMethods",
-                    )
-                }
-                "platforms" => {
-                    crate::__private::set(
-                        &mut self.platforms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "platforms",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "oauthClientIds" => {
-                    crate::__private::set(
-                        &mut self.oauth_client_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "oauthClientIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "sortBy" => {
+                self.sort_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "templateUris" => {
+                self.template_uris = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "httpMethods" => {
+                self.http_methods = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "platforms" => {
+                self.platforms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "oauthClientIds" => {
+                self.oauth_client_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "sortBy",
+        "metrics",
+        "templateUris",
+        "httpMethods",
+        "platforms",
+        "groupBy",
+        "userIds",
+        "oauthClientIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23145,54 +20807,31 @@ impl crate::__private::DecodeFields for OrganizationPublicApiUsageResultsRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "queryStatus" => {
-                    crate::__private::set(
-                        &mut self.query_status,
-                        map.next_value()?,
-                        "queryStatus",
-                    )
-                }
-                "errorBody" => {
-                    crate::__private::set(
-                        &mut self.error_body,
-                        map.next_value()?,
-                        "errorBody",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "queryStatus" => self.query_status = map.next_value()?,
+            "errorBody" => self.error_body = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "queryStatus",
+        "errorBody",
+        "nextUri",
+        "entities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23381,86 +21020,45 @@ impl crate::__private::DecodeFields for OrganizationRoleEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23600,34 +21198,25 @@ impl crate::__private::DecodeFields for OrganizationUsageQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "resultsUri" => {
-                    crate::__private::set(
-                        &mut self.results_uri,
-                        map.next_value()?,
-                        "resultsUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "resultsUri" => self.results_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "resultsUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23746,76 +21335,43 @@ impl crate::__private::DecodeFields for OrganizationsExport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_completion,
-                        map.next_value()?,
-                        "dateCompletion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "resultRowCount" => {
-                    crate::__private::set(
-                        &mut self.result_row_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resultRowCount",
-                    )
-                }
-                "queryConditions" => {
-                    crate::__private::set(
-                        &mut self.query_conditions,
-                        map.next_value()?,
-                        "queryConditions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompletion" => self.date_completion = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "resultRowCount" => {
+                self.result_row_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queryConditions" => self.query_conditions = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23988,22 +21544,18 @@ impl crate::__private::DecodeFields for OrganizationsExportComparisonFieldFilter
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24129,22 +21681,18 @@ impl crate::__private::DecodeFields for OrganizationsExportFieldFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24278,26 +21826,18 @@ impl crate::__private::DecodeFields for OrganizationsExportFieldListFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24440,35 +21980,31 @@ impl crate::__private::DecodeFields for OrganizationsExportFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eq" => crate::__private::set(&mut self.eq, map.next_value()?, "eq"),
-                "in" => crate::__private::set(&mut self.in_, map.next_value()?, "in"),
-                "lte" => crate::__private::set(&mut self.lte, map.next_value()?, "lte"),
-                "gte" => crate::__private::set(&mut self.gte, map.next_value()?, "gte"),
-                "and" => {
-                    crate::__private::set(
-                        &mut self.and,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "and",
-                    )
-                }
-                "or" => {
-                    crate::__private::set(
-                        &mut self.or,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "or",
-                    )
-                }
-                "not" => crate::__private::set(&mut self.not, map.next_value()?, "not"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eq" => self.eq = map.next_value()?,
+            "in" => self.in_ = map.next_value()?,
+            "lte" => self.lte = map.next_value()?,
+            "gte" => self.gte = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "not" => self.not = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24549,44 +22085,27 @@ impl crate::__private::DecodeFields for OrganizationsExportListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24676,30 +22195,18 @@ impl crate::__private::DecodeFields for OrganizationsExportQueryConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filters" => self.filters = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24841,114 +22348,53 @@ impl crate::__private::DecodeFields for OrphanRecording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "createdTime" => {
-                    crate::__private::set(
-                        &mut self.created_time,
-                        map.next_value()?,
-                        "createdTime",
-                    )
-                }
-                "recoveredTime" => {
-                    crate::__private::set(
-                        &mut self.recovered_time,
-                        map.next_value()?,
-                        "recoveredTime",
-                    )
-                }
-                "providerType" => {
-                    crate::__private::set(
-                        &mut self.provider_type,
-                        map.next_value()?,
-                        "providerType",
-                    )
-                }
-                "mediaSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.media_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mediaSizeBytes",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "mediaSubtype" => {
-                    crate::__private::set(
-                        &mut self.media_subtype,
-                        map.next_value()?,
-                        "mediaSubtype",
-                    )
-                }
-                "mediaSubject" => {
-                    crate::__private::set(
-                        &mut self.media_subject,
-                        map.next_value()?,
-                        "mediaSubject",
-                    )
-                }
-                "fileState" => {
-                    crate::__private::set(
-                        &mut self.file_state,
-                        map.next_value()?,
-                        "fileState",
-                    )
-                }
-                "providerEndpoint" => {
-                    crate::__private::set(
-                        &mut self.provider_endpoint,
-                        map.next_value()?,
-                        "providerEndpoint",
-                    )
-                }
-                "recording" => {
-                    crate::__private::set(
-                        &mut self.recording,
-                        map.next_value()?,
-                        "recording",
-                    )
-                }
-                "orphanStatus" => {
-                    crate::__private::set(
-                        &mut self.orphan_status,
-                        map.next_value()?,
-                        "orphanStatus",
-                    )
-                }
-                "sourceOrphaningId" => {
-                    crate::__private::set(
-                        &mut self.source_orphaning_id,
-                        map.next_value()?,
-                        "sourceOrphaningId",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "createdTime" => self.created_time = map.next_value()?,
+            "recoveredTime" => self.recovered_time = map.next_value()?,
+            "providerType" => self.provider_type = map.next_value()?,
+            "mediaSizeBytes" => {
+                self.media_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "mediaSubtype" => self.media_subtype = map.next_value()?,
+            "mediaSubject" => self.media_subject = map.next_value()?,
+            "fileState" => self.file_state = map.next_value()?,
+            "providerEndpoint" => self.provider_endpoint = map.next_value()?,
+            "recording" => self.recording = map.next_value()?,
+            "orphanStatus" => self.orphan_status = map.next_value()?,
+            "sourceOrphaningId" => self.source_orphaning_id = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "createdTime",
+        "recoveredTime",
+        "providerType",
+        "mediaSizeBytes",
+        "mediaType",
+        "mediaSubtype",
+        "mediaSubject",
+        "fileState",
+        "providerEndpoint",
+        "recording",
+        "orphanStatus",
+        "sourceOrphaningId",
+        "region",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25542,86 +22988,45 @@ impl crate::__private::DecodeFields for OrphanRecordingListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25759,51 +23164,27 @@ impl crate::__private::DecodeFields for OrphanUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "archiveDate" => {
-                    crate::__private::set(
-                        &mut self.archive_date,
-                        map.next_value()?,
-                        "archiveDate",
-                    )
-                }
-                "deleteDate" => {
-                    crate::__private::set(
-                        &mut self.delete_date,
-                        map.next_value()?,
-                        "deleteDate",
-                    )
-                }
-                "exportDate" => {
-                    crate::__private::set(
-                        &mut self.export_date,
-                        map.next_value()?,
-                        "exportDate",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "archiveDate" => self.archive_date = map.next_value()?,
+            "deleteDate" => self.delete_date = map.next_value()?,
+            "exportDate" => self.export_date = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "archiveDate",
+        "deleteDate",
+        "exportDate",
+        "integrationId",
+        "conversationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25903,31 +23284,19 @@ impl crate::__private::DecodeFields for OtherProfileAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "currentProfile" => {
-                    crate::__private::set(
-                        &mut self.current_profile,
-                        map.next_value()?,
-                        "currentProfile",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "currentProfile" => self.current_profile = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "currentProfile", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26122,58 +23491,35 @@ impl crate::__private::DecodeFields for OutOfOffice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "indefinite" => {
-                    crate::__private::set(
-                        &mut self.indefinite,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indefinite",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "indefinite" => {
+                self.indefinite = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "startDate",
+        "endDate",
+        "active",
+        "indefinite",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26338,47 +23684,29 @@ impl crate::__private::DecodeFields for OutOfOfficeEventOutOfOffice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "indefinite" => {
-                    crate::__private::set(
-                        &mut self.indefinite,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "indefinite",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "indefinite" => {
+                self.indefinite = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "active",
+        "indefinite",
+        "startDate",
+        "endDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26481,30 +23809,27 @@ impl crate::__private::DecodeFields for OutboundBlendingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "campaignReservationPercentage" => {
-                    crate::__private::set(
-                        &mut self.campaign_reservation_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "campaignReservationPercentage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "campaignReservationPercentage" => {
+                self.campaign_reservation_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "campaignReservationPercentage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26666,146 +23991,67 @@ impl crate::__private::DecodeFields for OutboundDetailEventTopicOutboundInitEven
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "subject",
+        "messageType",
+        "outboundCampaignId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactId",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27233,62 +24479,37 @@ impl crate::__private::DecodeFields for OutboundDomain {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "cnameVerificationResult" => {
-                    crate::__private::set(
-                        &mut self.cname_verification_result,
-                        map.next_value()?,
-                        "cnameVerificationResult",
-                    )
-                }
-                "dkimVerificationResult" => {
-                    crate::__private::set(
-                        &mut self.dkim_verification_result,
-                        map.next_value()?,
-                        "dkimVerificationResult",
-                    )
-                }
-                "senderType" => {
-                    crate::__private::set(
-                        &mut self.sender_type,
-                        map.next_value()?,
-                        "senderType",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                "dmarcVerificationResult" => {
-                    crate::__private::set(
-                        &mut self.dmarc_verification_result,
-                        map.next_value()?,
-                        "dmarcVerificationResult",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "cnameVerificationResult" => {
+                self.cname_verification_result = map.next_value()?;
+            }
+            "dkimVerificationResult" => self.dkim_verification_result = map.next_value()?,
+            "senderType" => self.sender_type = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            "dmarcVerificationResult" => {
+                self.dmarc_verification_result = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "cnameVerificationResult",
+        "dkimVerificationResult",
+        "senderType",
+        "emailSetting",
+        "dmarcVerificationResult",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27466,34 +24687,25 @@ impl crate::__private::DecodeFields for OutboundDomainCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "senderType" => {
-                    crate::__private::set(
-                        &mut self.sender_type,
-                        map.next_value()?,
-                        "senderType",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "senderType" => self.sender_type = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "senderType",
+        "emailSetting",
+        "name",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27660,86 +24872,45 @@ impl crate::__private::DecodeFields for OutboundDomainEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27871,37 +25042,23 @@ impl crate::__private::DecodeFields for OutboundDomainPatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "customSMTPServer" => {
-                    crate::__private::set(
-                        &mut self.custom_smtp_server,
-                        map.next_value()?,
-                        "customSMTPServer",
-                    )
-                }
-                "senderType" => {
-                    crate::__private::set(
-                        &mut self.sender_type,
-                        map.next_value()?,
-                        "senderType",
-                    )
-                }
-                "emailSetting" => {
-                    crate::__private::set(
-                        &mut self.email_setting,
-                        map.next_value()?,
-                        "emailSetting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "customSMTPServer" => self.custom_smtp_server = map.next_value()?,
+            "senderType" => self.sender_type = map.next_value()?,
+            "emailSetting" => self.email_setting = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "customSMTPServer",
+        "senderType",
+        "emailSetting",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28061,62 +25218,37 @@ impl crate::__private::DecodeFields for OutboundFaxStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "initiatingUser" => {
-                    crate::__private::set(
-                        &mut self.initiating_user,
-                        map.next_value()?,
-                        "initiatingUser",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "auditTransactionId" => {
-                    crate::__private::set(
-                        &mut self.audit_transaction_id,
-                        map.next_value()?,
-                        "auditTransactionId",
-                    )
-                }
-                "expirationTime" => {
-                    crate::__private::set(
-                        &mut self.expiration_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "expirationTime",
-                    )
-                }
-                "statusCode" => {
-                    crate::__private::set(
-                        &mut self.status_code,
-                        map.next_value()?,
-                        "statusCode",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "initiatingUser" => self.initiating_user = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "auditTransactionId" => self.audit_transaction_id = map.next_value()?,
+            "expirationTime" => {
+                self.expiration_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "statusCode" => self.status_code = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "initiatingUser",
+        "dateCreated",
+        "auditTransactionId",
+        "expirationTime",
+        "statusCode",
+        "result",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28245,51 +25377,29 @@ for OutboundMessagingCampaignPostContactEmailEventTopicEmailAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailSubject" => {
-                    crate::__private::set(
-                        &mut self.email_subject,
-                        map.next_value()?,
-                        "emailSubject",
-                    )
-                }
-                "configuredEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.configured_email_address,
-                        map.next_value()?,
-                        "configuredEmailAddress",
-                    )
-                }
-                "contactEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.contact_email_address,
-                        map.next_value()?,
-                        "contactEmailAddress",
-                    )
-                }
-                "replyToAddress" => {
-                    crate::__private::set(
-                        &mut self.reply_to_address,
-                        map.next_value()?,
-                        "replyToAddress",
-                    )
-                }
-                "contactEmailColumnName" => {
-                    crate::__private::set(
-                        &mut self.contact_email_column_name,
-                        map.next_value()?,
-                        "contactEmailColumnName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailSubject" => self.email_subject = map.next_value()?,
+            "configuredEmailAddress" => self.configured_email_address = map.next_value()?,
+            "contactEmailAddress" => self.contact_email_address = map.next_value()?,
+            "replyToAddress" => self.reply_to_address = map.next_value()?,
+            "contactEmailColumnName" => {
+                self.contact_email_column_name = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailSubject",
+        "configuredEmailAddress",
+        "contactEmailAddress",
+        "replyToAddress",
+        "contactEmailColumnName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28446,93 +25556,45 @@ for OutboundMessagingCampaignPostContactEmailEventTopicOutboundMessagingCampaign
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "emailAttributes" => {
-                    crate::__private::set(
-                        &mut self.email_attributes,
-                        map.next_value()?,
-                        "emailAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "emailAttributes" => self.email_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "emailAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28839,93 +25901,45 @@ for OutboundMessagingCampaignPostContactSmsEventTopicOutboundMessagingCampaignPo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "smsAttributes" => {
-                    crate::__private::set(
-                        &mut self.sms_attributes,
-                        map.next_value()?,
-                        "smsAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "smsAttributes" => self.sms_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "smsAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29193,44 +26207,29 @@ for OutboundMessagingCampaignPostContactSmsEventTopicSMSAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.contact_phone_number,
-                        map.next_value()?,
-                        "contactPhoneNumber",
-                    )
-                }
-                "contactPhoneNumberColumnName" => {
-                    crate::__private::set(
-                        &mut self.contact_phone_number_column_name,
-                        map.next_value()?,
-                        "contactPhoneNumberColumnName",
-                    )
-                }
-                "configuredSenderPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.configured_sender_phone_number,
-                        map.next_value()?,
-                        "configuredSenderPhoneNumber",
-                    )
-                }
-                "senderPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.sender_phone_number,
-                        map.next_value()?,
-                        "senderPhoneNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactPhoneNumber" => self.contact_phone_number = map.next_value()?,
+            "contactPhoneNumberColumnName" => {
+                self.contact_phone_number_column_name = map.next_value()?;
+            }
+            "configuredSenderPhoneNumber" => {
+                self.configured_sender_phone_number = map.next_value()?;
+            }
+            "senderPhoneNumber" => self.sender_phone_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactPhoneNumberColumnName",
+        "configuredSenderPhoneNumber",
+        "senderPhoneNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29381,93 +26380,45 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicOutboundMessagingCampa
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "whatsAppAttributes" => {
-                    crate::__private::set(
-                        &mut self.whats_app_attributes,
-                        map.next_value()?,
-                        "whatsAppAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "whatsAppAttributes" => self.whats_app_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "outboundCampaignType",
+        "whatsAppAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29730,37 +26681,25 @@ for OutboundMessagingCampaignPostContactWhatsappEventTopicWhatsAppAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.contact_phone_number,
-                        map.next_value()?,
-                        "contactPhoneNumber",
-                    )
-                }
-                "contactWhatsAppColumnName" => {
-                    crate::__private::set(
-                        &mut self.contact_whats_app_column_name,
-                        map.next_value()?,
-                        "contactWhatsAppColumnName",
-                    )
-                }
-                "whatsAppIntegrationId" => {
-                    crate::__private::set(
-                        &mut self.whats_app_integration_id,
-                        map.next_value()?,
-                        "whatsAppIntegrationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactPhoneNumber" => self.contact_phone_number = map.next_value()?,
+            "contactWhatsAppColumnName" => {
+                self.contact_whats_app_column_name = map.next_value()?;
+            }
+            "whatsAppIntegrationId" => self.whats_app_integration_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactWhatsAppColumnName",
+        "whatsAppIntegrationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29906,86 +26845,43 @@ for OutboundMessagingCampaignPreContactEmailEventTopicOutboundMessagingCampaignP
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "emailAttributes" => {
-                    crate::__private::set(
-                        &mut self.email_attributes,
-                        map.next_value()?,
-                        "emailAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "emailAttributes" => self.email_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "emailAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30375,86 +27271,43 @@ for OutboundMessagingCampaignPreContactSmsEventTopicOutboundMessagingCampaignPre
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "smsAttributes" => {
-                    crate::__private::set(
-                        &mut self.sms_attributes,
-                        map.next_value()?,
-                        "smsAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "smsAttributes" => self.sms_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "smsAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30887,86 +27740,43 @@ for OutboundMessagingCampaignPreContactWhatsappEventTopicOutboundMessagingCampai
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "outboundCampaignType" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_type,
-                        map.next_value()?,
-                        "outboundCampaignType",
-                    )
-                }
-                "whatsAppAttributes" => {
-                    crate::__private::set(
-                        &mut self.whats_app_attributes,
-                        map.next_value()?,
-                        "whatsAppAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "contentTemplateId" => {
-                    crate::__private::set(
-                        &mut self.content_template_id,
-                        map.next_value()?,
-                        "contentTemplateId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "outboundCampaignType" => self.outbound_campaign_type = map.next_value()?,
+            "whatsAppAttributes" => self.whats_app_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "contentTemplateId" => self.content_template_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "outboundCampaignType",
+        "whatsAppAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "divisionId",
+        "contentTemplateId",
+        "outboundContactListId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31356,44 +28166,27 @@ for OutboundMessagingEmailCampaignConfigChangeEmailConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "emailColumns" => {
-                    crate::__private::set(
-                        &mut self.email_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailColumns",
-                    )
-                }
-                "contentTemplate" => {
-                    crate::__private::set(
-                        &mut self.content_template,
-                        map.next_value()?,
-                        "contentTemplate",
-                    )
-                }
-                "fromAddress" => {
-                    crate::__private::set(
-                        &mut self.from_address,
-                        map.next_value()?,
-                        "fromAddress",
-                    )
-                }
-                "replyToAddress" => {
-                    crate::__private::set(
-                        &mut self.reply_to_address,
-                        map.next_value()?,
-                        "replyToAddress",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "emailColumns" => {
+                self.email_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contentTemplate" => self.content_template = map.next_value()?,
+            "fromAddress" => self.from_address = map.next_value()?,
+            "replyToAddress" => self.reply_to_address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "emailColumns",
+        "contentTemplate",
+        "fromAddress",
+        "replyToAddress",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31484,26 +28277,18 @@ for OutboundMessagingEmailCampaignConfigChangeErrorDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31586,33 +28371,23 @@ for OutboundMessagingEmailCampaignConfigChangeFromEmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "friendlyName" => {
-                    crate::__private::set(
-                        &mut self.friendly_name,
-                        map.next_value()?,
-                        "friendlyName",
-                    )
-                }
-                "localPart" => {
-                    crate::__private::set(
-                        &mut self.local_part,
-                        map.next_value()?,
-                        "localPart",
-                    )
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "friendlyName" => self.friendly_name = map.next_value()?,
+            "localPart" => self.local_part = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "friendlyName",
+        "localPart",
+        "domain",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31790,139 +28565,73 @@ for OutboundMessagingEmailCampaignConfigChangeMessagingCampaign {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "campaignStatus" => {
-                    crate::__private::set(
-                        &mut self.campaign_status,
-                        map.next_value()?,
-                        "campaignStatus",
-                    )
-                }
-                "callableTimeSet" => {
-                    crate::__private::set(
-                        &mut self.callable_time_set,
-                        map.next_value()?,
-                        "callableTimeSet",
-                    )
-                }
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "dncLists" => {
-                    crate::__private::set(
-                        &mut self.dnc_lists,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dncLists",
-                    )
-                }
-                "contactListFilters" => {
-                    crate::__private::set(
-                        &mut self.contact_list_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactListFilters",
-                    )
-                }
-                "alwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alwaysRunning",
-                    )
-                }
-                "contactSorts" => {
-                    crate::__private::set(
-                        &mut self.contact_sorts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactSorts",
-                    )
-                }
-                "messagesPerMinute" => {
-                    crate::__private::set(
-                        &mut self.messages_per_minute,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messagesPerMinute",
-                    )
-                }
-                "ruleSets" => {
-                    crate::__private::set(
-                        &mut self.rule_sets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ruleSets",
-                    )
-                }
-                "smsConfig" => {
-                    crate::__private::set(
-                        &mut self.sms_config,
-                        map.next_value()?,
-                        "smsConfig",
-                    )
-                }
-                "emailConfig" => {
-                    crate::__private::set(
-                        &mut self.email_config,
-                        map.next_value()?,
-                        "emailConfig",
-                    )
-                }
-                "whatsAppConfig" => {
-                    crate::__private::set(
-                        &mut self.whats_app_config,
-                        map.next_value()?,
-                        "whatsAppConfig",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "campaignStatus" => self.campaign_status = map.next_value()?,
+            "callableTimeSet" => self.callable_time_set = map.next_value()?,
+            "contactList" => self.contact_list = map.next_value()?,
+            "dncLists" => {
+                self.dnc_lists = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contactListFilters" => {
+                self.contact_list_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "alwaysRunning" => {
+                self.always_running = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactSorts" => {
+                self.contact_sorts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "messagesPerMinute" => {
+                self.messages_per_minute = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "ruleSets" => {
+                self.rule_sets = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "smsConfig" => self.sms_config = map.next_value()?,
+            "emailConfig" => self.email_config = map.next_value()?,
+            "whatsAppConfig" => self.whats_app_config = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "division" => self.division = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "campaignStatus",
+        "callableTimeSet",
+        "contactList",
+        "dncLists",
+        "contactListFilters",
+        "alwaysRunning",
+        "contactSorts",
+        "messagesPerMinute",
+        "ruleSets",
+        "smsConfig",
+        "emailConfig",
+        "whatsAppConfig",
+        "errors",
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "division",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32157,13 +28866,14 @@ for OutboundMessagingEmailCampaignConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32230,22 +28940,18 @@ for OutboundMessagingEmailCampaignConfigChangeReplyToEmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "route" => {
-                    crate::__private::set(&mut self.route, map.next_value()?, "route")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "route" => self.route = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32347,44 +29053,25 @@ for OutboundMessagingEmailCampaignConfigChangeSmsConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageColumn" => {
-                    crate::__private::set(
-                        &mut self.message_column,
-                        map.next_value()?,
-                        "messageColumn",
-                    )
-                }
-                "phoneColumn" => {
-                    crate::__private::set(
-                        &mut self.phone_column,
-                        map.next_value()?,
-                        "phoneColumn",
-                    )
-                }
-                "senderSmsPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.sender_sms_phone_number,
-                        map.next_value()?,
-                        "senderSmsPhoneNumber",
-                    )
-                }
-                "contentTemplate" => {
-                    crate::__private::set(
-                        &mut self.content_template,
-                        map.next_value()?,
-                        "contentTemplate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageColumn" => self.message_column = map.next_value()?,
+            "phoneColumn" => self.phone_column = map.next_value()?,
+            "senderSmsPhoneNumber" => self.sender_sms_phone_number = map.next_value()?,
+            "contentTemplate" => self.content_template = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "messageColumn",
+        "phoneColumn",
+        "senderSmsPhoneNumber",
+        "contentTemplate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32471,23 +29158,17 @@ for OutboundMessagingEmailCampaignConfigChangeSmsPhoneNumberRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phoneNumber"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32579,37 +29260,27 @@ for OutboundMessagingEmailCampaignConfigChangeWhatsAppConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "whatsAppColumns" => {
-                    crate::__private::set(
-                        &mut self.whats_app_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "whatsAppColumns",
-                    )
-                }
-                "integration" => {
-                    crate::__private::set(
-                        &mut self.integration,
-                        map.next_value()?,
-                        "integration",
-                    )
-                }
-                "contentTemplate" => {
-                    crate::__private::set(
-                        &mut self.content_template,
-                        map.next_value()?,
-                        "contentTemplate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "whatsAppColumns" => {
+                self.whats_app_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "integration" => self.integration = map.next_value()?,
+            "contentTemplate" => self.content_template = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "whatsAppColumns",
+        "integration",
+        "contentTemplate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32690,13 +29361,14 @@ for OutboundMessagingEmailCampaignProgressEventObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32793,13 +29465,14 @@ for OutboundMessagingMessagingCampaignConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32890,13 +29563,14 @@ for OutboundMessagingMessagingCampaignProgressEventObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32993,13 +29667,14 @@ for OutboundMessagingWhatsappCampaignConfigChangeObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33090,13 +29765,14 @@ for OutboundMessagingWhatsappCampaignProgressEventObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33163,23 +29839,17 @@ impl crate::__private::DecodeFields for OutboundOnlySetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outbound" => {
-                    crate::__private::set(
-                        &mut self.outbound,
-                        map.next_value()?,
-                        "outbound",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outbound" => self.outbound = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outbound"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33406,177 +30076,99 @@ for OutboundPreviewCampaignPostContactOutboundPreviewCampaignPostContactEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "voiceAttributes" => {
-                    crate::__private::set(
-                        &mut self.voice_attributes,
-                        map.next_value()?,
-                        "voiceAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "dialingMode" => {
-                    crate::__private::set(
-                        &mut self.dialing_mode,
-                        map.next_value()?,
-                        "dialingMode",
-                    )
-                }
-                "agentScriptId" => {
-                    crate::__private::set(
-                        &mut self.agent_script_id,
-                        map.next_value()?,
-                        "agentScriptId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactListFilterId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_filter_id,
-                        map.next_value()?,
-                        "outboundContactListFilterId",
-                    )
-                }
-                "outboundQueueId" => {
-                    crate::__private::set(
-                        &mut self.outbound_queue_id,
-                        map.next_value()?,
-                        "outboundQueueId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                "isCampaignSkillBased" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_skill_based,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignSkillBased",
-                    )
-                }
-                "isCampaignDynamicSorting" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_sorting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicSorting",
-                    )
-                }
-                "isCampaignDynamicFiltering" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_filtering,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicFiltering",
-                    )
-                }
-                "outboundCampaignHealthMask" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_health_mask,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundCampaignHealthMask",
-                    )
-                }
-                "isReCall" => {
-                    crate::__private::set(
-                        &mut self.is_re_call,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isReCall",
-                    )
-                }
-                "scheduledDateTime" => {
-                    crate::__private::set(
-                        &mut self.scheduled_date_time,
-                        map.next_value()?,
-                        "scheduledDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "isRightPartyContact" => {
-                    crate::__private::set(
-                        &mut self.is_right_party_contact,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRightPartyContact",
-                    )
-                }
-                "callAnalysisDisposition" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_disposition,
-                        map.next_value()?,
-                        "callAnalysisDisposition",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "isPreviewAutoEnded" => {
-                    crate::__private::set(
-                        &mut self.is_preview_auto_ended,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPreviewAutoEnded",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "voiceAttributes" => self.voice_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "dialingMode" => self.dialing_mode = map.next_value()?,
+            "agentScriptId" => self.agent_script_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactListFilterId" => {
+                self.outbound_contact_list_filter_id = map.next_value()?;
+            }
+            "outboundQueueId" => self.outbound_queue_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignSkillBased" => {
+                self.is_campaign_skill_based = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicSorting" => {
+                self.is_campaign_dynamic_sorting = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicFiltering" => {
+                self.is_campaign_dynamic_filtering = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outboundCampaignHealthMask" => {
+                self.outbound_campaign_health_mask = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isReCall" => {
+                self.is_re_call = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scheduledDateTime" => self.scheduled_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "isRightPartyContact" => {
+                self.is_right_party_contact = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "callAnalysisDisposition" => {
+                self.call_analysis_disposition = map.next_value()?;
+            }
+            "agentId" => self.agent_id = map.next_value()?,
+            "isPreviewAutoEnded" => {
+                self.is_preview_auto_ended = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "conversationId",
+        "isRightPartyContact",
+        "callAnalysisDisposition",
+        "agentId",
+        "isPreviewAutoEnded",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33886,65 +30478,35 @@ for OutboundPreviewCampaignPostContactVoiceAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.contact_phone_number,
-                        map.next_value()?,
-                        "contactPhoneNumber",
-                    )
-                }
-                "contactPhoneType" => {
-                    crate::__private::set(
-                        &mut self.contact_phone_type,
-                        map.next_value()?,
-                        "contactPhoneType",
-                    )
-                }
-                "callerIdPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.caller_id_phone_number,
-                        map.next_value()?,
-                        "callerIdPhoneNumber",
-                    )
-                }
-                "callerIdName" => {
-                    crate::__private::set(
-                        &mut self.caller_id_name,
-                        map.next_value()?,
-                        "callerIdName",
-                    )
-                }
-                "agentOwnedColumnName" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_column_name,
-                        map.next_value()?,
-                        "agentOwnedColumnName",
-                    )
-                }
-                "previewModeColumnName" => {
-                    crate::__private::set(
-                        &mut self.preview_mode_column_name,
-                        map.next_value()?,
-                        "previewModeColumnName",
-                    )
-                }
-                "isDeliveredAsPreview" => {
-                    crate::__private::set(
-                        &mut self.is_delivered_as_preview,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isDeliveredAsPreview",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactPhoneNumber" => self.contact_phone_number = map.next_value()?,
+            "contactPhoneType" => self.contact_phone_type = map.next_value()?,
+            "callerIdPhoneNumber" => self.caller_id_phone_number = map.next_value()?,
+            "callerIdName" => self.caller_id_name = map.next_value()?,
+            "agentOwnedColumnName" => self.agent_owned_column_name = map.next_value()?,
+            "previewModeColumnName" => self.preview_mode_column_name = map.next_value()?,
+            "isDeliveredAsPreview" => {
+                self.is_delivered_as_preview = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactPhoneNumber",
+        "contactPhoneType",
+        "callerIdPhoneNumber",
+        "callerIdName",
+        "agentOwnedColumnName",
+        "previewModeColumnName",
+        "isDeliveredAsPreview",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34215,156 +30777,85 @@ for OutboundPreviewCampaignPreContactOutboundPreviewCampaignPreContactEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "voiceAttributes" => {
-                    crate::__private::set(
-                        &mut self.voice_attributes,
-                        map.next_value()?,
-                        "voiceAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "dialingMode" => {
-                    crate::__private::set(
-                        &mut self.dialing_mode,
-                        map.next_value()?,
-                        "dialingMode",
-                    )
-                }
-                "agentScriptId" => {
-                    crate::__private::set(
-                        &mut self.agent_script_id,
-                        map.next_value()?,
-                        "agentScriptId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactListFilterId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_filter_id,
-                        map.next_value()?,
-                        "outboundContactListFilterId",
-                    )
-                }
-                "outboundQueueId" => {
-                    crate::__private::set(
-                        &mut self.outbound_queue_id,
-                        map.next_value()?,
-                        "outboundQueueId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                "isCampaignSkillBased" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_skill_based,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignSkillBased",
-                    )
-                }
-                "isCampaignDynamicSorting" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_sorting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicSorting",
-                    )
-                }
-                "isCampaignDynamicFiltering" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_filtering,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicFiltering",
-                    )
-                }
-                "outboundCampaignHealthMask" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_health_mask,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundCampaignHealthMask",
-                    )
-                }
-                "isReCall" => {
-                    crate::__private::set(
-                        &mut self.is_re_call,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isReCall",
-                    )
-                }
-                "scheduledDateTime" => {
-                    crate::__private::set(
-                        &mut self.scheduled_date_time,
-                        map.next_value()?,
-                        "scheduledDateTime",
-                    )
-                }
-                "isFinal" => {
-                    crate::__private::set(
-                        &mut self.is_final,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFinal",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "voiceAttributes" => self.voice_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "dialingMode" => self.dialing_mode = map.next_value()?,
+            "agentScriptId" => self.agent_script_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactListFilterId" => {
+                self.outbound_contact_list_filter_id = map.next_value()?;
+            }
+            "outboundQueueId" => self.outbound_queue_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignSkillBased" => {
+                self.is_campaign_skill_based = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicSorting" => {
+                self.is_campaign_dynamic_sorting = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicFiltering" => {
+                self.is_campaign_dynamic_filtering = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outboundCampaignHealthMask" => {
+                self.outbound_campaign_health_mask = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isReCall" => {
+                self.is_re_call = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scheduledDateTime" => self.scheduled_date_time = map.next_value()?,
+            "isFinal" => {
+                self.is_final = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "isFinal",
+        "conversationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34643,37 +31134,27 @@ impl crate::__private::DecodeFields for OutboundQueueIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34852,131 +31333,69 @@ impl crate::__private::DecodeFields for OutboundRoute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "classificationTypes" => {
-                    crate::__private::set(
-                        &mut self.classification_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "classificationTypes",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "distribution" => {
-                    crate::__private::set(
-                        &mut self.distribution,
-                        map.next_value()?,
-                        "distribution",
-                    )
-                }
-                "externalTrunkBases" => {
-                    crate::__private::set(
-                        &mut self.external_trunk_bases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalTrunkBases",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "managed" => {
-                    crate::__private::set(
-                        &mut self.managed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "managed",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "classificationTypes" => {
+                self.classification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "distribution" => self.distribution = map.next_value()?,
+            "externalTrunkBases" => {
+                self.external_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "site" => self.site = map.next_value()?,
+            "managed" => {
+                self.managed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "classificationTypes",
+        "enabled",
+        "distribution",
+        "externalTrunkBases",
+        "site",
+        "managed",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35312,121 +31731,63 @@ impl crate::__private::DecodeFields for OutboundRouteBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "classificationTypes" => {
-                    crate::__private::set(
-                        &mut self.classification_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "classificationTypes",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "distribution" => {
-                    crate::__private::set(
-                        &mut self.distribution,
-                        map.next_value()?,
-                        "distribution",
-                    )
-                }
-                "externalTrunkBases" => {
-                    crate::__private::set(
-                        &mut self.external_trunk_bases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalTrunkBases",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "classificationTypes" => {
+                self.classification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "distribution" => self.distribution = map.next_value()?,
+            "externalTrunkBases" => {
+                self.external_trunk_bases = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "classificationTypes",
+        "enabled",
+        "distribution",
+        "externalTrunkBases",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35705,93 +32066,51 @@ impl crate::__private::DecodeFields for OutboundRouteBaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35961,93 +32280,51 @@ impl crate::__private::DecodeFields for OutboundRouteEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36269,125 +32546,87 @@ impl crate::__private::DecodeFields for OutboundSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "maxCallsPerAgent" => {
-                    crate::__private::set(
-                        &mut self.max_calls_per_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxCallsPerAgent",
-                    )
-                }
-                "maxCallsPerAgentDecimal" => {
-                    crate::__private::set(
-                        &mut self.max_calls_per_agent_decimal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxCallsPerAgentDecimal",
-                    )
-                }
-                "maxConfigurableCallsPerAgent" => {
-                    crate::__private::set(
-                        &mut self.max_configurable_calls_per_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxConfigurableCallsPerAgent",
-                    )
-                }
-                "maxLineUtilization" => {
-                    crate::__private::set(
-                        &mut self.max_line_utilization,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxLineUtilization",
-                    )
-                }
-                "abandonSeconds" => {
-                    crate::__private::set(
-                        &mut self.abandon_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandonSeconds",
-                    )
-                }
-                "complianceAbandonRateDenominator" => {
-                    crate::__private::set(
-                        &mut self.compliance_abandon_rate_denominator,
-                        map.next_value()?,
-                        "complianceAbandonRateDenominator",
-                    )
-                }
-                "automaticTimeZoneMapping" => {
-                    crate::__private::set(
-                        &mut self.automatic_time_zone_mapping,
-                        map.next_value()?,
-                        "automaticTimeZoneMapping",
-                    )
-                }
-                "rescheduleTimeZoneSkippedContacts" => {
-                    crate::__private::set(
-                        &mut self.reschedule_time_zone_skipped_contacts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rescheduleTimeZoneSkippedContacts",
-                    )
-                }
-                "contactListDefaultRetentionType" => {
-                    crate::__private::set(
-                        &mut self.contact_list_default_retention_type,
-                        map.next_value()?,
-                        "contactListDefaultRetentionType",
-                    )
-                }
-                "contactListDefaultRetentionDays" => {
-                    crate::__private::set(
-                        &mut self.contact_list_default_retention_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactListDefaultRetentionDays",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maxCallsPerAgent" => {
+                self.max_calls_per_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxCallsPerAgentDecimal" => {
+                self.max_calls_per_agent_decimal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxConfigurableCallsPerAgent" => {
+                self.max_configurable_calls_per_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxLineUtilization" => {
+                self.max_line_utilization = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "abandonSeconds" => {
+                self.abandon_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "complianceAbandonRateDenominator" => {
+                self.compliance_abandon_rate_denominator = map.next_value()?;
+            }
+            "automaticTimeZoneMapping" => {
+                self.automatic_time_zone_mapping = map.next_value()?;
+            }
+            "rescheduleTimeZoneSkippedContacts" => {
+                self.reschedule_time_zone_skipped_contacts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactListDefaultRetentionType" => {
+                self.contact_list_default_retention_type = map.next_value()?;
+            }
+            "contactListDefaultRetentionDays" => {
+                self.contact_list_default_retention_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeZone" => self.time_zone = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "maxCallsPerAgent",
+        "maxCallsPerAgentDecimal",
+        "maxConfigurableCallsPerAgent",
+        "maxLineUtilization",
+        "abandonSeconds",
+        "complianceAbandonRateDenominator",
+        "automaticTimeZoneMapping",
+        "rescheduleTimeZoneSkippedContacts",
+        "contactListDefaultRetentionType",
+        "contactListDefaultRetentionDays",
+        "timeZone",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36743,170 +32982,93 @@ for OutboundVoiceCampaignPostContactOutboundVoiceCampaignPostContactEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "voiceAttributes" => {
-                    crate::__private::set(
-                        &mut self.voice_attributes,
-                        map.next_value()?,
-                        "voiceAttributes",
-                    )
-                }
-                "wrapupCode" => {
-                    crate::__private::set(
-                        &mut self.wrapup_code,
-                        map.next_value()?,
-                        "wrapupCode",
-                    )
-                }
-                "outboundCampaignId" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_id,
-                        map.next_value()?,
-                        "outboundCampaignId",
-                    )
-                }
-                "dialingMode" => {
-                    crate::__private::set(
-                        &mut self.dialing_mode,
-                        map.next_value()?,
-                        "dialingMode",
-                    )
-                }
-                "agentScriptId" => {
-                    crate::__private::set(
-                        &mut self.agent_script_id,
-                        map.next_value()?,
-                        "agentScriptId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "outboundContactListId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_id,
-                        map.next_value()?,
-                        "outboundContactListId",
-                    )
-                }
-                "outboundContactListFilterId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_filter_id,
-                        map.next_value()?,
-                        "outboundContactListFilterId",
-                    )
-                }
-                "outboundQueueId" => {
-                    crate::__private::set(
-                        &mut self.outbound_queue_id,
-                        map.next_value()?,
-                        "outboundQueueId",
-                    )
-                }
-                "outboundContactId" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_id,
-                        map.next_value()?,
-                        "outboundContactId",
-                    )
-                }
-                "isCampaignAlwaysRunning" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_always_running,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignAlwaysRunning",
-                    )
-                }
-                "isCampaignSkillBased" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_skill_based,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignSkillBased",
-                    )
-                }
-                "isCampaignDynamicSorting" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_sorting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicSorting",
-                    )
-                }
-                "isCampaignDynamicFiltering" => {
-                    crate::__private::set(
-                        &mut self.is_campaign_dynamic_filtering,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaignDynamicFiltering",
-                    )
-                }
-                "outboundCampaignHealthMask" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_health_mask,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundCampaignHealthMask",
-                    )
-                }
-                "isReCall" => {
-                    crate::__private::set(
-                        &mut self.is_re_call,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isReCall",
-                    )
-                }
-                "scheduledDateTime" => {
-                    crate::__private::set(
-                        &mut self.scheduled_date_time,
-                        map.next_value()?,
-                        "scheduledDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "isRightPartyContact" => {
-                    crate::__private::set(
-                        &mut self.is_right_party_contact,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRightPartyContact",
-                    )
-                }
-                "callAnalysisDisposition" => {
-                    crate::__private::set(
-                        &mut self.call_analysis_disposition,
-                        map.next_value()?,
-                        "callAnalysisDisposition",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "voiceAttributes" => self.voice_attributes = map.next_value()?,
+            "wrapupCode" => self.wrapup_code = map.next_value()?,
+            "outboundCampaignId" => self.outbound_campaign_id = map.next_value()?,
+            "dialingMode" => self.dialing_mode = map.next_value()?,
+            "agentScriptId" => self.agent_script_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "outboundContactListId" => self.outbound_contact_list_id = map.next_value()?,
+            "outboundContactListFilterId" => {
+                self.outbound_contact_list_filter_id = map.next_value()?;
+            }
+            "outboundQueueId" => self.outbound_queue_id = map.next_value()?,
+            "outboundContactId" => self.outbound_contact_id = map.next_value()?,
+            "isCampaignAlwaysRunning" => {
+                self.is_campaign_always_running = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignSkillBased" => {
+                self.is_campaign_skill_based = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicSorting" => {
+                self.is_campaign_dynamic_sorting = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isCampaignDynamicFiltering" => {
+                self.is_campaign_dynamic_filtering = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outboundCampaignHealthMask" => {
+                self.outbound_campaign_health_mask = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isReCall" => {
+                self.is_re_call = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "scheduledDateTime" => self.scheduled_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "isRightPartyContact" => {
+                self.is_right_party_contact = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "callAnalysisDisposition" => {
+                self.call_analysis_disposition = map.next_value()?;
+            }
+            "agentId" => self.agent_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "voiceAttributes",
+        "wrapupCode",
+        "outboundCampaignId",
+        "dialingMode",
+        "agentScriptId",
+        "divisionId",
+        "outboundContactListId",
+        "outboundContactListFilterId",
+        "outboundQueueId",
+        "outboundContactId",
+        "isCampaignAlwaysRunning",
+        "isCampaignSkillBased",
+        "isCampaignDynamicSorting",
+        "isCampaignDynamicFiltering",
+        "outboundCampaignHealthMask",
+        "isReCall",
+        "scheduledDateTime",
+        "conversationId",
+        "isRightPartyContact",
+        "callAnalysisDisposition",
+        "agentId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37304,94 +33466,47 @@ impl crate::__private::DecodeFields for Outcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "isPositive" => {
-                    crate::__private::set(
-                        &mut self.is_positive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPositive",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "associatedValueField" => {
-                    crate::__private::set(
-                        &mut self.associated_value_field,
-                        map.next_value()?,
-                        "associatedValueField",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "isPositive" => {
+                self.is_positive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "associatedValueField" => self.associated_value_field = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37566,82 +33681,37 @@ impl crate::__private::DecodeFields for OutcomeAchievedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "userAgentString" => {
-                    crate::__private::set(
-                        &mut self.user_agent_string,
-                        map.next_value()?,
-                        "userAgentString",
-                    )
-                }
-                "browser" => {
-                    crate::__private::set(
-                        &mut self.browser,
-                        map.next_value()?,
-                        "browser",
-                    )
-                }
-                "device" => {
-                    crate::__private::set(&mut self.device, map.next_value()?, "device")
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "ipOrganization" => {
-                    crate::__private::set(
-                        &mut self.ip_organization,
-                        map.next_value()?,
-                        "ipOrganization",
-                    )
-                }
-                "mktCampaign" => {
-                    crate::__private::set(
-                        &mut self.mkt_campaign,
-                        map.next_value()?,
-                        "mktCampaign",
-                    )
-                }
-                "visitReferrer" => {
-                    crate::__private::set(
-                        &mut self.visit_referrer,
-                        map.next_value()?,
-                        "visitReferrer",
-                    )
-                }
-                "visitCreatedDate" => {
-                    crate::__private::set(
-                        &mut self.visit_created_date,
-                        map.next_value()?,
-                        "visitCreatedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            "userAgentString" => self.user_agent_string = map.next_value()?,
+            "browser" => self.browser = map.next_value()?,
+            "device" => self.device = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "ipOrganization" => self.ip_organization = map.next_value()?,
+            "mktCampaign" => self.mkt_campaign = map.next_value()?,
+            "visitReferrer" => self.visit_referrer = map.next_value()?,
+            "visitCreatedDate" => self.visit_created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "userAgentString",
+        "browser",
+        "device",
+        "geolocation",
+        "ipAddress",
+        "ipOrganization",
+        "mktCampaign",
+        "visitReferrer",
+        "visitCreatedDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37793,38 +33863,27 @@ impl crate::__private::DecodeFields for OutcomeAchievedEventOutcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "displayName",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37922,30 +33981,18 @@ impl crate::__private::DecodeFields for OutcomeAchievement {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "achievedDate" => {
-                    crate::__private::set(
-                        &mut self.achieved_date,
-                        map.next_value()?,
-                        "achievedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            "achievedDate" => self.achieved_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome", "achievedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38029,31 +34076,27 @@ impl crate::__private::DecodeFields for OutcomeAttributionAsyncResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "percentFailedThreshold" => {
-                    crate::__private::set(
-                        &mut self.percent_failed_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentFailedThreshold",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "percentFailedThreshold" => {
+                self.percent_failed_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "percentFailedThreshold",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38150,48 +34193,33 @@ impl crate::__private::DecodeFields for OutcomeAttributionJobStateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "resultsUri" => {
-                    crate::__private::set(
-                        &mut self.results_uri,
-                        map.next_value()?,
-                        "resultsUri",
-                    )
-                }
-                "percentFailedThreshold" => {
-                    crate::__private::set(
-                        &mut self.percent_failed_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentFailedThreshold",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "resultsUri" => self.results_uri = map.next_value()?,
+            "percentFailedThreshold" => {
+                self.percent_failed_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "resultsUri",
+        "percentFailedThreshold",
+        "selfUri",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38346,30 +34374,24 @@ impl crate::__private::DecodeFields for OutcomeAttributionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "percentFailedThreshold" => {
-                    crate::__private::set(
-                        &mut self.percent_failed_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentFailedThreshold",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "percentFailedThreshold" => {
+                self.percent_failed_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "percentFailedThreshold"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38494,51 +34516,33 @@ impl crate::__private::DecodeFields for OutcomeAttributionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "associatedValue",
-                    )
-                }
-                "touchpoints" => {
-                    crate::__private::set(
-                        &mut self.touchpoints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "touchpoints",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "associatedValue" => {
+                self.associated_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "touchpoints" => {
+                self.touchpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "externalContactId",
+        "associatedValue",
+        "touchpoints",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38630,23 +34634,19 @@ impl crate::__private::DecodeFields for OutcomeAttributionResponseListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38757,68 +34757,39 @@ impl crate::__private::DecodeFields for OutcomeAttributionResultsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "index" => {
-                    crate::__private::set(
-                        &mut self.index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "index",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "associatedValue",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "touchpoints" => {
-                    crate::__private::set(
-                        &mut self.touchpoints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "touchpoints",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "index" => self.index = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "associatedValue" => {
+                self.associated_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "touchpoints" => {
+                self.touchpoints = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "index",
+        "externalContactId",
+        "associatedValue",
+        "state",
+        "message",
+        "touchpoints",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38978,23 +34949,17 @@ impl crate::__private::DecodeFields for OutcomeConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39098,86 +35063,45 @@ impl crate::__private::DecodeFields for OutcomeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39324,37 +35248,31 @@ impl crate::__private::DecodeFields for OutcomePercentileCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "maximumPercentile" => {
-                    crate::__private::set(
-                        &mut self.maximum_percentile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumPercentile",
-                    )
-                }
-                "fallbackPercentile" => {
-                    crate::__private::set(
-                        &mut self.fallback_percentile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fallbackPercentile",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "maximumPercentile" => {
+                self.maximum_percentile = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fallbackPercentile" => {
+                self.fallback_percentile = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maximumPercentile",
+        "fallbackPercentile",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39442,31 +35360,19 @@ impl crate::__private::DecodeFields for OutcomePredictor {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "outcome" => self.outcome = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "outcome", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39541,23 +35447,19 @@ impl crate::__private::DecodeFields for OutcomePredictorListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39631,23 +35533,17 @@ impl crate::__private::DecodeFields for OutcomePredictorRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcome"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39738,37 +35634,29 @@ impl crate::__private::DecodeFields for OutcomeProbabilityCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "maximumProbability" => {
-                    crate::__private::set(
-                        &mut self.maximum_probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumProbability",
-                    )
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "maximumProbability" => {
+                self.maximum_probability = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maximumProbability",
+        "probability",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39873,37 +35761,31 @@ impl crate::__private::DecodeFields for OutcomeQuantileCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "maxQuantileThreshold" => {
-                    crate::__private::set(
-                        &mut self.max_quantile_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxQuantileThreshold",
-                    )
-                }
-                "fallbackQuantileThreshold" => {
-                    crate::__private::set(
-                        &mut self.fallback_quantile_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fallbackQuantileThreshold",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "maxQuantileThreshold" => {
+                self.max_quantile_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fallbackQuantileThreshold" => {
+                self.fallback_quantile_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "maxQuantileThreshold",
+        "fallbackQuantileThreshold",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39987,24 +35869,18 @@ impl crate::__private::DecodeFields for OutcomeRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40079,17 +35955,17 @@ impl crate::__private::DecodeFields for OutcomeRefRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40190,72 +36066,39 @@ impl crate::__private::DecodeFields for OutcomeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "isPositive" => {
-                    crate::__private::set(
-                        &mut self.is_positive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPositive",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "associatedValueField" => {
-                    crate::__private::set(
-                        &mut self.associated_value_field,
-                        map.next_value()?,
-                        "associatedValueField",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "isPositive" => {
+                self.is_positive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "associatedValueField" => self.associated_value_field = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40395,65 +36238,49 @@ impl crate::__private::DecodeFields for OutcomeScore {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcome" => {
-                    crate::__private::set(
-                        &mut self.outcome,
-                        map.next_value()?,
-                        "outcome",
-                    )
-                }
-                "sessionMaxProbability" => {
-                    crate::__private::set(
-                        &mut self.session_max_probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionMaxProbability",
-                    )
-                }
-                "probability" => {
-                    crate::__private::set(
-                        &mut self.probability,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "probability",
-                    )
-                }
-                "percentile" => {
-                    crate::__private::set(
-                        &mut self.percentile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentile",
-                    )
-                }
-                "sessionMaxPercentile" => {
-                    crate::__private::set(
-                        &mut self.session_max_percentile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionMaxPercentile",
-                    )
-                }
-                "quantile" => {
-                    crate::__private::set(
-                        &mut self.quantile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "quantile",
-                    )
-                }
-                "sessionMaxQuantile" => {
-                    crate::__private::set(
-                        &mut self.session_max_quantile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionMaxQuantile",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcome" => self.outcome = map.next_value()?,
+            "sessionMaxProbability" => {
+                self.session_max_probability = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "probability" => {
+                self.probability = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "percentile" => {
+                self.percentile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sessionMaxPercentile" => {
+                self.session_max_percentile = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "quantile" => {
+                self.quantile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sessionMaxQuantile" => {
+                self.session_max_quantile = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcome",
+        "sessionMaxProbability",
+        "probability",
+        "percentile",
+        "sessionMaxPercentile",
+        "quantile",
+        "sessionMaxQuantile",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40561,30 +36388,20 @@ impl crate::__private::DecodeFields for OutcomeScoresResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeScores" => {
-                    crate::__private::set(
-                        &mut self.outcome_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outcomeScores",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeScores" => {
+                self.outcome_scores = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outcomeScores", "modifiedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40735,85 +36552,45 @@ impl crate::__private::DecodeFields for OutgoingMessageRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botId" => {
-                    crate::__private::set(&mut self.bot_id, map.next_value()?, "botId")
-                }
-                "botVersion" => {
-                    crate::__private::set(
-                        &mut self.bot_version,
-                        map.next_value()?,
-                        "botVersion",
-                    )
-                }
-                "botSessionId" => {
-                    crate::__private::set(
-                        &mut self.bot_session_id,
-                        map.next_value()?,
-                        "botSessionId",
-                    )
-                }
-                "botState" => {
-                    crate::__private::set(
-                        &mut self.bot_state,
-                        map.next_value()?,
-                        "botState",
-                    )
-                }
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "replyMessages" => {
-                    crate::__private::set(
-                        &mut self.reply_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "replyMessages",
-                    )
-                }
-                "intent" => {
-                    crate::__private::set(&mut self.intent, map.next_value()?, "intent")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "parameters" => {
-                    crate::__private::set(
-                        &mut self.parameters,
-                        map.next_value()?,
-                        "parameters",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botId" => self.bot_id = map.next_value()?,
+            "botVersion" => self.bot_version = map.next_value()?,
+            "botSessionId" => self.bot_session_id = map.next_value()?,
+            "botState" => self.bot_state = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "replyMessages" => {
+                self.reply_messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "intent" => self.intent = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorInfo" => self.error_info = map.next_value()?,
+            "parameters" => self.parameters = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botVersion",
+        "botSessionId",
+        "botState",
+        "languageCode",
+        "replyMessages",
+        "intent",
+        "confidence",
+        "errorInfo",
+        "parameters",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40982,23 +36759,17 @@ impl crate::__private::DecodeFields for OutgoingMessageResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "messageId" => {
-                    crate::__private::set(
-                        &mut self.message_id,
-                        map.next_value()?,
-                        "messageId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "messageId" => self.message_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["messageId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41076,37 +36847,27 @@ impl crate::__private::DecodeFields for Outlier {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "anomaly" => {
-                    crate::__private::set(
-                        &mut self.anomaly,
-                        map.next_value()?,
-                        "anomaly",
-                    )
-                }
-                "normalizedValue" => {
-                    crate::__private::set(
-                        &mut self.normalized_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "normalizedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => self.timestamp = map.next_value()?,
+            "anomaly" => self.anomaly = map.next_value()?,
+            "normalizedValue" => {
+                self.normalized_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timestamp",
+        "anomaly",
+        "normalizedValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41247,30 +37008,23 @@ impl crate::__private::DecodeFields for OutlierData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrls" => {
-                    crate::__private::set(
-                        &mut self.download_urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadUrls",
-                    )
-                }
-                "downloadResultTemplate" => {
-                    crate::__private::set(
-                        &mut self.download_result_template,
-                        map.next_value()?,
-                        "downloadResultTemplate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResultTemplate" => self.download_result_template = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "downloadUrls",
+        "downloadResultTemplate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41348,30 +37102,20 @@ impl crate::__private::DecodeFields for OutlierInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outlier" => {
-                    crate::__private::set(
-                        &mut self.outlier,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outlier",
-                    )
-                }
-                "score" => {
-                    crate::__private::set(
-                        &mut self.score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "score",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outlier" => {
+                self.outlier = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "score" => self.score = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outlier", "score"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41451,30 +37195,20 @@ impl crate::__private::DecodeFields for OutlierResultBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "outliers" => {
-                    crate::__private::set(
-                        &mut self.outliers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outliers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "outliers" => {
+                self.outliers = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroupId", "outliers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41548,23 +37282,19 @@ impl crate::__private::DecodeFields for OutlierResultTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41646,30 +37376,20 @@ impl crate::__private::DecodeFields for OutputValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaPropertyKey" => {
-                    crate::__private::set(
-                        &mut self.schema_property_key,
-                        map.next_value()?,
-                        "schemaPropertyKey",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaPropertyKey" => self.schema_property_key = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["schemaPropertyKey", "properties"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41753,37 +37473,25 @@ impl crate::__private::DecodeFields for OverallBestPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "bestPoints" => {
-                    crate::__private::set(
-                        &mut self.best_points,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bestPoints",
-                    )
-                }
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "bestPoints" => {
+                self.best_points = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "bestPoints",
+        "performanceProfile",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41887,58 +37595,29 @@ impl crate::__private::DecodeFields for OverallBestPointsItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "granularityType" => {
-                    crate::__private::set(
-                        &mut self.granularity_type,
-                        map.next_value()?,
-                        "granularityType",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "granularityType" => self.granularity_type = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "granularityType",
+        "users",
+        "count",
+        "points",
+        "dateStartWorkday",
+        "dateEndWorkday",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42092,22 +37771,18 @@ impl crate::__private::DecodeFields for OverrideDate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "date" => self.date = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["date", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42226,23 +37901,17 @@ impl crate::__private::DecodeFields for OverrideEscalationTarget {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integrationId" => self.integration_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["integrationId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

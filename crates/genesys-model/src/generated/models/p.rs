@@ -55,30 +55,22 @@ impl crate::__private::DecodeFields for PINConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minimumLength" => {
-                    crate::__private::set(
-                        &mut self.minimum_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumLength",
-                    )
-                }
-                "maximumLength" => {
-                    crate::__private::set(
-                        &mut self.maximum_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumLength",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minimumLength" => {
+                self.minimum_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maximumLength" => {
+                self.maximum_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["minimumLength", "maximumLength"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -240,62 +232,33 @@ impl crate::__private::DecodeFields for Page {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "rootContainer" => {
-                    crate::__private::set(
-                        &mut self.root_container,
-                        map.next_value()?,
-                        "rootContainer",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "rootContainer" => self.root_container = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "versionId",
+        "createdDate",
+        "modifiedDate",
+        "rootContainer",
+        "properties",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -421,13 +384,14 @@ impl crate::__private::DecodeFields for PagedNamespaceListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -505,51 +469,35 @@ impl crate::__private::DecodeFields for PagedSkillCombinationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -685,37 +633,21 @@ impl crate::__private::DecodeFields for PagelessDomainEntityListingEvaluationVer
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -829,30 +761,22 @@ impl crate::__private::DecodeFields for PagingSpec {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pageSize", "pageNumber"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -936,26 +860,18 @@ impl crate::__private::DecodeFields for ParkingStateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "resumeTime" => {
-                    crate::__private::set(
-                        &mut self.resume_time,
-                        map.next_value()?,
-                        "resumeTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "resumeTime" => self.resume_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state", "resumeTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1121,23 +1037,21 @@ impl crate::__private::DecodeFields for ParsedCertificate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "certificateDetails" => {
-                    crate::__private::set(
-                        &mut self.certificate_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificateDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "certificateDetails" => {
+                self.certificate_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["certificateDetails"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1461,330 +1375,161 @@ impl crate::__private::DecodeFields for Participant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userUri" => {
-                    crate::__private::set(
-                        &mut self.user_uri,
-                        map.next_value()?,
-                        "userUri",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "externalContactInitialDivisionId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_initial_division_id,
-                        map.next_value()?,
-                        "externalContactInitialDivisionId",
-                    )
-                }
-                "externalOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.external_organization_id,
-                        map.next_value()?,
-                        "externalOrganizationId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "groupId" => {
-                    crate::__private::set(
-                        &mut self.group_id,
-                        map.next_value()?,
-                        "groupId",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "queueName" => {
-                    crate::__private::set(
-                        &mut self.queue_name,
-                        map.next_value()?,
-                        "queueName",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "participantType" => {
-                    crate::__private::set(
-                        &mut self.participant_type,
-                        map.next_value()?,
-                        "participantType",
-                    )
-                }
-                "consultParticipantId" => {
-                    crate::__private::set(
-                        &mut self.consult_participant_id,
-                        map.next_value()?,
-                        "consultParticipantId",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "aniName" => {
-                    crate::__private::set(
-                        &mut self.ani_name,
-                        map.next_value()?,
-                        "aniName",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                "wrapupRequired" => {
-                    crate::__private::set(
-                        &mut self.wrapup_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupRequired",
-                    )
-                }
-                "wrapupPrompt" => {
-                    crate::__private::set(
-                        &mut self.wrapup_prompt,
-                        map.next_value()?,
-                        "wrapupPrompt",
-                    )
-                }
-                "wrapupTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.wrapup_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupTimeoutMs",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "mediaRoles" => {
-                    crate::__private::set(
-                        &mut self.media_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaRoles",
-                    )
-                }
-                "conversationRoutingData" => {
-                    crate::__private::set(
-                        &mut self.conversation_routing_data,
-                        map.next_value()?,
-                        "conversationRoutingData",
-                    )
-                }
-                "alertingTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutMs",
-                    )
-                }
-                "monitoredParticipantId" => {
-                    crate::__private::set(
-                        &mut self.monitored_participant_id,
-                        map.next_value()?,
-                        "monitoredParticipantId",
-                    )
-                }
-                "coachedParticipantId" => {
-                    crate::__private::set(
-                        &mut self.coached_participant_id,
-                        map.next_value()?,
-                        "coachedParticipantId",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "calls" => {
-                    crate::__private::set(
-                        &mut self.calls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "calls",
-                    )
-                }
-                "callbacks" => {
-                    crate::__private::set(
-                        &mut self.callbacks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbacks",
-                    )
-                }
-                "chats" => {
-                    crate::__private::set(
-                        &mut self.chats,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chats",
-                    )
-                }
-                "cobrowsesessions" => {
-                    crate::__private::set(
-                        &mut self.cobrowsesessions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cobrowsesessions",
-                    )
-                }
-                "emails" => {
-                    crate::__private::set(
-                        &mut self.emails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emails",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "internalMessages" => {
-                    crate::__private::set(
-                        &mut self.internal_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "internalMessages",
-                    )
-                }
-                "screenMonitorings" => {
-                    crate::__private::set(
-                        &mut self.screen_monitorings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "screenMonitorings",
-                    )
-                }
-                "screenshares" => {
-                    crate::__private::set(
-                        &mut self.screenshares,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "screenshares",
-                    )
-                }
-                "socialExpressions" => {
-                    crate::__private::set(
-                        &mut self.social_expressions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialExpressions",
-                    )
-                }
-                "videos" => {
-                    crate::__private::set(
-                        &mut self.videos,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "videos",
-                    )
-                }
-                "evaluations" => {
-                    crate::__private::set(
-                        &mut self.evaluations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluations",
-                    )
-                }
-                "screenRecordingState" => {
-                    crate::__private::set(
-                        &mut self.screen_recording_state,
-                        map.next_value()?,
-                        "screenRecordingState",
-                    )
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "startAcwTime" => {
-                    crate::__private::set(
-                        &mut self.start_acw_time,
-                        map.next_value()?,
-                        "startAcwTime",
-                    )
-                }
-                "endAcwTime" => {
-                    crate::__private::set(
-                        &mut self.end_acw_time,
-                        map.next_value()?,
-                        "endAcwTime",
-                    )
-                }
-                "bargedParticipantId" => {
-                    crate::__private::set(
-                        &mut self.barged_participant_id,
-                        map.next_value()?,
-                        "bargedParticipantId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "userUri" => self.user_uri = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "externalContactInitialDivisionId" => {
+                self.external_contact_initial_division_id = map.next_value()?;
+            }
+            "externalOrganizationId" => self.external_organization_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "groupId" => self.group_id = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "queueName" => self.queue_name = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "participantType" => self.participant_type = map.next_value()?,
+            "consultParticipantId" => self.consult_participant_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "aniName" => self.ani_name = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "wrapupRequired" => {
+                self.wrapup_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
+            "wrapupTimeoutMs" => {
+                self.wrapup_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "wrapup" => self.wrapup = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conversationRoutingData" => {
+                self.conversation_routing_data = map.next_value()?;
+            }
+            "alertingTimeoutMs" => {
+                self.alerting_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "monitoredParticipantId" => self.monitored_participant_id = map.next_value()?,
+            "coachedParticipantId" => self.coached_participant_id = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "calls" => self.calls = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "callbacks" => {
+                self.callbacks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "chats" => self.chats = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cobrowsesessions" => {
+                self.cobrowsesessions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "internalMessages" => {
+                self.internal_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenMonitorings" => {
+                self.screen_monitorings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenshares" => {
+                self.screenshares = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "socialExpressions" => {
+                self.social_expressions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "videos" => self.videos = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "screenRecordingState" => self.screen_recording_state = map.next_value()?,
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "startAcwTime" => self.start_acw_time = map.next_value()?,
+            "endAcwTime" => self.end_acw_time = map.next_value()?,
+            "bargedParticipantId" => self.barged_participant_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startTime",
+        "endTime",
+        "connectedTime",
+        "name",
+        "userUri",
+        "userId",
+        "externalContactId",
+        "externalContactInitialDivisionId",
+        "externalOrganizationId",
+        "queueId",
+        "groupId",
+        "teamId",
+        "queueName",
+        "purpose",
+        "participantType",
+        "consultParticipantId",
+        "address",
+        "ani",
+        "aniName",
+        "dnis",
+        "locale",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "wrapup",
+        "mediaRoles",
+        "conversationRoutingData",
+        "alertingTimeoutMs",
+        "monitoredParticipantId",
+        "coachedParticipantId",
+        "attributes",
+        "calls",
+        "callbacks",
+        "chats",
+        "cobrowsesessions",
+        "emails",
+        "messages",
+        "internalMessages",
+        "screenMonitorings",
+        "screenshares",
+        "socialExpressions",
+        "videos",
+        "evaluations",
+        "screenRecordingState",
+        "flaggedReason",
+        "startAcwTime",
+        "endAcwTime",
+        "bargedParticipantId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2361,23 +2106,17 @@ impl crate::__private::DecodeFields for ParticipantAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attributes" => self.attributes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2673,330 +2412,161 @@ impl crate::__private::DecodeFields for ParticipantBasic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userUri" => {
-                    crate::__private::set(
-                        &mut self.user_uri,
-                        map.next_value()?,
-                        "userUri",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "externalContactInitialDivisionId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_initial_division_id,
-                        map.next_value()?,
-                        "externalContactInitialDivisionId",
-                    )
-                }
-                "externalOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.external_organization_id,
-                        map.next_value()?,
-                        "externalOrganizationId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "groupId" => {
-                    crate::__private::set(
-                        &mut self.group_id,
-                        map.next_value()?,
-                        "groupId",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "queueName" => {
-                    crate::__private::set(
-                        &mut self.queue_name,
-                        map.next_value()?,
-                        "queueName",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "participantType" => {
-                    crate::__private::set(
-                        &mut self.participant_type,
-                        map.next_value()?,
-                        "participantType",
-                    )
-                }
-                "consultParticipantId" => {
-                    crate::__private::set(
-                        &mut self.consult_participant_id,
-                        map.next_value()?,
-                        "consultParticipantId",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "aniName" => {
-                    crate::__private::set(
-                        &mut self.ani_name,
-                        map.next_value()?,
-                        "aniName",
-                    )
-                }
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                "wrapupRequired" => {
-                    crate::__private::set(
-                        &mut self.wrapup_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupRequired",
-                    )
-                }
-                "wrapupPrompt" => {
-                    crate::__private::set(
-                        &mut self.wrapup_prompt,
-                        map.next_value()?,
-                        "wrapupPrompt",
-                    )
-                }
-                "wrapupTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.wrapup_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupTimeoutMs",
-                    )
-                }
-                "wrapupSkipped" => {
-                    crate::__private::set(
-                        &mut self.wrapup_skipped,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wrapupSkipped",
-                    )
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "mediaRoles" => {
-                    crate::__private::set(
-                        &mut self.media_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaRoles",
-                    )
-                }
-                "conversationRoutingData" => {
-                    crate::__private::set(
-                        &mut self.conversation_routing_data,
-                        map.next_value()?,
-                        "conversationRoutingData",
-                    )
-                }
-                "alertingTimeoutMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_timeout_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingTimeoutMs",
-                    )
-                }
-                "monitoredParticipantId" => {
-                    crate::__private::set(
-                        &mut self.monitored_participant_id,
-                        map.next_value()?,
-                        "monitoredParticipantId",
-                    )
-                }
-                "coachedParticipantId" => {
-                    crate::__private::set(
-                        &mut self.coached_participant_id,
-                        map.next_value()?,
-                        "coachedParticipantId",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "calls" => {
-                    crate::__private::set(
-                        &mut self.calls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "calls",
-                    )
-                }
-                "callbacks" => {
-                    crate::__private::set(
-                        &mut self.callbacks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbacks",
-                    )
-                }
-                "chats" => {
-                    crate::__private::set(
-                        &mut self.chats,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chats",
-                    )
-                }
-                "cobrowsesessions" => {
-                    crate::__private::set(
-                        &mut self.cobrowsesessions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cobrowsesessions",
-                    )
-                }
-                "emails" => {
-                    crate::__private::set(
-                        &mut self.emails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emails",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "internalMessages" => {
-                    crate::__private::set(
-                        &mut self.internal_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "internalMessages",
-                    )
-                }
-                "screenMonitorings" => {
-                    crate::__private::set(
-                        &mut self.screen_monitorings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "screenMonitorings",
-                    )
-                }
-                "screenshares" => {
-                    crate::__private::set(
-                        &mut self.screenshares,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "screenshares",
-                    )
-                }
-                "socialExpressions" => {
-                    crate::__private::set(
-                        &mut self.social_expressions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialExpressions",
-                    )
-                }
-                "videos" => {
-                    crate::__private::set(
-                        &mut self.videos,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "videos",
-                    )
-                }
-                "evaluations" => {
-                    crate::__private::set(
-                        &mut self.evaluations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluations",
-                    )
-                }
-                "screenRecordingState" => {
-                    crate::__private::set(
-                        &mut self.screen_recording_state,
-                        map.next_value()?,
-                        "screenRecordingState",
-                    )
-                }
-                "flaggedReason" => {
-                    crate::__private::set(
-                        &mut self.flagged_reason,
-                        map.next_value()?,
-                        "flaggedReason",
-                    )
-                }
-                "startAcwTime" => {
-                    crate::__private::set(
-                        &mut self.start_acw_time,
-                        map.next_value()?,
-                        "startAcwTime",
-                    )
-                }
-                "endAcwTime" => {
-                    crate::__private::set(
-                        &mut self.end_acw_time,
-                        map.next_value()?,
-                        "endAcwTime",
-                    )
-                }
-                "bargedParticipantId" => {
-                    crate::__private::set(
-                        &mut self.barged_participant_id,
-                        map.next_value()?,
-                        "bargedParticipantId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "userUri" => self.user_uri = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "externalContactInitialDivisionId" => {
+                self.external_contact_initial_division_id = map.next_value()?;
+            }
+            "externalOrganizationId" => self.external_organization_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "groupId" => self.group_id = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "queueName" => self.queue_name = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "participantType" => self.participant_type = map.next_value()?,
+            "consultParticipantId" => self.consult_participant_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "aniName" => self.ani_name = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "wrapupRequired" => {
+                self.wrapup_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupPrompt" => self.wrapup_prompt = map.next_value()?,
+            "wrapupTimeoutMs" => {
+                self.wrapup_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "wrapupSkipped" => {
+                self.wrapup_skipped = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "wrapup" => self.wrapup = map.next_value()?,
+            "mediaRoles" => {
+                self.media_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conversationRoutingData" => {
+                self.conversation_routing_data = map.next_value()?;
+            }
+            "alertingTimeoutMs" => {
+                self.alerting_timeout_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "monitoredParticipantId" => self.monitored_participant_id = map.next_value()?,
+            "coachedParticipantId" => self.coached_participant_id = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "calls" => self.calls = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "callbacks" => {
+                self.callbacks = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "chats" => self.chats = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cobrowsesessions" => {
+                self.cobrowsesessions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emails" => self.emails = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "internalMessages" => {
+                self.internal_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenMonitorings" => {
+                self.screen_monitorings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "screenshares" => {
+                self.screenshares = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "socialExpressions" => {
+                self.social_expressions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "videos" => self.videos = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "evaluations" => {
+                self.evaluations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "screenRecordingState" => self.screen_recording_state = map.next_value()?,
+            "flaggedReason" => self.flagged_reason = map.next_value()?,
+            "startAcwTime" => self.start_acw_time = map.next_value()?,
+            "endAcwTime" => self.end_acw_time = map.next_value()?,
+            "bargedParticipantId" => self.barged_participant_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startTime",
+        "endTime",
+        "connectedTime",
+        "name",
+        "userUri",
+        "userId",
+        "externalContactId",
+        "externalContactInitialDivisionId",
+        "externalOrganizationId",
+        "queueId",
+        "groupId",
+        "teamId",
+        "queueName",
+        "purpose",
+        "participantType",
+        "consultParticipantId",
+        "address",
+        "ani",
+        "aniName",
+        "dnis",
+        "locale",
+        "wrapupRequired",
+        "wrapupPrompt",
+        "wrapupTimeoutMs",
+        "wrapupSkipped",
+        "wrapup",
+        "mediaRoles",
+        "conversationRoutingData",
+        "alertingTimeoutMs",
+        "monitoredParticipantId",
+        "coachedParticipantId",
+        "attributes",
+        "calls",
+        "callbacks",
+        "chats",
+        "cobrowsesessions",
+        "emails",
+        "messages",
+        "internalMessages",
+        "screenMonitorings",
+        "screenshares",
+        "socialExpressions",
+        "videos",
+        "evaluations",
+        "screenRecordingState",
+        "flaggedReason",
+        "startAcwTime",
+        "endAcwTime",
+        "bargedParticipantId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3502,30 +3072,24 @@ impl crate::__private::DecodeFields for ParticipantInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activeParticipantCount" => {
-                    crate::__private::set(
-                        &mut self.active_participant_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activeParticipantCount",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activeParticipantCount" => {
+                self.active_participant_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["activeParticipantCount", "version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3641,72 +3205,63 @@ impl crate::__private::DecodeFields for ParticipantMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.agent_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentDurationPercentage",
-                    )
-                }
-                "customerDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.customer_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "customerDurationPercentage",
-                    )
-                }
-                "silenceDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.silence_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "silenceDurationPercentage",
-                    )
-                }
-                "ivrDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.ivr_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ivrDurationPercentage",
-                    )
-                }
-                "acdDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.acd_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdDurationPercentage",
-                    )
-                }
-                "overtalkDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.overtalk_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overtalkDurationPercentage",
-                    )
-                }
-                "otherDurationPercentage" => {
-                    crate::__private::set(
-                        &mut self.other_duration_percentage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "otherDurationPercentage",
-                    )
-                }
-                "overtalkCount" => {
-                    crate::__private::set(
-                        &mut self.overtalk_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overtalkCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentDurationPercentage" => {
+                self.agent_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "customerDurationPercentage" => {
+                self.customer_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "silenceDurationPercentage" => {
+                self.silence_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "ivrDurationPercentage" => {
+                self.ivr_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "acdDurationPercentage" => {
+                self.acd_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "overtalkDurationPercentage" => {
+                self.overtalk_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "otherDurationPercentage" => {
+                self.other_duration_percentage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "overtalkCount" => {
+                self.overtalk_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentDurationPercentage",
+        "customerDurationPercentage",
+        "silenceDurationPercentage",
+        "ivrDurationPercentage",
+        "acdDurationPercentage",
+        "overtalkDurationPercentage",
+        "otherDurationPercentage",
+        "overtalkCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3848,72 +3403,57 @@ impl crate::__private::DecodeFields for PasswordRequirements {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minimumLength" => {
-                    crate::__private::set(
-                        &mut self.minimum_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumLength",
-                    )
-                }
-                "minimumDigits" => {
-                    crate::__private::set(
-                        &mut self.minimum_digits,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumDigits",
-                    )
-                }
-                "minimumLetters" => {
-                    crate::__private::set(
-                        &mut self.minimum_letters,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumLetters",
-                    )
-                }
-                "minimumUpper" => {
-                    crate::__private::set(
-                        &mut self.minimum_upper,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumUpper",
-                    )
-                }
-                "minimumLower" => {
-                    crate::__private::set(
-                        &mut self.minimum_lower,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumLower",
-                    )
-                }
-                "minimumSpecials" => {
-                    crate::__private::set(
-                        &mut self.minimum_specials,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumSpecials",
-                    )
-                }
-                "minimumAgeSeconds" => {
-                    crate::__private::set(
-                        &mut self.minimum_age_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumAgeSeconds",
-                    )
-                }
-                "expirationDays" => {
-                    crate::__private::set(
-                        &mut self.expiration_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "expirationDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minimumLength" => {
+                self.minimum_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumDigits" => {
+                self.minimum_digits = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumLetters" => {
+                self.minimum_letters = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "minimumUpper" => {
+                self.minimum_upper = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumLower" => {
+                self.minimum_lower = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumSpecials" => {
+                self.minimum_specials = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "minimumAgeSeconds" => {
+                self.minimum_age_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "expirationDays" => {
+                self.expiration_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minimumLength",
+        "minimumDigits",
+        "minimumLetters",
+        "minimumUpper",
+        "minimumLower",
+        "minimumSpecials",
+        "minimumAgeSeconds",
+        "expirationDays",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4051,51 +3591,29 @@ impl crate::__private::DecodeFields for PatchAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "actionTemplate" => {
-                    crate::__private::set(
-                        &mut self.action_template,
-                        map.next_value()?,
-                        "actionTemplate",
-                    )
-                }
-                "architectFlowFields" => {
-                    crate::__private::set(
-                        &mut self.architect_flow_fields,
-                        map.next_value()?,
-                        "architectFlowFields",
-                    )
-                }
-                "webMessagingOfferFields" => {
-                    crate::__private::set(
-                        &mut self.web_messaging_offer_fields,
-                        map.next_value()?,
-                        "webMessagingOfferFields",
-                    )
-                }
-                "openActionFields" => {
-                    crate::__private::set(
-                        &mut self.open_action_fields,
-                        map.next_value()?,
-                        "openActionFields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            "actionTemplate" => self.action_template = map.next_value()?,
+            "architectFlowFields" => self.architect_flow_fields = map.next_value()?,
+            "webMessagingOfferFields" => {
+                self.web_messaging_offer_fields = map.next_value()?;
+            }
+            "openActionFields" => self.open_action_fields = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "actionTemplate",
+        "architectFlowFields",
+        "webMessagingOfferFields",
+        "openActionFields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4364,146 +3882,91 @@ impl crate::__private::DecodeFields for PatchActionMap {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "triggerWithSegments" => {
-                    crate::__private::set(
-                        &mut self.trigger_with_segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "triggerWithSegments",
-                    )
-                }
-                "triggerWithEventConditions" => {
-                    crate::__private::set(
-                        &mut self.trigger_with_event_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "triggerWithEventConditions",
-                    )
-                }
-                "triggerWithOutcomeProbabilityConditions" => {
-                    crate::__private::set(
-                        &mut self.trigger_with_outcome_probability_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "triggerWithOutcomeProbabilityConditions",
-                    )
-                }
-                "triggerWithOutcomePercentileConditions" => {
-                    crate::__private::set(
-                        &mut self.trigger_with_outcome_percentile_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "triggerWithOutcomePercentileConditions",
-                    )
-                }
-                "triggerWithOutcomeQuantileConditions" => {
-                    crate::__private::set(
-                        &mut self.trigger_with_outcome_quantile_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "triggerWithOutcomeQuantileConditions",
-                    )
-                }
-                "pageUrlConditions" => {
-                    crate::__private::set(
-                        &mut self.page_url_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pageUrlConditions",
-                    )
-                }
-                "activation" => {
-                    crate::__private::set(
-                        &mut self.activation,
-                        map.next_value()?,
-                        "activation",
-                    )
-                }
-                "weight" => {
-                    crate::__private::set(
-                        &mut self.weight,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weight",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "actionMapScheduleGroups" => {
-                    crate::__private::set(
-                        &mut self.action_map_schedule_groups,
-                        map.next_value()?,
-                        "actionMapScheduleGroups",
-                    )
-                }
-                "ignoreFrequencyCap" => {
-                    crate::__private::set(
-                        &mut self.ignore_frequency_cap,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ignoreFrequencyCap",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "triggerWithSegments" => {
+                self.trigger_with_segments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "triggerWithEventConditions" => {
+                self.trigger_with_event_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "triggerWithOutcomeProbabilityConditions" => {
+                self.trigger_with_outcome_probability_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "triggerWithOutcomePercentileConditions" => {
+                self.trigger_with_outcome_percentile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "triggerWithOutcomeQuantileConditions" => {
+                self.trigger_with_outcome_quantile_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "pageUrlConditions" => {
+                self.page_url_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "activation" => self.activation = map.next_value()?,
+            "weight" => self.weight = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "action" => self.action = map.next_value()?,
+            "actionMapScheduleGroups" => {
+                self.action_map_schedule_groups = map.next_value()?;
+            }
+            "ignoreFrequencyCap" => {
+                self.ignore_frequency_cap = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "version",
+        "isActive",
+        "displayName",
+        "triggerWithSegments",
+        "triggerWithEventConditions",
+        "triggerWithOutcomeProbabilityConditions",
+        "triggerWithOutcomePercentileConditions",
+        "triggerWithOutcomeQuantileConditions",
+        "pageUrlConditions",
+        "activation",
+        "weight",
+        "action",
+        "actionMapScheduleGroups",
+        "ignoreFrequencyCap",
+        "selfUri",
+        "createdDate",
+        "modifiedDate",
+        "startDate",
+        "endDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4696,30 +4159,25 @@ impl crate::__private::DecodeFields for PatchActionMapScheduleGroups {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actionMapScheduleGroup" => {
-                    crate::__private::set(
-                        &mut self.action_map_schedule_group,
-                        map.next_value()?,
-                        "actionMapScheduleGroup",
-                    )
-                }
-                "emergencyActionMapScheduleGroup" => {
-                    crate::__private::set(
-                        &mut self.emergency_action_map_schedule_group,
-                        map.next_value()?,
-                        "emergencyActionMapScheduleGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actionMapScheduleGroup" => {
+                self.action_map_schedule_group = map.next_value()?;
+            }
+            "emergencyActionMapScheduleGroup" => {
+                self.emergency_action_map_schedule_group = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actionMapScheduleGroup",
+        "emergencyActionMapScheduleGroup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4819,50 +4277,31 @@ impl crate::__private::DecodeFields for PatchActionTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "contentOffer" => {
-                    crate::__private::set(
-                        &mut self.content_offer,
-                        map.next_value()?,
-                        "contentOffer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "contentOffer" => self.content_offer = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "version",
+        "mediaType",
+        "state",
+        "contentOffer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5060,26 +4499,18 @@ impl crate::__private::DecodeFields for PatchAssociatedValueField {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dataType" => {
-                    crate::__private::set(
-                        &mut self.data_type,
-                        map.next_value()?,
-                        "dataType",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataType" => self.data_type = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dataType", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5204,30 +4635,20 @@ impl crate::__private::DecodeFields for PatchBuReschedulingOptionsManagementUnit
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitId" => {
-                    crate::__private::set(
-                        &mut self.management_unit_id,
-                        map.next_value()?,
-                        "managementUnitId",
-                    )
-                }
-                "applied" => {
-                    crate::__private::set(
-                        &mut self.applied,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "applied",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitId" => self.management_unit_id = map.next_value()?,
+            "applied" => {
+                self.applied = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitId", "applied"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5303,23 +4724,21 @@ impl crate::__private::DecodeFields for PatchBuReschedulingOptionsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5389,23 +4808,17 @@ impl crate::__private::DecodeFields for PatchBuScheduleRunRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reschedulingOptions" => {
-                    crate::__private::set(
-                        &mut self.rescheduling_options,
-                        map.next_value()?,
-                        "reschedulingOptions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reschedulingOptions" => self.rescheduling_options = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reschedulingOptions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5481,23 +4894,19 @@ impl crate::__private::DecodeFields for PatchCallToAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "url", "target"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5660,72 +5069,43 @@ impl crate::__private::DecodeFields for PatchCallbackRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "callbackScheduledTime" => {
-                    crate::__private::set(
-                        &mut self.callback_scheduled_time,
-                        map.next_value()?,
-                        "callbackScheduledTime",
-                    )
-                }
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                "callbackNumbers" => {
-                    crate::__private::set(
-                        &mut self.callback_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackNumbers",
-                    )
-                }
-                "validateCallbackNumbers" => {
-                    crate::__private::set(
-                        &mut self.validate_callback_numbers,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "validateCallbackNumbers",
-                    )
-                }
-                "customerFirstCallbackDeliveryMode" => {
-                    crate::__private::set(
-                        &mut self.customer_first_callback_delivery_mode,
-                        map.next_value()?,
-                        "customerFirstCallbackDeliveryMode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "callbackScheduledTime" => self.callback_scheduled_time = map.next_value()?,
+            "countryCode" => self.country_code = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "validateCallbackNumbers" => {
+                self.validate_callback_numbers = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "customerFirstCallbackDeliveryMode" => {
+                self.customer_first_callback_delivery_mode = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "queueId",
+        "agentId",
+        "callbackScheduledTime",
+        "countryCode",
+        "callbackNumbers",
+        "validateCallbackNumbers",
+        "customerFirstCallbackDeliveryMode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5901,30 +5281,25 @@ impl crate::__private::DecodeFields for PatchCallbackResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "callbackIdentifiers" => {
-                    crate::__private::set(
-                        &mut self.callback_identifiers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackIdentifiers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "callbackIdentifiers" => {
+                self.callback_identifiers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "callbackIdentifiers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6002,26 +5377,20 @@ impl crate::__private::DecodeFields for PatchCloseButtonStyleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "opacity" => {
-                    crate::__private::set(
-                        &mut self.opacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "opacity",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "color" => self.color = map.next_value()?,
+            "opacity" => {
+                self.opacity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["color", "opacity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6127,67 +5496,35 @@ impl crate::__private::DecodeFields for PatchContentOffer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "imageUrl" => {
-                    crate::__private::set(
-                        &mut self.image_url,
-                        map.next_value()?,
-                        "imageUrl",
-                    )
-                }
-                "displayMode" => {
-                    crate::__private::set(
-                        &mut self.display_mode,
-                        map.next_value()?,
-                        "displayMode",
-                    )
-                }
-                "layoutMode" => {
-                    crate::__private::set(
-                        &mut self.layout_mode,
-                        map.next_value()?,
-                        "layoutMode",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "headline" => {
-                    crate::__private::set(
-                        &mut self.headline,
-                        map.next_value()?,
-                        "headline",
-                    )
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "callToAction" => {
-                    crate::__private::set(
-                        &mut self.call_to_action,
-                        map.next_value()?,
-                        "callToAction",
-                    )
-                }
-                "style" => {
-                    crate::__private::set(&mut self.style, map.next_value()?, "style")
-                }
-                "imageAltText" => {
-                    crate::__private::set(
-                        &mut self.image_alt_text,
-                        map.next_value()?,
-                        "imageAltText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "imageUrl" => self.image_url = map.next_value()?,
+            "displayMode" => self.display_mode = map.next_value()?,
+            "layoutMode" => self.layout_mode = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "headline" => self.headline = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "callToAction" => self.call_to_action = map.next_value()?,
+            "style" => self.style = map.next_value()?,
+            "imageAltText" => self.image_alt_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "imageUrl",
+        "displayMode",
+        "layoutMode",
+        "title",
+        "headline",
+        "body",
+        "callToAction",
+        "style",
+        "imageAltText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6414,33 +5751,23 @@ impl crate::__private::DecodeFields for PatchContentOfferStyleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "padding" => {
-                    crate::__private::set(
-                        &mut self.padding,
-                        map.next_value()?,
-                        "padding",
-                    )
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "padding" => self.padding = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "padding",
+        "color",
+        "backgroundColor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6544,53 +5871,31 @@ impl crate::__private::DecodeFields for PatchContentOfferStylingConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "position" => {
-                    crate::__private::set(
-                        &mut self.position,
-                        map.next_value()?,
-                        "position",
-                    )
-                }
-                "offer" => {
-                    crate::__private::set(&mut self.offer, map.next_value()?, "offer")
-                }
-                "closeButton" => {
-                    crate::__private::set(
-                        &mut self.close_button,
-                        map.next_value()?,
-                        "closeButton",
-                    )
-                }
-                "ctaButton" => {
-                    crate::__private::set(
-                        &mut self.cta_button,
-                        map.next_value()?,
-                        "ctaButton",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "headline" => {
-                    crate::__private::set(
-                        &mut self.headline,
-                        map.next_value()?,
-                        "headline",
-                    )
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "position" => self.position = map.next_value()?,
+            "offer" => self.offer = map.next_value()?,
+            "closeButton" => self.close_button = map.next_value()?,
+            "ctaButton" => self.cta_button = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "headline" => self.headline = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "position",
+        "offer",
+        "closeButton",
+        "ctaButton",
+        "title",
+        "headline",
+        "body",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6706,26 +6011,20 @@ impl crate::__private::DecodeFields for PatchContentPositionProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "top" => crate::__private::set(&mut self.top, map.next_value()?, "top"),
-                "bottom" => {
-                    crate::__private::set(&mut self.bottom, map.next_value()?, "bottom")
-                }
-                "left" => {
-                    crate::__private::set(&mut self.left, map.next_value()?, "left")
-                }
-                "right" => {
-                    crate::__private::set(&mut self.right, map.next_value()?, "right")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "top" => self.top = map.next_value()?,
+            "bottom" => self.bottom = map.next_value()?,
+            "left" => self.left = map.next_value()?,
+            "right" => self.right = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["top", "bottom", "left", "right"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6806,23 +6105,19 @@ impl crate::__private::DecodeFields for PatchContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patterns" => {
-                    crate::__private::set(
-                        &mut self.patterns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patterns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6890,23 +6185,19 @@ impl crate::__private::DecodeFields for PatchContextPattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["criteria"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6988,38 +6279,29 @@ impl crate::__private::DecodeFields for PatchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "shouldIgnoreCase" => {
-                    crate::__private::set(
-                        &mut self.should_ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldIgnoreCase",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "shouldIgnoreCase" => {
+                self.should_ignore_case = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7208,43 +6490,27 @@ impl crate::__private::DecodeFields for PatchCtaButtonStyleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "font" => {
-                    crate::__private::set(&mut self.font, map.next_value()?, "font")
-                }
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "textAlign" => {
-                    crate::__private::set(
-                        &mut self.text_align,
-                        map.next_value()?,
-                        "textAlign",
-                    )
-                }
-                "backgroundColor" => {
-                    crate::__private::set(
-                        &mut self.background_color,
-                        map.next_value()?,
-                        "backgroundColor",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "color" => self.color = map.next_value()?,
+            "font" => self.font = map.next_value()?,
+            "fontSize" => self.font_size = map.next_value()?,
+            "textAlign" => self.text_align = map.next_value()?,
+            "backgroundColor" => self.background_color = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "color",
+        "font",
+        "fontSize",
+        "textAlign",
+        "backgroundColor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7395,45 +6661,31 @@ impl crate::__private::DecodeFields for PatchEntityTypeCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "shouldIgnoreCase" => {
-                    crate::__private::set(
-                        &mut self.should_ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldIgnoreCase",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "shouldIgnoreCase" => {
+                self.should_ignore_case = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+        "entityType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7643,19 +6895,17 @@ impl crate::__private::DecodeFields for PatchExternalSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7723,17 +6973,17 @@ impl crate::__private::DecodeFields for PatchIntegrationAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7804,30 +7054,25 @@ impl crate::__private::DecodeFields for PatchIntegrationActionFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "integrationAction" => {
-                    crate::__private::set(
-                        &mut self.integration_action,
-                        map.next_value()?,
-                        "integrationAction",
-                    )
-                }
-                "requestMappings" => {
-                    crate::__private::set(
-                        &mut self.request_mappings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestMappings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integrationAction" => self.integration_action = map.next_value()?,
+            "requestMappings" => {
+                self.request_mappings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "integrationAction",
+        "requestMappings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7901,23 +7146,19 @@ impl crate::__private::DecodeFields for PatchJourney {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patterns" => {
-                    crate::__private::set(
-                        &mut self.patterns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patterns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8001,51 +7242,29 @@ impl crate::__private::DecodeFields for PatchJourneyPattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "streamType" => {
-                    crate::__private::set(
-                        &mut self.stream_type,
-                        map.next_value()?,
-                        "streamType",
-                    )
-                }
-                "sessionType" => {
-                    crate::__private::set(
-                        &mut self.session_type,
-                        map.next_value()?,
-                        "sessionType",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "streamType" => self.stream_type = map.next_value()?,
+            "sessionType" => self.session_type = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8233,89 +7452,41 @@ impl crate::__private::DecodeFields for PatchOpportunityRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "openDate" => {
-                    crate::__private::set(
-                        &mut self.open_date,
-                        map.next_value()?,
-                        "openDate",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "approvalType" => {
-                    crate::__private::set(
-                        &mut self.approval_type,
-                        map.next_value()?,
-                        "approvalType",
-                    )
-                }
-                "capacity" => {
-                    crate::__private::set(
-                        &mut self.capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "capacity",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value()?,
-                        "agentIds",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "openDate" => self.open_date = map.next_value()?,
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "approvalType" => self.approval_type = map.next_value()?,
+            "capacity" => {
+                self.capacity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentIds" => self.agent_ids = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "openDate",
+        "deadlineDate",
+        "name",
+        "description",
+        "activityCodeId",
+        "approvalType",
+        "capacity",
+        "agentIds",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8518,72 +7689,39 @@ impl crate::__private::DecodeFields for PatchOutcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "isPositive" => {
-                    crate::__private::set(
-                        &mut self.is_positive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPositive",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "associatedValueField" => {
-                    crate::__private::set(
-                        &mut self.associated_value_field,
-                        map.next_value()?,
-                        "associatedValueField",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "isPositive" => {
+                self.is_positive = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "associatedValueField" => self.associated_value_field = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "isPositive",
+        "context",
+        "journey",
+        "associatedValueField",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8705,37 +7843,29 @@ impl crate::__private::DecodeFields for PatchPredictorRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "routingTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.routing_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingTimeoutSeconds",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "workloadBalancingConfig" => {
-                    crate::__private::set(
-                        &mut self.workload_balancing_config,
-                        map.next_value()?,
-                        "workloadBalancingConfig",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "routingTimeoutSeconds" => {
+                self.routing_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schedule" => self.schedule = map.next_value()?,
+            "workloadBalancingConfig" => {
+                self.workload_balancing_config = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routingTimeoutSeconds",
+        "schedule",
+        "workloadBalancingConfig",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8857,82 +7987,49 @@ impl crate::__private::DecodeFields for PatchSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "isActive" => {
-                    crate::__private::set(
-                        &mut self.is_active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isActive",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "shouldDisplayToAgent" => {
-                    crate::__private::set(
-                        &mut self.should_display_to_agent,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldDisplayToAgent",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "journey" => {
-                    crate::__private::set(
-                        &mut self.journey,
-                        map.next_value()?,
-                        "journey",
-                    )
-                }
-                "externalSegment" => {
-                    crate::__private::set(
-                        &mut self.external_segment,
-                        map.next_value()?,
-                        "externalSegment",
-                    )
-                }
-                "assignmentExpirationDays" => {
-                    crate::__private::set(
-                        &mut self.assignment_expiration_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "assignmentExpirationDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isActive" => {
+                self.is_active = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "displayName" => self.display_name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "color" => self.color = map.next_value()?,
+            "shouldDisplayToAgent" => {
+                self.should_display_to_agent = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "context" => self.context = map.next_value()?,
+            "journey" => self.journey = map.next_value()?,
+            "externalSegment" => self.external_segment = map.next_value()?,
+            "assignmentExpirationDays" => {
+                self.assignment_expiration_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "isActive",
+        "displayName",
+        "version",
+        "description",
+        "color",
+        "shouldDisplayToAgent",
+        "context",
+        "journey",
+        "externalSegment",
+        "assignmentExpirationDays",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9076,44 +8173,25 @@ impl crate::__private::DecodeFields for PatchShiftTradeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "receivingUserId" => {
-                    crate::__private::set(
-                        &mut self.receiving_user_id,
-                        map.next_value()?,
-                        "receivingUserId",
-                    )
-                }
-                "expiration" => {
-                    crate::__private::set(
-                        &mut self.expiration,
-                        map.next_value()?,
-                        "expiration",
-                    )
-                }
-                "acceptableIntervals" => {
-                    crate::__private::set(
-                        &mut self.acceptable_intervals,
-                        map.next_value()?,
-                        "acceptableIntervals",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "receivingUserId" => self.receiving_user_id = map.next_value()?,
+            "expiration" => self.expiration = map.next_value()?,
+            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "receivingUserId",
+        "expiration",
+        "acceptableIntervals",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9211,36 +8289,25 @@ impl crate::__private::DecodeFields for PatchTextStyleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "font" => {
-                    crate::__private::set(&mut self.font, map.next_value()?, "font")
-                }
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "textAlign" => {
-                    crate::__private::set(
-                        &mut self.text_align,
-                        map.next_value()?,
-                        "textAlign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "color" => self.color = map.next_value()?,
+            "font" => self.font = map.next_value()?,
+            "fontSize" => self.font_size = map.next_value()?,
+            "textAlign" => self.text_align = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "color",
+        "font",
+        "fontSize",
+        "textAlign",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9371,24 +8438,22 @@ impl crate::__private::DecodeFields for PatchUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "acdAutoAnswer"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9461,30 +8526,18 @@ impl crate::__private::DecodeFields for PatchWebMessagingOfferFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "offerText" => {
-                    crate::__private::set(
-                        &mut self.offer_text,
-                        map.next_value()?,
-                        "offerText",
-                    )
-                }
-                "architectFlow" => {
-                    crate::__private::set(
-                        &mut self.architect_flow,
-                        map.next_value()?,
-                        "architectFlow",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "offerText" => self.offer_text = map.next_value()?,
+            "architectFlow" => self.architect_flow = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["offerText", "architectFlow"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9577,33 +8630,23 @@ impl crate::__private::DecodeFields for Pattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interval",
-                    )
-                }
-                "daysOfWeek" => {
-                    crate::__private::set(
-                        &mut self.days_of_week,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "daysOfWeek",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "interval" => {
+                self.interval = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "daysOfWeek" => {
+                self.days_of_week = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "interval", "daysOfWeek"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9724,30 +8767,18 @@ impl crate::__private::DecodeFields for PauseCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "urlFragment" => {
-                    crate::__private::set(
-                        &mut self.url_fragment,
-                        map.next_value()?,
-                        "urlFragment",
-                    )
-                }
-                "condition" => {
-                    crate::__private::set(
-                        &mut self.condition,
-                        map.next_value()?,
-                        "condition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "urlFragment" => self.url_fragment = map.next_value()?,
+            "condition" => self.condition = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["urlFragment", "condition"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9880,26 +8911,18 @@ impl crate::__private::DecodeFields for PaymentLineItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "price" => {
-                    crate::__private::set(
-                        &mut self.price,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "price",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "price" => self.price = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "price"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10004,58 +9027,37 @@ impl crate::__private::DecodeFields for PaymentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "paymentPlatform" => {
-                    crate::__private::set(
-                        &mut self.payment_platform,
-                        map.next_value()?,
-                        "paymentPlatform",
-                    )
-                }
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                "currencyCode" => {
-                    crate::__private::set(
-                        &mut self.currency_code,
-                        map.next_value()?,
-                        "currencyCode",
-                    )
-                }
-                "orderTotal" => {
-                    crate::__private::set(
-                        &mut self.order_total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "orderTotal",
-                    )
-                }
-                "lineItems" => {
-                    crate::__private::set(
-                        &mut self.line_items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lineItems",
-                    )
-                }
-                "shippingOptions" => {
-                    crate::__private::set(
-                        &mut self.shipping_options,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shippingOptions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "paymentPlatform" => self.payment_platform = map.next_value()?,
+            "countryCode" => self.country_code = map.next_value()?,
+            "currencyCode" => self.currency_code = map.next_value()?,
+            "orderTotal" => {
+                self.order_total = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lineItems" => {
+                self.line_items = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "shippingOptions" => {
+                self.shipping_options = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "paymentPlatform",
+        "countryCode",
+        "currencyCode",
+        "orderTotal",
+        "lineItems",
+        "shippingOptions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10196,37 +9198,23 @@ impl crate::__private::DecodeFields for PaymentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "originatingMessageId" => {
-                    crate::__private::set(
-                        &mut self.originating_message_id,
-                        map.next_value()?,
-                        "originatingMessageId",
-                    )
-                }
-                "paymentStatus" => {
-                    crate::__private::set(
-                        &mut self.payment_status,
-                        map.next_value()?,
-                        "paymentStatus",
-                    )
-                }
-                "failureReason" => {
-                    crate::__private::set(
-                        &mut self.failure_reason,
-                        map.next_value()?,
-                        "failureReason",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "originatingMessageId" => self.originating_message_id = map.next_value()?,
+            "paymentStatus" => self.payment_status = map.next_value()?,
+            "failureReason" => self.failure_reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originatingMessageId",
+        "paymentStatus",
+        "failureReason",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10358,30 +9346,22 @@ impl crate::__private::DecodeFields for PendingAndApprovedOpportunityEnrollmentC
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pending" => {
-                    crate::__private::set(
-                        &mut self.pending,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pending",
-                    )
-                }
-                "approved" => {
-                    crate::__private::set(
-                        &mut self.approved,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "approved",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pending" => {
+                self.pending = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "approved" => {
+                self.approved = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pending", "approved"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10468,40 +9448,25 @@ for PerformancePredictionCompleteEventTopicErrorBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "messageParams" => {
-                    crate::__private::set(
-                        &mut self.message_params,
-                        map.next_value()?,
-                        "messageParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "messageParams" => self.message_params = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "status",
+        "code",
+        "message",
+        "messageParams",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10613,50 +9578,29 @@ for PerformancePredictionCompleteEventTopicPerformancePredictionCalculationNotif
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scheduleId" => {
-                    crate::__private::set(
-                        &mut self.schedule_id,
-                        map.next_value()?,
-                        "scheduleId",
-                    )
-                }
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "allocationDownloadUrl" => {
-                    crate::__private::set(
-                        &mut self.allocation_download_url,
-                        map.next_value()?,
-                        "allocationDownloadUrl",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scheduleId" => self.schedule_id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "allocationDownloadUrl" => self.allocation_download_url = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "scheduleId",
+        "weekDate",
+        "downloadUrl",
+        "allocationDownloadUrl",
+        "state",
+        "error",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10850,37 +9794,31 @@ impl crate::__private::DecodeFields for PerformancePredictionOutputs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "calculationStartDate" => {
-                    crate::__private::set(
-                        &mut self.calculation_start_date,
-                        map.next_value()?,
-                        "calculationStartDate",
-                    )
-                }
-                "calculationIntervalLengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.calculation_interval_length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "calculationIntervalLengthMinutes",
-                    )
-                }
-                "planningGroupResults" => {
-                    crate::__private::set(
-                        &mut self.planning_group_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "calculationStartDate" => self.calculation_start_date = map.next_value()?,
+            "calculationIntervalLengthMinutes" => {
+                self.calculation_interval_length_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "planningGroupResults" => {
+                self.planning_group_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "calculationStartDate",
+        "calculationIntervalLengthMinutes",
+        "planningGroupResults",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10989,43 +9927,27 @@ for PerformancePredictionRecalculationCompleteEventTopicPerformancePredictionUse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "allocationDownloadUrl" => {
-                    crate::__private::set(
-                        &mut self.allocation_download_url,
-                        map.next_value()?,
-                        "allocationDownloadUrl",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operationId" => self.operation_id = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "allocationDownloadUrl" => self.allocation_download_url = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operationId",
+        "downloadUrl",
+        "allocationDownloadUrl",
+        "state",
+        "error",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11198,40 +10120,25 @@ impl crate::__private::DecodeFields for PerformancePredictionRecalculationRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operationId" => {
-                    crate::__private::set(
-                        &mut self.operation_id,
-                        map.next_value()?,
-                        "operationId",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value()?,
-                        "downloadResult",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operationId" => self.operation_id = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "downloadResult" => self.download_result = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operationId",
+        "downloadUrl",
+        "downloadResult",
+        "state",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11373,38 +10280,25 @@ for PerformancePredictionRecalculationUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11531,55 +10425,31 @@ impl crate::__private::DecodeFields for PerformancePredictionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "scheduleId" => {
-                    crate::__private::set(
-                        &mut self.schedule_id,
-                        map.next_value()?,
-                        "scheduleId",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value()?,
-                        "downloadResult",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "weekDate" => self.week_date = map.next_value()?,
+            "scheduleId" => self.schedule_id = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "downloadResult" => self.download_result = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "weekDate",
+        "scheduleId",
+        "downloadUrl",
+        "downloadResult",
+        "state",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11740,30 +10610,23 @@ impl crate::__private::DecodeFields for PerformancePredictionUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "calculationStartDate" => {
-                    crate::__private::set(
-                        &mut self.calculation_start_date,
-                        map.next_value()?,
-                        "calculationStartDate",
-                    )
-                }
-                "onQueueTimes" => {
-                    crate::__private::set(
-                        &mut self.on_queue_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "onQueueTimes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "calculationStartDate" => self.calculation_start_date = map.next_value()?,
+            "onQueueTimes" => {
+                self.on_queue_times = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "calculationStartDate",
+        "onQueueTimes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11900,83 +10763,51 @@ impl crate::__private::DecodeFields for PerformanceProfile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "metricOrders" => {
-                    crate::__private::set(
-                        &mut self.metric_orders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metricOrders",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "reportingIntervals" => {
-                    crate::__private::set(
-                        &mut self.reporting_intervals,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reportingIntervals",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "maxLeaderboardRankSize" => {
-                    crate::__private::set(
-                        &mut self.max_leaderboard_rank_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxLeaderboardRankSize",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "metricOrders" => {
+                self.metric_orders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "reportingIntervals" => {
+                self.reporting_intervals = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maxLeaderboardRankSize" => {
+                self.max_leaderboard_rank_size = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "metricOrders",
+        "dateCreated",
+        "reportingIntervals",
+        "active",
+        "memberCount",
+        "maxLeaderboardRankSize",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12135,86 +10966,45 @@ impl crate::__private::DecodeFields for PermissionCollectionEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12350,40 +11140,33 @@ impl crate::__private::DecodeFields for PermissionDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                "allowsCurrentUser" => {
-                    crate::__private::set(
-                        &mut self.allows_current_user,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowsCurrentUser",
-                    )
-                }
-                "enforced" => {
-                    crate::__private::set(
-                        &mut self.enforced,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enforced",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "allowsCurrentUser" => {
+                self.allows_current_user = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enforced" => {
+                self.enforced = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "permissions",
+        "allowsCurrentUser",
+        "enforced",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12534,23 +11317,17 @@ impl crate::__private::DecodeFields for Permissions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12633,43 +11410,31 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorInfo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "userMessage" => {
-                    crate::__private::set(
-                        &mut self.user_message,
-                        map.next_value()?,
-                        "userMessage",
-                    )
-                }
-                "userParams" => {
-                    crate::__private::set(
-                        &mut self.user_params,
-                        map.next_value()?,
-                        "userParams",
-                    )
-                }
-                "nestedErrorDetails" => {
-                    crate::__private::set(
-                        &mut self.nested_error_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "nestedErrorDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "userMessage" => self.user_message = map.next_value()?,
+            "userParams" => self.user_params = map.next_value()?,
+            "nestedErrorDetails" => {
+                self.nested_error_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "code",
+        "userMessage",
+        "userParams",
+        "nestedErrorDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12777,47 +11542,27 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorInfo
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "userMessage" => {
-                    crate::__private::set(
-                        &mut self.user_message,
-                        map.next_value()?,
-                        "userMessage",
-                    )
-                }
-                "userParams" => {
-                    crate::__private::set(
-                        &mut self.user_params,
-                        map.next_value()?,
-                        "userParams",
-                    )
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "location" => {
-                    crate::__private::set(
-                        &mut self.location,
-                        map.next_value()?,
-                        "location",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "userMessage" => self.user_message = map.next_value()?,
+            "userParams" => self.user_params = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "location" => self.location = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "code",
+        "userMessage",
+        "userParams",
+        "hostname",
+        "location",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12917,33 +11662,19 @@ impl crate::__private::DecodeFields for PersistentConnectionChangeTopicErrorLoca
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "fileID" => {
-                    crate::__private::set(&mut self.file_id, map.next_value()?, "fileID")
-                }
-                "line" => {
-                    crate::__private::set(
-                        &mut self.line,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "line",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "function" => self.function = map.next_value()?,
+            "fileID" => self.file_id = map.next_value()?,
+            "line" => self.line = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["function", "fileID", "line"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13044,47 +11775,27 @@ for PersistentConnectionChangeTopicPersistentConnectionChangeEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                "stationId" => {
-                    crate::__private::set(
-                        &mut self.station_id,
-                        map.next_value()?,
-                        "stationId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "persistentState" => {
-                    crate::__private::set(
-                        &mut self.persistent_state,
-                        map.next_value()?,
-                        "persistentState",
-                    )
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorInfo" => self.error_info = map.next_value()?,
+            "stationId" => self.station_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "persistentState" => self.persistent_state = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorInfo",
+        "stationId",
+        "userId",
+        "persistentState",
+        "eventTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13383,183 +12094,75 @@ impl crate::__private::DecodeFields for Phone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "phoneBaseSettings" => {
-                    crate::__private::set(
-                        &mut self.phone_base_settings,
-                        map.next_value()?,
-                        "phoneBaseSettings",
-                    )
-                }
-                "lineBaseSettings" => {
-                    crate::__private::set(
-                        &mut self.line_base_settings,
-                        map.next_value()?,
-                        "lineBaseSettings",
-                    )
-                }
-                "phoneMetaBase" => {
-                    crate::__private::set(
-                        &mut self.phone_meta_base,
-                        map.next_value()?,
-                        "phoneMetaBase",
-                    )
-                }
-                "lines" => {
-                    crate::__private::set(
-                        &mut self.lines,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lines",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "secondaryStatus" => {
-                    crate::__private::set(
-                        &mut self.secondary_status,
-                        map.next_value()?,
-                        "secondaryStatus",
-                    )
-                }
-                "userAgentInfo" => {
-                    crate::__private::set(
-                        &mut self.user_agent_info,
-                        map.next_value()?,
-                        "userAgentInfo",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "capabilities" => {
-                    crate::__private::set(
-                        &mut self.capabilities,
-                        map.next_value()?,
-                        "capabilities",
-                    )
-                }
-                "webRtcUser" => {
-                    crate::__private::set(
-                        &mut self.web_rtc_user,
-                        map.next_value()?,
-                        "webRtcUser",
-                    )
-                }
-                "standAlone" => {
-                    crate::__private::set(
-                        &mut self.stand_alone,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "standAlone",
-                    )
-                }
-                "primaryEdge" => {
-                    crate::__private::set(
-                        &mut self.primary_edge,
-                        map.next_value()?,
-                        "primaryEdge",
-                    )
-                }
-                "secondaryEdge" => {
-                    crate::__private::set(
-                        &mut self.secondary_edge,
-                        map.next_value()?,
-                        "secondaryEdge",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "site" => self.site = map.next_value()?,
+            "phoneBaseSettings" => self.phone_base_settings = map.next_value()?,
+            "lineBaseSettings" => self.line_base_settings = map.next_value()?,
+            "phoneMetaBase" => self.phone_meta_base = map.next_value()?,
+            "lines" => self.lines = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "status" => self.status = map.next_value()?,
+            "secondaryStatus" => self.secondary_status = map.next_value()?,
+            "userAgentInfo" => self.user_agent_info = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "capabilities" => self.capabilities = map.next_value()?,
+            "webRtcUser" => self.web_rtc_user = map.next_value()?,
+            "standAlone" => {
+                self.stand_alone = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "primaryEdge" => self.primary_edge = map.next_value()?,
+            "secondaryEdge" => self.secondary_edge = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "site",
+        "phoneBaseSettings",
+        "lineBaseSettings",
+        "phoneMetaBase",
+        "lines",
+        "status",
+        "secondaryStatus",
+        "userAgentInfo",
+        "properties",
+        "capabilities",
+        "webRtcUser",
+        "standAlone",
+        "primaryEdge",
+        "secondaryEdge",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13907,121 +12510,53 @@ impl crate::__private::DecodeFields for PhoneBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "phoneMetaBase" => {
-                    crate::__private::set(
-                        &mut self.phone_meta_base,
-                        map.next_value()?,
-                        "phoneMetaBase",
-                    )
-                }
-                "lines" => {
-                    crate::__private::set(
-                        &mut self.lines,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lines",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "capabilities" => {
-                    crate::__private::set(
-                        &mut self.capabilities,
-                        map.next_value()?,
-                        "capabilities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "phoneMetaBase" => self.phone_meta_base = map.next_value()?,
+            "lines" => self.lines = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "properties" => self.properties = map.next_value()?,
+            "capabilities" => self.capabilities = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "phoneMetaBase",
+        "lines",
+        "properties",
+        "capabilities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14263,93 +12798,51 @@ impl crate::__private::DecodeFields for PhoneBaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14491,27 +12984,19 @@ impl crate::__private::DecodeFields for PhoneBaseSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14620,79 +13105,51 @@ impl crate::__private::DecodeFields for PhoneCapabilities {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "provisions" => {
-                    crate::__private::set(
-                        &mut self.provisions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "provisions",
-                    )
-                }
-                "registers" => {
-                    crate::__private::set(
-                        &mut self.registers,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "registers",
-                    )
-                }
-                "dualRegisters" => {
-                    crate::__private::set(
-                        &mut self.dual_registers,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dualRegisters",
-                    )
-                }
-                "hardwareIdType" => {
-                    crate::__private::set(
-                        &mut self.hardware_id_type,
-                        map.next_value()?,
-                        "hardwareIdType",
-                    )
-                }
-                "allowReboot" => {
-                    crate::__private::set(
-                        &mut self.allow_reboot,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowReboot",
-                    )
-                }
-                "noRebalance" => {
-                    crate::__private::set(
-                        &mut self.no_rebalance,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noRebalance",
-                    )
-                }
-                "noCloudProvisioning" => {
-                    crate::__private::set(
-                        &mut self.no_cloud_provisioning,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noCloudProvisioning",
-                    )
-                }
-                "mediaCodecs" => {
-                    crate::__private::set(
-                        &mut self.media_codecs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaCodecs",
-                    )
-                }
-                "cdm" => {
-                    crate::__private::set(
-                        &mut self.cdm,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "cdm",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "provisions" => {
+                self.provisions = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "registers" => {
+                self.registers = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dualRegisters" => {
+                self.dual_registers = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hardwareIdType" => self.hardware_id_type = map.next_value()?,
+            "allowReboot" => {
+                self.allow_reboot = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "noRebalance" => {
+                self.no_rebalance = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "noCloudProvisioning" => {
+                self.no_cloud_provisioning = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaCodecs" => {
+                self.media_codecs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cdm" => self.cdm = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "provisions",
+        "registers",
+        "dualRegisters",
+        "hardwareIdType",
+        "allowReboot",
+        "noRebalance",
+        "noCloudProvisioning",
+        "mediaCodecs",
+        "cdm",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14827,34 +13284,25 @@ impl crate::__private::DecodeFields for PhoneChangeTopicPhone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userAgentInfo" => {
-                    crate::__private::set(
-                        &mut self.user_agent_info,
-                        map.next_value()?,
-                        "userAgentInfo",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "secondaryStatus" => {
-                    crate::__private::set(
-                        &mut self.secondary_status,
-                        map.next_value()?,
-                        "secondaryStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAgentInfo" => self.user_agent_info = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "secondaryStatus" => self.secondary_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userAgentInfo",
+        "id",
+        "status",
+        "secondaryStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14959,48 +13407,31 @@ impl crate::__private::DecodeFields for PhoneChangeTopicPhoneStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "operationalStatus" => {
-                    crate::__private::set(
-                        &mut self.operational_status,
-                        map.next_value()?,
-                        "operationalStatus",
-                    )
-                }
-                "edge" => {
-                    crate::__private::set(&mut self.edge, map.next_value()?, "edge")
-                }
-                "provision" => {
-                    crate::__private::set(
-                        &mut self.provision,
-                        map.next_value()?,
-                        "provision",
-                    )
-                }
-                "lineStatuses" => {
-                    crate::__private::set(
-                        &mut self.line_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lineStatuses",
-                    )
-                }
-                "eventCreationTime" => {
-                    crate::__private::set(
-                        &mut self.event_creation_time,
-                        map.next_value()?,
-                        "eventCreationTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "operationalStatus" => self.operational_status = map.next_value()?,
+            "edge" => self.edge = map.next_value()?,
+            "provision" => self.provision = map.next_value()?,
+            "lineStatuses" => {
+                self.line_statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "eventCreationTime" => self.event_creation_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "operationalStatus",
+        "edge",
+        "provision",
+        "lineStatuses",
+        "eventCreationTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15164,26 +13595,18 @@ impl crate::__private::DecodeFields for PhoneColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnName" => {
-                    crate::__private::set(
-                        &mut self.column_name,
-                        map.next_value()?,
-                        "columnName",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnName" => self.column_name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["columnName", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15299,93 +13722,51 @@ impl crate::__private::DecodeFields for PhoneEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15599,69 +13980,35 @@ impl crate::__private::DecodeFields for PhoneEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "phoneNumber",
+        "ani",
+        "dnis",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15814,93 +14161,51 @@ impl crate::__private::DecodeFields for PhoneMetaBaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16082,61 +14387,37 @@ impl crate::__private::DecodeFields for PhoneNumber {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "display" => {
-                    crate::__private::set(
-                        &mut self.display,
-                        map.next_value()?,
-                        "display",
-                    )
-                }
-                "extension" => {
-                    crate::__private::set(
-                        &mut self.extension,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "extension",
-                    )
-                }
-                "acceptsSMS" => {
-                    crate::__private::set(
-                        &mut self.accepts_sms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acceptsSMS",
-                    )
-                }
-                "normalizationCountryCode" => {
-                    crate::__private::set(
-                        &mut self.normalization_country_code,
-                        map.next_value()?,
-                        "normalizationCountryCode",
-                    )
-                }
-                "userInput" => {
-                    crate::__private::set(
-                        &mut self.user_input,
-                        map.next_value()?,
-                        "userInput",
-                    )
-                }
-                "e164" => {
-                    crate::__private::set(&mut self.e164, map.next_value()?, "e164")
-                }
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "display" => self.display = map.next_value()?,
+            "extension" => {
+                self.extension = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "acceptsSMS" => {
+                self.accepts_sms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "normalizationCountryCode" => {
+                self.normalization_country_code = map.next_value()?;
+            }
+            "userInput" => self.user_input = map.next_value()?,
+            "e164" => self.e164 = map.next_value()?,
+            "countryCode" => self.country_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "display",
+        "extension",
+        "acceptsSMS",
+        "normalizationCountryCode",
+        "userInput",
+        "e164",
+        "countryCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16296,33 +14577,25 @@ impl crate::__private::DecodeFields for PhoneNumberColumn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnName" => {
-                    crate::__private::set(
-                        &mut self.column_name,
-                        map.next_value()?,
-                        "columnName",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "callableTimeColumnName" => {
-                    crate::__private::set(
-                        &mut self.callable_time_column_name,
-                        map.next_value()?,
-                        "callableTimeColumnName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnName" => self.column_name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "callableTimeColumnName" => {
+                self.callable_time_column_name = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnName",
+        "type",
+        "callableTimeColumnName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16418,23 +14691,19 @@ impl crate::__private::DecodeFields for PhoneNumberStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "callable" => {
-                    crate::__private::set(
-                        &mut self.callable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callable",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "callable" => {
+                self.callable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["callable"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16544,69 +14813,39 @@ impl crate::__private::DecodeFields for PhoneStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "operationalStatus" => {
-                    crate::__private::set(
-                        &mut self.operational_status,
-                        map.next_value()?,
-                        "operationalStatus",
-                    )
-                }
-                "edgesStatus" => {
-                    crate::__private::set(
-                        &mut self.edges_status,
-                        map.next_value()?,
-                        "edgesStatus",
-                    )
-                }
-                "eventCreationTime" => {
-                    crate::__private::set(
-                        &mut self.event_creation_time,
-                        map.next_value()?,
-                        "eventCreationTime",
-                    )
-                }
-                "provision" => {
-                    crate::__private::set(
-                        &mut self.provision,
-                        map.next_value()?,
-                        "provision",
-                    )
-                }
-                "lineStatuses" => {
-                    crate::__private::set(
-                        &mut self.line_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lineStatuses",
-                    )
-                }
-                "phoneAssignmentToEdgeType" => {
-                    crate::__private::set(
-                        &mut self.phone_assignment_to_edge_type,
-                        map.next_value()?,
-                        "phoneAssignmentToEdgeType",
-                    )
-                }
-                "edge" => {
-                    crate::__private::set(&mut self.edge, map.next_value()?, "edge")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "operationalStatus" => self.operational_status = map.next_value()?,
+            "edgesStatus" => self.edges_status = map.next_value()?,
+            "eventCreationTime" => self.event_creation_time = map.next_value()?,
+            "provision" => self.provision = map.next_value()?,
+            "lineStatuses" => {
+                self.line_statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "phoneAssignmentToEdgeType" => {
+                self.phone_assignment_to_edge_type = map.next_value()?;
+            }
+            "edge" => self.edge = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "operationalStatus",
+        "edgesStatus",
+        "eventCreationTime",
+        "provision",
+        "lineStatuses",
+        "phoneAssignmentToEdgeType",
+        "edge",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16964,79 +15203,37 @@ impl crate::__private::DecodeFields for PhoneTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationPhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.destination_phone_number,
-                        map.next_value()?,
-                        "destinationPhoneNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationPhoneNumber" => self.destination_phone_number = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationPhoneNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17193,26 +15390,20 @@ impl crate::__private::DecodeFields for PhonesReboot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phoneIds" => {
-                    crate::__private::set(
-                        &mut self.phone_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phoneIds",
-                    )
-                }
-                "siteId" => {
-                    crate::__private::set(&mut self.site_id, map.next_value()?, "siteId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phoneIds" => {
+                self.phone_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "siteId" => self.site_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phoneIds", "siteId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17304,40 +15495,29 @@ impl crate::__private::DecodeFields for Phrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                "sentiment" => {
-                    crate::__private::set(
-                        &mut self.sentiment,
-                        map.next_value()?,
-                        "sentiment",
-                    )
-                }
-                "isAIGenerated" => {
-                    crate::__private::set(
-                        &mut self.is_ai_generated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAIGenerated",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "strictness" => self.strictness = map.next_value()?,
+            "sentiment" => self.sentiment = map.next_value()?,
+            "isAIGenerated" => {
+                self.is_ai_generated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "strictness",
+        "sentiment",
+        "isAIGenerated",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17542,30 +15722,18 @@ impl crate::__private::DecodeFields for PhraseAssociations {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phraseId" => {
-                    crate::__private::set(
-                        &mut self.phrase_id,
-                        map.next_value()?,
-                        "phraseId",
-                    )
-                }
-                "documentId" => {
-                    crate::__private::set(
-                        &mut self.document_id,
-                        map.next_value()?,
-                        "documentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phraseId" => self.phrase_id = map.next_value()?,
+            "documentId" => self.document_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phraseId", "documentId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17675,37 +15843,25 @@ impl crate::__private::DecodeFields for PhraseTranslation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startTimeMs" => {
-                    crate::__private::set(
-                        &mut self.start_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startTimeMs",
-                    )
-                }
-                "participantPurpose" => {
-                    crate::__private::set(
-                        &mut self.participant_purpose,
-                        map.next_value()?,
-                        "participantPurpose",
-                    )
-                }
-                "translatedText" => {
-                    crate::__private::set(
-                        &mut self.translated_text,
-                        map.next_value()?,
-                        "translatedText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startTimeMs" => {
+                self.start_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "participantPurpose" => self.participant_purpose = map.next_value()?,
+            "translatedText" => self.translated_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startTimeMs",
+        "participantPurpose",
+        "translatedText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17821,86 +15977,45 @@ impl crate::__private::DecodeFields for PhysicalInterfaceEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18104,135 +16219,69 @@ impl crate::__private::DecodeFields for PingIdentity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18563,23 +16612,21 @@ impl crate::__private::DecodeFields for PinnedMessageRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pinnedMessageIds" => {
-                    crate::__private::set(
-                        &mut self.pinned_message_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pinnedMessageIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pinnedMessageIds" => {
+                self.pinned_message_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["pinnedMessageIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18675,48 +16722,31 @@ impl crate::__private::DecodeFields for PlanningGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "serviceGoalTemplate" => {
-                    crate::__private::set(
-                        &mut self.service_goal_template,
-                        map.next_value()?,
-                        "serviceGoalTemplate",
-                    )
-                }
-                "routePaths" => {
-                    crate::__private::set(
-                        &mut self.route_paths,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routePaths",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "serviceGoalTemplate" => self.service_goal_template = map.next_value()?,
+            "routePaths" => {
+                self.route_paths = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "serviceGoalTemplate",
+        "routePaths",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18813,30 +16843,20 @@ impl crate::__private::DecodeFields for PlanningGroupList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18933,30 +16953,25 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "dayOfWeekMinimums" => {
-                    crate::__private::set(
-                        &mut self.day_of_week_minimums,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dayOfWeekMinimums",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "dayOfWeekMinimums" => {
+                self.day_of_week_minimums = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "dayOfWeekMinimums",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19051,30 +17066,22 @@ impl crate::__private::DecodeFields for PlanningGroupMinimumsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroup" => {
-                    crate::__private::set(
-                        &mut self.planning_group,
-                        map.next_value()?,
-                        "planningGroup",
-                    )
-                }
-                "dayOfWeekMinimums" => {
-                    crate::__private::set(
-                        &mut self.day_of_week_minimums,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dayOfWeekMinimums",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroup" => self.planning_group = map.next_value()?,
+            "dayOfWeekMinimums" => {
+                self.day_of_week_minimums = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup", "dayOfWeekMinimums"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19148,23 +17155,17 @@ impl crate::__private::DecodeFields for PlanningGroupModel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroup" => {
-                    crate::__private::set(
-                        &mut self.planning_group,
-                        map.next_value()?,
-                        "planningGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroup" => self.planning_group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19302,51 +17303,43 @@ impl crate::__private::DecodeFields for PlanningGroupOutputs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupId" => {
-                    crate::__private::set(
-                        &mut self.planning_group_id,
-                        map.next_value()?,
-                        "planningGroupId",
-                    )
-                }
-                "serviceLevelPerInterval" => {
-                    crate::__private::set(
-                        &mut self.service_level_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "serviceLevelPerInterval",
-                    )
-                }
-                "occupancyPerInterval" => {
-                    crate::__private::set(
-                        &mut self.occupancy_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "occupancyPerInterval",
-                    )
-                }
-                "averageSpeedOfAnswerSecondsPerInterval" => {
-                    crate::__private::set(
-                        &mut self.average_speed_of_answer_seconds_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageSpeedOfAnswerSecondsPerInterval",
-                    )
-                }
-                "abandonRatePerInterval" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandonRatePerInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupId" => self.planning_group_id = map.next_value()?,
+            "serviceLevelPerInterval" => {
+                self.service_level_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "occupancyPerInterval" => {
+                self.occupancy_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageSpeedOfAnswerSecondsPerInterval" => {
+                self.average_speed_of_answer_seconds_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "abandonRatePerInterval" => {
+                self.abandon_rate_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupId",
+        "serviceLevelPerInterval",
+        "occupancyPerInterval",
+        "averageSpeedOfAnswerSecondsPerInterval",
+        "abandonRatePerInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19448,24 +17441,18 @@ impl crate::__private::DecodeFields for PlanningGroupReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19554,38 +17541,29 @@ impl crate::__private::DecodeFields for PlanningGroupRequirementOutput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "intervals" => {
-                    crate::__private::set(
-                        &mut self.intervals,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervals",
-                    )
-                }
-                "errorDetails" => {
-                    crate::__private::set(
-                        &mut self.error_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errorDetails",
-                    )
-                }
-                "serviceGoalDetails" => {
-                    crate::__private::set(
-                        &mut self.service_goal_details,
-                        map.next_value()?,
-                        "serviceGoalDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "intervals" => {
+                self.intervals = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorDetails" => {
+                self.error_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "serviceGoalDetails" => self.service_goal_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "intervals",
+        "errorDetails",
+        "serviceGoalDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19666,23 +17644,19 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19762,30 +17736,22 @@ impl crate::__private::DecodeFields for PlanningGroupToStaffingGroupsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroup" => {
-                    crate::__private::set(
-                        &mut self.planning_group,
-                        map.next_value()?,
-                        "planningGroup",
-                    )
-                }
-                "staffingGroups" => {
-                    crate::__private::set(
-                        &mut self.staffing_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staffingGroups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroup" => self.planning_group = map.next_value()?,
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["planningGroup", "staffingGroups"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19874,30 +17840,20 @@ impl crate::__private::DecodeFields for PlanningPeriodSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weekCount", "startDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19979,37 +17935,29 @@ impl crate::__private::DecodeFields for PlanningPeriodShiftConstraints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "minimumCount" => {
-                    crate::__private::set(
-                        &mut self.minimum_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumCount",
-                    )
-                }
-                "maximumCount" => {
-                    crate::__private::set(
-                        &mut self.maximum_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumCount" => {
+                self.minimum_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "maximumCount" => {
+                self.maximum_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumCount",
+        "maximumCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20137,90 +18085,43 @@ impl crate::__private::DecodeFields for Policy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "mediaPolicies" => {
-                    crate::__private::set(
-                        &mut self.media_policies,
-                        map.next_value()?,
-                        "mediaPolicies",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "policyErrors" => {
-                    crate::__private::set(
-                        &mut self.policy_errors,
-                        map.next_value()?,
-                        "policyErrors",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "description" => self.description = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaPolicies" => self.media_policies = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            "actions" => self.actions = map.next_value()?,
+            "policyErrors" => self.policy_errors = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "modifiedDate",
+        "createdDate",
+        "order",
+        "description",
+        "enabled",
+        "mediaPolicies",
+        "conditions",
+        "actions",
+        "policyErrors",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20407,93 +18308,69 @@ impl crate::__private::DecodeFields for PolicyActions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "retainRecording" => {
-                    crate::__private::set(
-                        &mut self.retain_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retainRecording",
-                    )
-                }
-                "deleteRecording" => {
-                    crate::__private::set(
-                        &mut self.delete_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleteRecording",
-                    )
-                }
-                "alwaysDelete" => {
-                    crate::__private::set(
-                        &mut self.always_delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alwaysDelete",
-                    )
-                }
-                "assignEvaluations" => {
-                    crate::__private::set(
-                        &mut self.assign_evaluations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignEvaluations",
-                    )
-                }
-                "assignMeteredEvaluations" => {
-                    crate::__private::set(
-                        &mut self.assign_metered_evaluations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignMeteredEvaluations",
-                    )
-                }
-                "assignMeteredAssignmentByAgent" => {
-                    crate::__private::set(
-                        &mut self.assign_metered_assignment_by_agent,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignMeteredAssignmentByAgent",
-                    )
-                }
-                "assignCalibrations" => {
-                    crate::__private::set(
-                        &mut self.assign_calibrations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignCalibrations",
-                    )
-                }
-                "assignSurveys" => {
-                    crate::__private::set(
-                        &mut self.assign_surveys,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignSurveys",
-                    )
-                }
-                "retentionDuration" => {
-                    crate::__private::set(
-                        &mut self.retention_duration,
-                        map.next_value()?,
-                        "retentionDuration",
-                    )
-                }
-                "initiateScreenRecording" => {
-                    crate::__private::set(
-                        &mut self.initiate_screen_recording,
-                        map.next_value()?,
-                        "initiateScreenRecording",
-                    )
-                }
-                "integrationExport" => {
-                    crate::__private::set(
-                        &mut self.integration_export,
-                        map.next_value()?,
-                        "integrationExport",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "retainRecording" => {
+                self.retain_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "deleteRecording" => {
+                self.delete_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "alwaysDelete" => {
+                self.always_delete = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "assignEvaluations" => {
+                self.assign_evaluations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignMeteredEvaluations" => {
+                self.assign_metered_evaluations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignMeteredAssignmentByAgent" => {
+                self.assign_metered_assignment_by_agent = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignCalibrations" => {
+                self.assign_calibrations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "assignSurveys" => {
+                self.assign_surveys = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "retentionDuration" => self.retention_duration = map.next_value()?,
+            "initiateScreenRecording" => {
+                self.initiate_screen_recording = map.next_value()?;
+            }
+            "integrationExport" => self.integration_export = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "retainRecording",
+        "deleteRecording",
+        "alwaysDelete",
+        "assignEvaluations",
+        "assignMeteredEvaluations",
+        "assignMeteredAssignmentByAgent",
+        "assignCalibrations",
+        "assignSurveys",
+        "retentionDuration",
+        "initiateScreenRecording",
+        "integrationExport",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20633,36 +18510,25 @@ impl crate::__private::DecodeFields for PolicyAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "featureToggle" => {
-                    crate::__private::set(
-                        &mut self.feature_toggle,
-                        map.next_value()?,
-                        "featureToggle",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "featureToggle" => self.feature_toggle = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "description",
+        "featureToggle",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20853,41 +18719,31 @@ impl crate::__private::DecodeFields for PolicyAttributeSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "policyAttributes" => {
-                    crate::__private::set(
-                        &mut self.policy_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "policyAttributes",
-                    )
-                }
-                "presetAttributes" => {
-                    crate::__private::set(
-                        &mut self.preset_attributes,
-                        map.next_value()?,
-                        "presetAttributes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "policyAttributes" => {
+                self.policy_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "presetAttributes" => self.preset_attributes = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "policyAttributes",
+        "presetAttributes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20967,13 +18823,14 @@ impl crate::__private::DecodeFields for PolicyCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21039,26 +18896,18 @@ impl crate::__private::DecodeFields for PolicyConditionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "result" => {
-                    crate::__private::set(
-                        &mut self.result,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "result",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "result" => self.result = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21170,86 +19019,49 @@ impl crate::__private::DecodeFields for PolicyConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "forUsers" => {
-                    crate::__private::set(
-                        &mut self.for_users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forUsers",
-                    )
-                }
-                "directions" => {
-                    crate::__private::set(
-                        &mut self.directions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "directions",
-                    )
-                }
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "forQueues" => {
-                    crate::__private::set(
-                        &mut self.for_queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "forQueues",
-                    )
-                }
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value()?,
-                        "duration",
-                    )
-                }
-                "wrapupCodes" => {
-                    crate::__private::set(
-                        &mut self.wrapup_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wrapupCodes",
-                    )
-                }
-                "timeAllowed" => {
-                    crate::__private::set(
-                        &mut self.time_allowed,
-                        map.next_value()?,
-                        "timeAllowed",
-                    )
-                }
-                "teams" => {
-                    crate::__private::set(
-                        &mut self.teams,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teams",
-                    )
-                }
-                "customerParticipation" => {
-                    crate::__private::set(
-                        &mut self.customer_participation,
-                        map.next_value()?,
-                        "customerParticipation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "forUsers" => {
+                self.for_users = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "directions" => {
+                self.directions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "forQueues" => {
+                self.for_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "duration" => self.duration = map.next_value()?,
+            "wrapupCodes" => {
+                self.wrapup_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeAllowed" => self.time_allowed = map.next_value()?,
+            "teams" => self.teams = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "customerParticipation" => self.customer_participation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "forUsers",
+        "directions",
+        "dateRanges",
+        "mediaTypes",
+        "forQueues",
+        "duration",
+        "wrapupCodes",
+        "timeAllowed",
+        "teams",
+        "customerParticipation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21462,90 +19274,43 @@ impl crate::__private::DecodeFields for PolicyCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(
-                        &mut self.order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "order",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "mediaPolicies" => {
-                    crate::__private::set(
-                        &mut self.media_policies,
-                        map.next_value()?,
-                        "mediaPolicies",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "policyErrors" => {
-                    crate::__private::set(
-                        &mut self.policy_errors,
-                        map.next_value()?,
-                        "policyErrors",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "order" => self.order = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "description" => self.description = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaPolicies" => self.media_policies = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            "actions" => self.actions = map.next_value()?,
+            "policyErrors" => self.policy_errors = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "modifiedDate",
+        "createdDate",
+        "order",
+        "description",
+        "enabled",
+        "mediaPolicies",
+        "conditions",
+        "actions",
+        "policyErrors",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21710,86 +19475,45 @@ impl crate::__private::DecodeFields for PolicyEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21937,65 +19661,35 @@ impl crate::__private::DecodeFields for PolicyErrorMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "statusCode" => {
-                    crate::__private::set(
-                        &mut self.status_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "statusCode",
-                    )
-                }
-                "userMessage" => {
-                    crate::__private::set(
-                        &mut self.user_message,
-                        map.next_value()?,
-                        "userMessage",
-                    )
-                }
-                "userParamsMessage" => {
-                    crate::__private::set(
-                        &mut self.user_params_message,
-                        map.next_value()?,
-                        "userParamsMessage",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "userParams" => {
-                    crate::__private::set(
-                        &mut self.user_params,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userParams",
-                    )
-                }
-                "insertDate" => {
-                    crate::__private::set(
-                        &mut self.insert_date,
-                        map.next_value()?,
-                        "insertDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "statusCode" => {
+                self.status_code = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userMessage" => self.user_message = map.next_value()?,
+            "userParamsMessage" => self.user_params_message = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "insertDate" => self.insert_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "statusCode",
+        "userMessage",
+        "userParamsMessage",
+        "errorCode",
+        "correlationId",
+        "userParams",
+        "insertDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22101,23 +19795,21 @@ impl crate::__private::DecodeFields for PolicyErrors {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "policyErrorMessages" => {
-                    crate::__private::set(
-                        &mut self.policy_error_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "policyErrorMessages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "policyErrorMessages" => {
+                self.policy_error_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["policyErrorMessages"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22193,23 +19885,17 @@ impl crate::__private::DecodeFields for PolicyTestPayload {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attributeData" => {
-                    crate::__private::set(
-                        &mut self.attribute_data,
-                        map.next_value()?,
-                        "attributeData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attributeData" => self.attribute_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributeData"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22291,30 +19977,29 @@ impl crate::__private::DecodeFields for PolicyTestResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "policyConditionResults" => {
-                    crate::__private::set(
-                        &mut self.policy_condition_results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "policyConditionResults",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "policyConditionResults" => {
+                self.policy_condition_results = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "result",
+        "policyConditionResults",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22395,23 +20080,19 @@ impl crate::__private::DecodeFields for PolicyUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22651,259 +20332,115 @@ impl crate::__private::DecodeFields for PolicyUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23243,37 +20780,27 @@ impl crate::__private::DecodeFields for PositionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "alignment" => {
-                    crate::__private::set(
-                        &mut self.alignment,
-                        map.next_value()?,
-                        "alignment",
-                    )
-                }
-                "sideSpace" => {
-                    crate::__private::set(
-                        &mut self.side_space,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sideSpace",
-                    )
-                }
-                "bottomSpace" => {
-                    crate::__private::set(
-                        &mut self.bottom_space,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bottomSpace",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "alignment" => self.alignment = map.next_value()?,
+            "sideSpace" => {
+                self.side_space = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "bottomSpace" => {
+                self.bottom_space = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "alignment",
+        "sideSpace",
+        "bottomSpace",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23400,30 +20927,22 @@ impl crate::__private::DecodeFields for PossibleWorkShiftsForWeek {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => {
-                    crate::__private::set(
-                        &mut self.id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "id",
-                    )
-                }
-                "dailyPossibleShifts" => {
-                    crate::__private::set(
-                        &mut self.daily_possible_shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dailyPossibleShifts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dailyPossibleShifts" => {
+                self.daily_possible_shifts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "dailyPossibleShifts"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23546,50 +21065,29 @@ impl crate::__private::DecodeFields for PostActionInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "config" => {
-                    crate::__private::set(&mut self.config, map.next_value()?, "config")
-                }
-                "contract" => {
-                    crate::__private::set(
-                        &mut self.contract,
-                        map.next_value()?,
-                        "contract",
-                    )
-                }
-                "secure" => {
-                    crate::__private::set(
-                        &mut self.secure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "secure",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "config" => self.config = map.next_value()?,
+            "contract" => self.contract = map.next_value()?,
+            "secure" => self.secure = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "name",
+        "integrationId",
+        "config",
+        "contract",
+        "secure",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23695,23 +21193,17 @@ impl crate::__private::DecodeFields for PostInputContract {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputSchema" => {
-                    crate::__private::set(
-                        &mut self.input_schema,
-                        map.next_value()?,
-                        "inputSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputSchema" => self.input_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputSchema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23787,23 +21279,17 @@ impl crate::__private::DecodeFields for PostOutputContract {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "successSchema" => {
-                    crate::__private::set(
-                        &mut self.success_schema,
-                        map.next_value()?,
-                        "successSchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "successSchema" => self.success_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["successSchema"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23885,29 +21371,21 @@ impl crate::__private::DecodeFields for PostTextMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24145,110 +21623,51 @@ impl crate::__private::DecodeFields for PostTextRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botId" => {
-                    crate::__private::set(&mut self.bot_id, map.next_value()?, "botId")
-                }
-                "botAlias" => {
-                    crate::__private::set(
-                        &mut self.bot_alias,
-                        map.next_value()?,
-                        "botAlias",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "botSessionId" => {
-                    crate::__private::set(
-                        &mut self.bot_session_id,
-                        map.next_value()?,
-                        "botSessionId",
-                    )
-                }
-                "postTextMessage" => {
-                    crate::__private::set(
-                        &mut self.post_text_message,
-                        map.next_value()?,
-                        "postTextMessage",
-                    )
-                }
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                "botSessionTimeoutMinutes" => {
-                    crate::__private::set(
-                        &mut self.bot_session_timeout_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "botSessionTimeoutMinutes",
-                    )
-                }
-                "botChannels" => {
-                    crate::__private::set(
-                        &mut self.bot_channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botChannels",
-                    )
-                }
-                "botCorrelationId" => {
-                    crate::__private::set(
-                        &mut self.bot_correlation_id,
-                        map.next_value()?,
-                        "botCorrelationId",
-                    )
-                }
-                "messagingPlatformType" => {
-                    crate::__private::set(
-                        &mut self.messaging_platform_type,
-                        map.next_value()?,
-                        "messagingPlatformType",
-                    )
-                }
-                "amazonLexRequest" => {
-                    crate::__private::set(
-                        &mut self.amazon_lex_request,
-                        map.next_value()?,
-                        "amazonLexRequest",
-                    )
-                }
-                "googleDialogflow" => {
-                    crate::__private::set(
-                        &mut self.google_dialogflow,
-                        map.next_value()?,
-                        "googleDialogflow",
-                    )
-                }
-                "genesysBotConnector" => {
-                    crate::__private::set(
-                        &mut self.genesys_bot_connector,
-                        map.next_value()?,
-                        "genesysBotConnector",
-                    )
-                }
-                "nuanceMixDlg" => {
-                    crate::__private::set(
-                        &mut self.nuance_mix_dlg,
-                        map.next_value()?,
-                        "nuanceMixDlg",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botId" => self.bot_id = map.next_value()?,
+            "botAlias" => self.bot_alias = map.next_value()?,
+            "integrationId" => self.integration_id = map.next_value()?,
+            "botSessionId" => self.bot_session_id = map.next_value()?,
+            "postTextMessage" => self.post_text_message = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            "botSessionTimeoutMinutes" => {
+                self.bot_session_timeout_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "botChannels" => {
+                self.bot_channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botCorrelationId" => self.bot_correlation_id = map.next_value()?,
+            "messagingPlatformType" => self.messaging_platform_type = map.next_value()?,
+            "amazonLexRequest" => self.amazon_lex_request = map.next_value()?,
+            "googleDialogflow" => self.google_dialogflow = map.next_value()?,
+            "genesysBotConnector" => self.genesys_bot_connector = map.next_value()?,
+            "nuanceMixDlg" => self.nuance_mix_dlg = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botId",
+        "botAlias",
+        "integrationId",
+        "botSessionId",
+        "postTextMessage",
+        "languageCode",
+        "botSessionTimeoutMinutes",
+        "botChannels",
+        "botCorrelationId",
+        "messagingPlatformType",
+        "amazonLexRequest",
+        "googleDialogflow",
+        "genesysBotConnector",
+        "nuanceMixDlg",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24570,82 +21989,39 @@ impl crate::__private::DecodeFields for PostTextResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "botState" => {
-                    crate::__private::set(
-                        &mut self.bot_state,
-                        map.next_value()?,
-                        "botState",
-                    )
-                }
-                "replyMessages" => {
-                    crate::__private::set(
-                        &mut self.reply_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "replyMessages",
-                    )
-                }
-                "intentName" => {
-                    crate::__private::set(
-                        &mut self.intent_name,
-                        map.next_value()?,
-                        "intentName",
-                    )
-                }
-                "slots" => {
-                    crate::__private::set(&mut self.slots, map.next_value()?, "slots")
-                }
-                "botCorrelationId" => {
-                    crate::__private::set(
-                        &mut self.bot_correlation_id,
-                        map.next_value()?,
-                        "botCorrelationId",
-                    )
-                }
-                "amazonLex" => {
-                    crate::__private::set(
-                        &mut self.amazon_lex,
-                        map.next_value()?,
-                        "amazonLex",
-                    )
-                }
-                "googleDialogFlow" => {
-                    crate::__private::set(
-                        &mut self.google_dialog_flow,
-                        map.next_value()?,
-                        "googleDialogFlow",
-                    )
-                }
-                "genesysDialogEngine" => {
-                    crate::__private::set(
-                        &mut self.genesys_dialog_engine,
-                        map.next_value()?,
-                        "genesysDialogEngine",
-                    )
-                }
-                "genesysBotConnector" => {
-                    crate::__private::set(
-                        &mut self.genesys_bot_connector,
-                        map.next_value()?,
-                        "genesysBotConnector",
-                    )
-                }
-                "nuanceMixDlg" => {
-                    crate::__private::set(
-                        &mut self.nuance_mix_dlg,
-                        map.next_value()?,
-                        "nuanceMixDlg",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "botState" => self.bot_state = map.next_value()?,
+            "replyMessages" => {
+                self.reply_messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "intentName" => self.intent_name = map.next_value()?,
+            "slots" => self.slots = map.next_value()?,
+            "botCorrelationId" => self.bot_correlation_id = map.next_value()?,
+            "amazonLex" => self.amazon_lex = map.next_value()?,
+            "googleDialogFlow" => self.google_dialog_flow = map.next_value()?,
+            "genesysDialogEngine" => self.genesys_dialog_engine = map.next_value()?,
+            "genesysBotConnector" => self.genesys_bot_connector = map.next_value()?,
+            "nuanceMixDlg" => self.nuance_mix_dlg = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "botState",
+        "replyMessages",
+        "intentName",
+        "slots",
+        "botCorrelationId",
+        "amazonLex",
+        "googleDialogFlow",
+        "genesysDialogEngine",
+        "genesysBotConnector",
+        "nuanceMixDlg",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24835,36 +22211,29 @@ impl crate::__private::DecodeFields for PredictionResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intent" => {
-                    crate::__private::set(&mut self.intent, map.next_value()?, "intent")
-                }
-                "formula" => {
-                    crate::__private::set(
-                        &mut self.formula,
-                        map.next_value()?,
-                        "formula",
-                    )
-                }
-                "estimatedWaitTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.estimated_wait_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedWaitTimeSeconds",
-                    )
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intent" => self.intent = map.next_value()?,
+            "formula" => self.formula = map.next_value()?,
+            "estimatedWaitTimeSeconds" => {
+                self.estimated_wait_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "label" => self.label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "intent",
+        "formula",
+        "estimatedWaitTimeSeconds",
+        "label",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25086,30 +22455,27 @@ impl crate::__private::DecodeFields for PredictiveRouting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "respectSkills" => {
-                    crate::__private::set(
-                        &mut self.respect_skills,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "respectSkills",
-                    )
-                }
-                "enableConversationScoreBiasing" => {
-                    crate::__private::set(
-                        &mut self.enable_conversation_score_biasing,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableConversationScoreBiasing",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "respectSkills" => {
+                self.respect_skills = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enableConversationScoreBiasing" => {
+                self.enable_conversation_score_biasing = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "respectSkills",
+        "enableConversationScoreBiasing",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25241,61 +22607,35 @@ impl crate::__private::DecodeFields for PredictiveRoutingCustomKpiAttributionEve
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "kpiId" => {
-                    crate::__private::set(&mut self.kpi_id, map.next_value()?, "kpiId")
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "associatedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "kpiId" => self.kpi_id = map.next_value()?,
+            "associatedValue" => {
+                self.associated_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "externalContactId",
+        "conversationId",
+        "agentId",
+        "kpiId",
+        "associatedValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25458,84 +22798,47 @@ impl crate::__private::DecodeFields for Predictor {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "kpi" => crate::__private::set(&mut self.kpi, map.next_value()?, "kpi"),
-                "routingTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.routing_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "routingTimeoutSeconds",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "workloadBalancingConfig" => {
-                    crate::__private::set(
-                        &mut self.workload_balancing_config,
-                        map.next_value()?,
-                        "workloadBalancingConfig",
-                    )
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "models" => {
-                    crate::__private::set(
-                        &mut self.models,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "models",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "kpi" => self.kpi = map.next_value()?,
+            "routingTimeoutSeconds" => {
+                self.routing_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "schedule" => self.schedule = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "workloadBalancingConfig" => {
+                self.workload_balancing_config = map.next_value()?;
+            }
+            "errorCode" => self.error_code = map.next_value()?,
+            "models" => self.models = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "queues",
+        "kpi",
+        "routingTimeoutSeconds",
+        "schedule",
+        "state",
+        "dateCreated",
+        "dateModified",
+        "workloadBalancingConfig",
+        "errorCode",
+        "models",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25712,44 +23015,27 @@ impl crate::__private::DecodeFields for PredictorListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25859,53 +23145,33 @@ impl crate::__private::DecodeFields for PredictorModel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "kpi" => crate::__private::set(&mut self.kpi, map.next_value()?, "kpi"),
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateTrained" => {
-                    crate::__private::set(
-                        &mut self.date_trained,
-                        map.next_value()?,
-                        "dateTrained",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "features" => {
-                    crate::__private::set(
-                        &mut self.features,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "features",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "kpi" => self.kpi = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateTrained" => self.date_trained = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "features" => {
+                self.features = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "kpi",
+        "queues",
+        "dateCreated",
+        "dateTrained",
+        "mediaType",
+        "features",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26054,40 +23320,29 @@ impl crate::__private::DecodeFields for PredictorModelBrief {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "retrainingErrors" => {
-                    crate::__private::set(
-                        &mut self.retraining_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "retrainingErrors",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "retrainingErrors" => {
+                self.retraining_errors = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "state" => self.state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "dateModified",
+        "retrainingErrors",
+        "state",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26274,27 +23529,23 @@ impl crate::__private::DecodeFields for PredictorModelFeature {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "percentageImportance" => {
-                    crate::__private::set(
-                        &mut self.percentage_importance,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageImportance",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "percentageImportance" => {
+                self.percentage_importance = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "percentageImportance"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26410,23 +23661,19 @@ impl crate::__private::DecodeFields for PredictorModelFeatureListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26517,31 +23764,23 @@ impl crate::__private::DecodeFields for PredictorModelRetrainingError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "dateOfFirstOccurrence" => {
-                    crate::__private::set(
-                        &mut self.date_of_first_occurrence,
-                        map.next_value()?,
-                        "dateOfFirstOccurrence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "dateOfFirstOccurrence" => self.date_of_first_occurrence = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "errorCode",
+        "dateOfFirstOccurrence",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26667,30 +23906,24 @@ impl crate::__private::DecodeFields for PredictorModels {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "predictorModels" => {
-                    crate::__private::set(
-                        &mut self.predictor_models,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predictorModels",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predictorModels" => {
+                self.predictor_models = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "predictorModels"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26776,30 +24009,18 @@ impl crate::__private::DecodeFields for PredictorSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scheduleType" => {
-                    crate::__private::set(
-                        &mut self.schedule_type,
-                        map.next_value()?,
-                        "scheduleType",
-                    )
-                }
-                "dateStarted" => {
-                    crate::__private::set(
-                        &mut self.date_started,
-                        map.next_value()?,
-                        "dateStarted",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scheduleType" => self.schedule_type = map.next_value()?,
+            "dateStarted" => self.date_started = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scheduleType", "dateStarted"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26931,37 +24152,33 @@ impl crate::__private::DecodeFields for PredictorWorkloadBalancing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "minimumOccupancy" => {
-                    crate::__private::set(
-                        &mut self.minimum_occupancy,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minimumOccupancy",
-                    )
-                }
-                "maximumOccupancy" => {
-                    crate::__private::set(
-                        &mut self.maximum_occupancy,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumOccupancy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minimumOccupancy" => {
+                self.minimum_occupancy = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumOccupancy" => {
+                self.maximum_occupancy = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "minimumOccupancy",
+        "maximumOccupancy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27061,32 +24278,25 @@ impl crate::__private::DecodeFields for Prefix {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                "number" => {
-                    crate::__private::set(&mut self.number, map.next_value()?, "number")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "countryCode" => self.country_code = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "countryCode",
+        "number",
+        "type",
+        "action",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27258,44 +24468,27 @@ impl crate::__private::DecodeFields for PrefixListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27389,29 +24582,19 @@ impl crate::__private::DecodeFields for PrefixListingItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "countryCode" => {
-                    crate::__private::set(
-                        &mut self.country_code,
-                        map.next_value()?,
-                        "countryCode",
-                    )
-                }
-                "number" => {
-                    crate::__private::set(&mut self.number, map.next_value()?, "number")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "countryCode" => self.country_code = map.next_value()?,
+            "number" => self.number = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["countryCode", "number", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27540,40 +24723,27 @@ impl crate::__private::DecodeFields for PreprocessingRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "find" => {
-                    crate::__private::set(&mut self.find, map.next_value()?, "find")
-                }
-                "replaceWith" => {
-                    crate::__private::set(
-                        &mut self.replace_with,
-                        map.next_value()?,
-                        "replaceWith",
-                    )
-                }
-                "global" => {
-                    crate::__private::set(
-                        &mut self.global,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "global",
-                    )
-                }
-                "ignoreCase" => {
-                    crate::__private::set(
-                        &mut self.ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ignoreCase",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "find" => self.find = map.next_value()?,
+            "replaceWith" => self.replace_with = map.next_value()?,
+            "global" => self.global = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "ignoreCase" => {
+                self.ignore_case = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "find",
+        "replaceWith",
+        "global",
+        "ignoreCase",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27761,31 +24931,19 @@ impl crate::__private::DecodeFields for PresenceDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "systemPresence", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27921,26 +25079,20 @@ impl crate::__private::DecodeFields for PresenceDetailQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28065,33 +25217,23 @@ impl crate::__private::DecodeFields for PresenceDetailQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28224,39 +25366,27 @@ impl crate::__private::DecodeFields for PresenceDetailQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28499,54 +25629,33 @@ impl crate::__private::DecodeFields for PresenceEventUserPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "primary" => {
-                    crate::__private::set(
-                        &mut self.primary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "primary",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "futurePresenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.future_presence_definition,
-                        map.next_value()?,
-                        "futurePresenceDefinition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "source" => self.source = map.next_value()?,
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "primary" => {
+                self.primary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "message" => self.message = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "futurePresenceDefinition" => {
+                self.future_presence_definition = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "source",
+        "presenceDefinition",
+        "primary",
+        "message",
+        "modifiedDate",
+        "futurePresenceDefinition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28670,48 +25779,37 @@ impl crate::__private::DecodeFields for PresenceSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "restorePresenceSettings" => {
-                    crate::__private::set(
-                        &mut self.restore_presence_settings,
-                        map.next_value()?,
-                        "restorePresenceSettings",
-                    )
-                }
-                "requestingOffQueueEnabled" => {
-                    crate::__private::set(
-                        &mut self.requesting_off_queue_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "requestingOffQueueEnabled",
-                    )
-                }
-                "defaultPrimaryPresenceRegisteredSourceId" => {
-                    crate::__private::set(
-                        &mut self.default_primary_presence_registered_source_id,
-                        map.next_value()?,
-                        "defaultPrimaryPresenceRegisteredSourceId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "restorePresenceSettings" => {
+                self.restore_presence_settings = map.next_value()?;
+            }
+            "requestingOffQueueEnabled" => {
+                self.requesting_off_queue_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "defaultPrimaryPresenceRegisteredSourceId" => {
+                self.default_primary_presence_registered_source_id = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "restorePresenceSettings",
+        "requestingOffQueueEnabled",
+        "defaultPrimaryPresenceRegisteredSourceId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28847,44 +25945,25 @@ impl crate::__private::DecodeFields for PresentedKnowledgeDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "documentId" => {
-                    crate::__private::set(
-                        &mut self.document_id,
-                        map.next_value()?,
-                        "documentId",
-                    )
-                }
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                "surfacingMethod" => {
-                    crate::__private::set(
-                        &mut self.surfacing_method,
-                        map.next_value()?,
-                        "surfacingMethod",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "documentId" => self.document_id = map.next_value()?,
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            "surfacingMethod" => self.surfacing_method = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "documentId",
+        "documentVariationId",
+        "documentVersionId",
+        "surfacingMethod",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29025,23 +26104,17 @@ impl crate::__private::DecodeFields for PrizeImages {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "imageUrl" => {
-                    crate::__private::set(
-                        &mut self.image_url,
-                        map.next_value()?,
-                        "imageUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "imageUrl" => self.image_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["imageUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29125,37 +26198,29 @@ impl crate::__private::DecodeFields for ProcessScheduleUpdateUploadRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "teamIds" => {
-                    crate::__private::set(
-                        &mut self.team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teamIds",
-                    )
-                }
-                "managementUnitIdsForAddedTeamUsers" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids_for_added_team_users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIdsForAddedTeamUsers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "managementUnitIdsForAddedTeamUsers" => {
+                self.management_unit_ids_for_added_team_users = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "teamIds",
+        "managementUnitIdsForAddedTeamUsers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29243,30 +26308,29 @@ impl crate::__private::DecodeFields for ProcessingSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sentimentAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.sentiment_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentimentAnalysisEnabled",
-                    )
-                }
-                "agentEmpathyAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.agent_empathy_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentEmpathyAnalysisEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sentimentAnalysisEnabled" => {
+                self.sentiment_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentEmpathyAnalysisEnabled" => {
+                self.agent_empathy_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29362,48 +26426,29 @@ impl crate::__private::DecodeFields for ProfileWithDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29540,90 +26585,43 @@ impl crate::__private::DecodeFields for Program {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "publishedBy" => {
-                    crate::__private::set(
-                        &mut self.published_by,
-                        map.next_value()?,
-                        "publishedBy",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "topicLinksJob" => {
-                    crate::__private::set(
-                        &mut self.topic_links_job,
-                        map.next_value()?,
-                        "topicLinksJob",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "publishedBy" => self.published_by = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "topicLinksJob" => self.topic_links_job = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "topics",
+        "tags",
+        "modifiedBy",
+        "dateModified",
+        "publishedBy",
+        "datePublished",
+        "topicLinksJob",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29756,30 +26754,20 @@ impl crate::__private::DecodeFields for ProgramInsightsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "program" => {
-                    crate::__private::set(
-                        &mut self.program,
-                        map.next_value()?,
-                        "program",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "program" => self.program = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["program", "enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29889,86 +26877,45 @@ impl crate::__private::DecodeFields for ProgramInsightsSettingsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30114,55 +27061,33 @@ impl crate::__private::DecodeFields for ProgramJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "programs" => {
-                    crate::__private::set(
-                        &mut self.programs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programs",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "programs",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30309,23 +27234,19 @@ impl crate::__private::DecodeFields for ProgramJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "programIds" => {
-                    crate::__private::set(
-                        &mut self.program_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["programIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30408,30 +27329,22 @@ impl crate::__private::DecodeFields for ProgramMappingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                "flowIds" => {
-                    crate::__private::set(
-                        &mut self.flow_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["queueIds", "flowIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30517,37 +27430,31 @@ impl crate::__private::DecodeFields for ProgramProcessingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "program" => {
-                    crate::__private::set(
-                        &mut self.program,
-                        map.next_value()?,
-                        "program",
-                    )
-                }
-                "sentimentAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.sentiment_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentimentAnalysisEnabled",
-                    )
-                }
-                "agentEmpathyAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.agent_empathy_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentEmpathyAnalysisEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "program" => self.program = map.next_value()?,
+            "sentimentAnalysisEnabled" => {
+                self.sentiment_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentEmpathyAnalysisEnabled" => {
+                self.agent_empathy_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "program",
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30663,86 +27570,45 @@ impl crate::__private::DecodeFields for ProgramProcessingSettingsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30876,37 +27742,31 @@ impl crate::__private::DecodeFields for ProgramProcessingSettingsPatchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "program" => {
-                    crate::__private::set(
-                        &mut self.program,
-                        map.next_value()?,
-                        "program",
-                    )
-                }
-                "sentimentAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.sentiment_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentimentAnalysisEnabled",
-                    )
-                }
-                "agentEmpathyAnalysisEnabled" => {
-                    crate::__private::set(
-                        &mut self.agent_empathy_analysis_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentEmpathyAnalysisEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "program" => self.program = map.next_value()?,
+            "sentimentAnalysisEnabled" => {
+                self.sentiment_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentEmpathyAnalysisEnabled" => {
+                self.agent_empathy_analysis_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "program",
+        "sentimentAnalysisEnabled",
+        "agentEmpathyAnalysisEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31004,40 +27864,27 @@ impl crate::__private::DecodeFields for ProgramRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "topicIds" => {
-                    crate::__private::set(
-                        &mut self.topic_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topicIds",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "topicIds",
+        "tags",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31147,55 +27994,31 @@ impl crate::__private::DecodeFields for ProgramTopicLinksJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "programId" => {
-                    crate::__private::set(
-                        &mut self.program_id,
-                        map.next_value()?,
-                        "programId",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "programId" => self.program_id = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "programId",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31371,33 +28194,25 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngine {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "engine" => {
-                    crate::__private::set(&mut self.engine, map.next_value()?, "engine")
-                }
-                "dialects" => {
-                    crate::__private::set(
-                        &mut self.dialects,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dialects",
-                    )
-                }
-                "engineIntegration" => {
-                    crate::__private::set(
-                        &mut self.engine_integration,
-                        map.next_value()?,
-                        "engineIntegration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "engine" => self.engine = map.next_value()?,
+            "dialects" => {
+                self.dialects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "engineIntegration" => self.engine_integration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "engine",
+        "dialects",
+        "engineIntegration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31544,52 +28359,33 @@ impl crate::__private::DecodeFields for ProgramTranscriptionEngines {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "program" => {
-                    crate::__private::set(
-                        &mut self.program,
-                        map.next_value()?,
-                        "program",
-                    )
-                }
-                "transcriptionEngines" => {
-                    crate::__private::set(
-                        &mut self.transcription_engines,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptionEngines",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "program" => self.program = map.next_value()?,
+            "transcriptionEngines" => {
+                self.transcription_engines = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "program",
+        "transcriptionEngines",
+        "modifiedBy",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31702,58 +28498,35 @@ impl crate::__private::DecodeFields for ProgramsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "total",
+        "selfUri",
+        "nextUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31925,58 +28698,33 @@ impl crate::__private::DecodeFields for ProgressConsultTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "destinationCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.destination_communication_id,
-                        map.next_value()?,
-                        "destinationCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "destinationCommunicationId" => {
+                self.destination_communication_id = map.next_value()?;
+            }
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "initiatingCommunicationId",
+        "destinationCommunicationId",
+        "objectCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32144,58 +28892,31 @@ impl crate::__private::DecodeFields for ProgressTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.destination_communication_id,
-                        map.next_value()?,
-                        "destinationCommunicationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationCommunicationId" => {
+                self.destination_communication_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "commandId",
+        "objectCommunicationId",
+        "destinationCommunicationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32329,55 +29050,33 @@ impl crate::__private::DecodeFields for Prompt {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "resources" => {
-                    crate::__private::set(
-                        &mut self.resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "resources",
-                    )
-                }
-                "currentOperation" => {
-                    crate::__private::set(
-                        &mut self.current_operation,
-                        map.next_value()?,
-                        "currentOperation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "resources" => {
+                self.resources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "currentOperation" => self.current_operation = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "resources",
+        "currentOperation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32536,96 +29235,53 @@ impl crate::__private::DecodeFields for PromptAsset {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "promptId" => {
-                    crate::__private::set(
-                        &mut self.prompt_id,
-                        map.next_value()?,
-                        "promptId",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "mediaUri" => {
-                    crate::__private::set(
-                        &mut self.media_uri,
-                        map.next_value()?,
-                        "mediaUri",
-                    )
-                }
-                "audioFormat" => {
-                    crate::__private::set(
-                        &mut self.audio_format,
-                        map.next_value()?,
-                        "audioFormat",
-                    )
-                }
-                "ttsString" => {
-                    crate::__private::set(
-                        &mut self.tts_string,
-                        map.next_value()?,
-                        "ttsString",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                "uploadUri" => {
-                    crate::__private::set(
-                        &mut self.upload_uri,
-                        map.next_value()?,
-                        "uploadUri",
-                    )
-                }
-                "languageDefault" => {
-                    crate::__private::set(
-                        &mut self.language_default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "languageDefault",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(&mut self.tags, map.next_value()?, "tags")
-                }
-                "durationSeconds" => {
-                    crate::__private::set(
-                        &mut self.duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationSeconds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "promptId" => self.prompt_id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "mediaUri" => self.media_uri = map.next_value()?,
+            "audioFormat" => self.audio_format = map.next_value()?,
+            "ttsString" => self.tts_string = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            "uploadUri" => self.upload_uri = map.next_value()?,
+            "languageDefault" => {
+                self.language_default = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tags" => self.tags = map.next_value()?,
+            "durationSeconds" => {
+                self.duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "promptId",
+        "language",
+        "mediaUri",
+        "audioFormat",
+        "ttsString",
+        "text",
+        "uploadStatus",
+        "uploadUri",
+        "languageDefault",
+        "tags",
+        "durationSeconds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32882,96 +29538,53 @@ impl crate::__private::DecodeFields for PromptAssetCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "promptId" => {
-                    crate::__private::set(
-                        &mut self.prompt_id,
-                        map.next_value()?,
-                        "promptId",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "mediaUri" => {
-                    crate::__private::set(
-                        &mut self.media_uri,
-                        map.next_value()?,
-                        "mediaUri",
-                    )
-                }
-                "audioFormat" => {
-                    crate::__private::set(
-                        &mut self.audio_format,
-                        map.next_value()?,
-                        "audioFormat",
-                    )
-                }
-                "ttsString" => {
-                    crate::__private::set(
-                        &mut self.tts_string,
-                        map.next_value()?,
-                        "ttsString",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                "uploadUri" => {
-                    crate::__private::set(
-                        &mut self.upload_uri,
-                        map.next_value()?,
-                        "uploadUri",
-                    )
-                }
-                "languageDefault" => {
-                    crate::__private::set(
-                        &mut self.language_default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "languageDefault",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(&mut self.tags, map.next_value()?, "tags")
-                }
-                "durationSeconds" => {
-                    crate::__private::set(
-                        &mut self.duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationSeconds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "promptId" => self.prompt_id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "mediaUri" => self.media_uri = map.next_value()?,
+            "audioFormat" => self.audio_format = map.next_value()?,
+            "ttsString" => self.tts_string = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            "uploadUri" => self.upload_uri = map.next_value()?,
+            "languageDefault" => {
+                self.language_default = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tags" => self.tags = map.next_value()?,
+            "durationSeconds" => {
+                self.duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "promptId",
+        "language",
+        "mediaUri",
+        "audioFormat",
+        "ttsString",
+        "text",
+        "uploadStatus",
+        "uploadUri",
+        "languageDefault",
+        "tags",
+        "durationSeconds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33198,86 +29811,45 @@ impl crate::__private::DecodeFields for PromptAssetEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33403,24 +29975,18 @@ impl crate::__private::DecodeFields for PromptAssetUpload {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "headers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33525,86 +30091,45 @@ impl crate::__private::DecodeFields for PromptEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33762,37 +30287,23 @@ impl crate::__private::DecodeFields for PropertyChange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "property" => {
-                    crate::__private::set(
-                        &mut self.property,
-                        map.next_value()?,
-                        "property",
-                    )
-                }
-                "oldValues" => {
-                    crate::__private::set(
-                        &mut self.old_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "oldValues",
-                    )
-                }
-                "newValues" => {
-                    crate::__private::set(
-                        &mut self.new_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "newValues",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "property" => self.property = map.next_value()?,
+            "oldValues" => {
+                self.old_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "newValues" => {
+                self.new_values = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["property", "oldValues", "newValues"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33910,53 +30421,31 @@ impl crate::__private::DecodeFields for PropertyDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(
-                        &mut self.type_,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "type",
-                    )
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "items" => {
-                    crate::__private::set(&mut self.items, map.next_value()?, "items")
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "pattern" => self.pattern = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "items" => self.items = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "description",
+        "type",
+        "pattern",
+        "format",
+        "items",
+        "properties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34085,37 +30574,25 @@ impl crate::__private::DecodeFields for PropertyIndexRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "targetDate" => {
-                    crate::__private::set(
-                        &mut self.target_date,
-                        map.next_value()?,
-                        "targetDate",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "properties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sessionId" => self.session_id = map.next_value()?,
+            "targetDate" => self.target_date = map.next_value()?,
+            "properties" => {
+                self.properties = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sessionId",
+        "targetDate",
+        "properties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34203,29 +30680,19 @@ impl crate::__private::DecodeFields for ProvisionInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "time" => self.time = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["time", "source", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34381,83 +30848,53 @@ impl crate::__private::DecodeFields for PublicKeyCredentialCreationOptions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "challenge" => {
-                    crate::__private::set(
-                        &mut self.challenge,
-                        map.next_value()?,
-                        "challenge",
-                    )
-                }
-                "rp" => crate::__private::set(&mut self.rp, map.next_value()?, "rp"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "pubKeyCredParams" => {
-                    crate::__private::set(
-                        &mut self.pub_key_cred_params,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pubKeyCredParams",
-                    )
-                }
-                "timeout" => {
-                    crate::__private::set(
-                        &mut self.timeout,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeout",
-                    )
-                }
-                "excludeCredentials" => {
-                    crate::__private::set(
-                        &mut self.exclude_credentials,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludeCredentials",
-                    )
-                }
-                "authenticatorSelection" => {
-                    crate::__private::set(
-                        &mut self.authenticator_selection,
-                        map.next_value()?,
-                        "authenticatorSelection",
-                    )
-                }
-                "hints" => {
-                    crate::__private::set(
-                        &mut self.hints,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "hints",
-                    )
-                }
-                "attestation" => {
-                    crate::__private::set(
-                        &mut self.attestation,
-                        map.next_value()?,
-                        "attestation",
-                    )
-                }
-                "attestationFormats" => {
-                    crate::__private::set(
-                        &mut self.attestation_formats,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attestationFormats",
-                    )
-                }
-                "extensions" => {
-                    crate::__private::set(
-                        &mut self.extensions,
-                        map.next_value()?,
-                        "extensions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "challenge" => self.challenge = map.next_value()?,
+            "rp" => self.rp = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "pubKeyCredParams" => {
+                self.pub_key_cred_params = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "timeout" => {
+                self.timeout = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "excludeCredentials" => {
+                self.exclude_credentials = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "authenticatorSelection" => self.authenticator_selection = map.next_value()?,
+            "hints" => self.hints = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "attestation" => self.attestation = map.next_value()?,
+            "attestationFormats" => {
+                self.attestation_formats = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "extensions" => self.extensions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "challenge",
+        "rp",
+        "user",
+        "pubKeyCredParams",
+        "timeout",
+        "excludeCredentials",
+        "authenticatorSelection",
+        "hints",
+        "attestation",
+        "attestationFormats",
+        "extensions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34627,44 +31064,31 @@ impl crate::__private::DecodeFields for PublicKeyCredentialCreationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "rawId" => {
-                    crate::__private::set(&mut self.raw_id, map.next_value()?, "rawId")
-                }
-                "authenticatorAttachment" => {
-                    crate::__private::set(
-                        &mut self.authenticator_attachment,
-                        map.next_value()?,
-                        "authenticatorAttachment",
-                    )
-                }
-                "clientExtensionResults" => {
-                    crate::__private::set(
-                        &mut self.client_extension_results,
-                        map.next_value()?,
-                        "clientExtensionResults",
-                    )
-                }
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value()?,
-                        "response",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "rawId" => self.raw_id = map.next_value()?,
+            "authenticatorAttachment" => {
+                self.authenticator_attachment = map.next_value()?;
+            }
+            "clientExtensionResults" => self.client_extension_results = map.next_value()?,
+            "response" => self.response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "type",
+        "rawId",
+        "authenticatorAttachment",
+        "clientExtensionResults",
+        "response",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34763,23 +31187,19 @@ impl crate::__private::DecodeFields for PublishDraftInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["version"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34862,24 +31282,20 @@ impl crate::__private::DecodeFields for PublishForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["published", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34984,30 +31400,18 @@ impl crate::__private::DecodeFields for PublishScriptRequestData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "scriptId" => {
-                    crate::__private::set(
-                        &mut self.script_id,
-                        map.next_value()?,
-                        "scriptId",
-                    )
-                }
-                "versionId" => {
-                    crate::__private::set(
-                        &mut self.version_id,
-                        map.next_value()?,
-                        "versionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "scriptId" => self.script_id = map.next_value()?,
+            "versionId" => self.version_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["scriptId", "versionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35119,34 +31523,20 @@ impl crate::__private::DecodeFields for PublishedSurveyFormReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "contextId", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35273,100 +31663,45 @@ impl crate::__private::DecodeFields for PunctualityEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateScheduleStart" => {
-                    crate::__private::set(
-                        &mut self.date_schedule_start,
-                        map.next_value()?,
-                        "dateScheduleStart",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "activityCode" => {
-                    crate::__private::set(
-                        &mut self.activity_code,
-                        map.next_value()?,
-                        "activityCode",
-                    )
-                }
-                "activityName" => {
-                    crate::__private::set(
-                        &mut self.activity_name,
-                        map.next_value()?,
-                        "activityName",
-                    )
-                }
-                "activityColor" => {
-                    crate::__private::set(
-                        &mut self.activity_color,
-                        map.next_value()?,
-                        "activityColor",
-                    )
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "delta" => {
-                    crate::__private::set(
-                        &mut self.delta,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delta",
-                    )
-                }
-                "bullseye" => {
-                    crate::__private::set(
-                        &mut self.bullseye,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "bullseye",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateScheduleStart" => self.date_schedule_start = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "description" => self.description = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "activityCode" => self.activity_code = map.next_value()?,
+            "activityName" => self.activity_name = map.next_value()?,
+            "activityColor" => self.activity_color = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "delta" => self.delta = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "bullseye" => {
+                self.bullseye = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateScheduleStart",
+        "dateStart",
+        "lengthMinutes",
+        "description",
+        "activityCodeId",
+        "activityCode",
+        "activityName",
+        "activityColor",
+        "category",
+        "points",
+        "delta",
+        "bullseye",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35516,34 +31851,22 @@ impl crate::__private::DecodeFields for PureCloud {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "disabled", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35708,142 +32031,75 @@ impl crate::__private::DecodeFields for PureEngage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "disabled" => {
-                    crate::__private::set(
-                        &mut self.disabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabled",
-                    )
-                }
-                "issuerURI" => {
-                    crate::__private::set(
-                        &mut self.issuer_uri,
-                        map.next_value()?,
-                        "issuerURI",
-                    )
-                }
-                "ssoTargetURI" => {
-                    crate::__private::set(
-                        &mut self.sso_target_uri,
-                        map.next_value()?,
-                        "ssoTargetURI",
-                    )
-                }
-                "sloURI" => {
-                    crate::__private::set(&mut self.slo_uri, map.next_value()?, "sloURI")
-                }
-                "sloBinding" => {
-                    crate::__private::set(
-                        &mut self.slo_binding,
-                        map.next_value()?,
-                        "sloBinding",
-                    )
-                }
-                "relyingPartyIdentifier" => {
-                    crate::__private::set(
-                        &mut self.relying_party_identifier,
-                        map.next_value()?,
-                        "relyingPartyIdentifier",
-                    )
-                }
-                "certificate" => {
-                    crate::__private::set(
-                        &mut self.certificate,
-                        map.next_value()?,
-                        "certificate",
-                    )
-                }
-                "certificates" => {
-                    crate::__private::set(
-                        &mut self.certificates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certificates",
-                    )
-                }
-                "logoImageData" => {
-                    crate::__private::set(
-                        &mut self.logo_image_data,
-                        map.next_value()?,
-                        "logoImageData",
-                    )
-                }
-                "nameIdentifierFormat" => {
-                    crate::__private::set(
-                        &mut self.name_identifier_format,
-                        map.next_value()?,
-                        "nameIdentifierFormat",
-                    )
-                }
-                "ssoBinding" => {
-                    crate::__private::set(
-                        &mut self.sso_binding,
-                        map.next_value()?,
-                        "ssoBinding",
-                    )
-                }
-                "signAuthnRequests" => {
-                    crate::__private::set(
-                        &mut self.sign_authn_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signAuthnRequests",
-                    )
-                }
-                "providerName" => {
-                    crate::__private::set(
-                        &mut self.provider_name,
-                        map.next_value()?,
-                        "providerName",
-                    )
-                }
-                "displayOnLogin" => {
-                    crate::__private::set(
-                        &mut self.display_on_login,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "displayOnLogin",
-                    )
-                }
-                "metadataURL" => {
-                    crate::__private::set(
-                        &mut self.metadata_url,
-                        map.next_value()?,
-                        "metadataURL",
-                    )
-                }
-                "forceAuthn" => {
-                    crate::__private::set(
-                        &mut self.force_authn,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "forceAuthn",
-                    )
-                }
-                "autoProvisionUsers" => {
-                    crate::__private::set(
-                        &mut self.auto_provision_users,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoProvisionUsers",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "disabled" => {
+                self.disabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "issuerURI" => self.issuer_uri = map.next_value()?,
+            "ssoTargetURI" => self.sso_target_uri = map.next_value()?,
+            "sloURI" => self.slo_uri = map.next_value()?,
+            "sloBinding" => self.slo_binding = map.next_value()?,
+            "relyingPartyIdentifier" => self.relying_party_identifier = map.next_value()?,
+            "certificate" => self.certificate = map.next_value()?,
+            "certificates" => {
+                self.certificates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "logoImageData" => self.logo_image_data = map.next_value()?,
+            "nameIdentifierFormat" => self.name_identifier_format = map.next_value()?,
+            "ssoBinding" => self.sso_binding = map.next_value()?,
+            "signAuthnRequests" => {
+                self.sign_authn_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "providerName" => self.provider_name = map.next_value()?,
+            "displayOnLogin" => {
+                self.display_on_login = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadataURL" => self.metadata_url = map.next_value()?,
+            "forceAuthn" => {
+                self.force_authn = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "autoProvisionUsers" => {
+                self.auto_provision_users = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "disabled",
+        "issuerURI",
+        "ssoTargetURI",
+        "sloURI",
+        "sloBinding",
+        "relyingPartyIdentifier",
+        "certificate",
+        "certificates",
+        "logoImageData",
+        "nameIdentifierFormat",
+        "ssoBinding",
+        "signAuthnRequests",
+        "providerName",
+        "displayOnLogin",
+        "metadataURL",
+        "forceAuthn",
+        "autoProvisionUsers",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36215,44 +32471,25 @@ impl crate::__private::DecodeFields for PushDeviceInsertRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "deviceToken" => {
-                    crate::__private::set(
-                        &mut self.device_token,
-                        map.next_value()?,
-                        "deviceToken",
-                    )
-                }
-                "notificationProvider" => {
-                    crate::__private::set(
-                        &mut self.notification_provider,
-                        map.next_value()?,
-                        "notificationProvider",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "deviceType" => {
-                    crate::__private::set(
-                        &mut self.device_type,
-                        map.next_value()?,
-                        "deviceType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deviceToken" => self.device_token = map.next_value()?,
+            "notificationProvider" => self.notification_provider = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "deviceType" => self.device_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "deviceToken",
+        "notificationProvider",
+        "language",
+        "deviceType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36416,30 +32653,18 @@ impl crate::__private::DecodeFields for PushDeviceUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "deviceToken" => {
-                    crate::__private::set(
-                        &mut self.device_token,
-                        map.next_value()?,
-                        "deviceToken",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "language" => self.language = map.next_value()?,
+            "deviceToken" => self.device_token = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["language", "deviceToken"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36517,24 +32742,18 @@ impl crate::__private::DecodeFields for PushIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "provider"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36648,26 +32867,18 @@ impl crate::__private::DecodeFields for PutDecisionTableRowRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputs" => {
-                    crate::__private::set(&mut self.inputs, map.next_value()?, "inputs")
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value()?,
-                        "outputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputs" => self.inputs = map.next_value()?,
+            "outputs" => self.outputs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs", "outputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -70,37 +70,21 @@ impl crate::__private::DecodeFields for QMAuditQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "filters", "sort"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -244,98 +228,55 @@ impl crate::__private::DecodeFields for QualityAuditLogMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "userHomeOrgId" => {
-                    crate::__private::set(
-                        &mut self.user_home_org_id,
-                        map.next_value()?,
-                        "userHomeOrgId",
-                    )
-                }
-                "userTrusteeOrgId" => {
-                    crate::__private::set(
-                        &mut self.user_trustee_org_id,
-                        map.next_value()?,
-                        "userTrusteeOrgId",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "client" => {
-                    crate::__private::set(&mut self.client, map.next_value()?, "client")
-                }
-                "remoteIps" => {
-                    crate::__private::set(
-                        &mut self.remote_ips,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "remoteIps",
-                    )
-                }
-                "serviceName" => {
-                    crate::__private::set(
-                        &mut self.service_name,
-                        map.next_value()?,
-                        "serviceName",
-                    )
-                }
-                "level" => {
-                    crate::__private::set(&mut self.level, map.next_value()?, "level")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "eventDate" => {
-                    crate::__private::set(
-                        &mut self.event_date,
-                        map.next_value()?,
-                        "eventDate",
-                    )
-                }
-                "messageInfo" => {
-                    crate::__private::set(
-                        &mut self.message_info,
-                        map.next_value()?,
-                        "messageInfo",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "propertyChanges" => {
-                    crate::__private::set(
-                        &mut self.property_changes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "propertyChanges",
-                    )
-                }
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userHomeOrgId" => self.user_home_org_id = map.next_value()?,
+            "userTrusteeOrgId" => self.user_trustee_org_id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "client" => self.client = map.next_value()?,
+            "remoteIps" => {
+                self.remote_ips = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "serviceName" => self.service_name = map.next_value()?,
+            "level" => self.level = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "eventDate" => self.event_date = map.next_value()?,
+            "messageInfo" => self.message_info = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "propertyChanges" => {
+                self.property_changes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "context" => self.context = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userHomeOrgId",
+        "userTrusteeOrgId",
+        "user",
+        "client",
+        "remoteIps",
+        "serviceName",
+        "level",
+        "status",
+        "eventDate",
+        "messageInfo",
+        "action",
+        "entity",
+        "entityType",
+        "propertyChanges",
+        "context",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -811,34 +752,29 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionResultsRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "pageSize",
+        "cursor",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -939,48 +875,31 @@ impl crate::__private::DecodeFields for QualityAuditQueryExecutionStatusResponse
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "dateStart",
+        "interval",
+        "filters",
+        "sort",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1143,26 +1062,18 @@ impl crate::__private::DecodeFields for QualityAuditQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "property" => {
-                    crate::__private::set(
-                        &mut self.property,
-                        map.next_value()?,
-                        "property",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "property" => self.property = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["property", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1349,79 +1260,43 @@ impl crate::__private::DecodeFields for QualityEvaluationScoreItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "evaluationId" => {
-                    crate::__private::set(
-                        &mut self.evaluation_id,
-                        map.next_value()?,
-                        "evaluationId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "conversationDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_date,
-                        map.next_value()?,
-                        "conversationDate",
-                    )
-                }
-                "conversationEndDate" => {
-                    crate::__private::set(
-                        &mut self.conversation_end_date,
-                        map.next_value()?,
-                        "conversationEndDate",
-                    )
-                }
-                "formName" => {
-                    crate::__private::set(
-                        &mut self.form_name,
-                        map.next_value()?,
-                        "formName",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "evaluationScore" => {
-                    crate::__private::set(
-                        &mut self.evaluation_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "evaluationScore",
-                    )
-                }
-                "maxPoints" => {
-                    crate::__private::set(
-                        &mut self.max_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxPoints",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "evaluationId" => self.evaluation_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "conversationDate" => self.conversation_date = map.next_value()?,
+            "conversationEndDate" => self.conversation_end_date = map.next_value()?,
+            "formName" => self.form_name = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "evaluationScore" => {
+                self.evaluation_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxPoints" => {
+                self.max_points = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "evaluationId",
+        "conversationId",
+        "conversationDate",
+        "conversationEndDate",
+        "formName",
+        "points",
+        "evaluationScore",
+        "maxPoints",
+        "mediaTypes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1541,30 +1416,24 @@ impl crate::__private::DecodeFields for QuarterHourly {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "downloadUrls" => {
-                    crate::__private::set(
-                        &mut self.download_urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadUrls",
-                    )
-                }
-                "downloadResult" => {
-                    crate::__private::set(
-                        &mut self.download_result,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "downloadResult",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "downloadUrls" => {
+                self.download_urls = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadResult" => {
+                self.download_result = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["downloadUrls", "downloadResult"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1646,27 +1515,19 @@ impl crate::__private::DecodeFields for QueryAdherenceExplanationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1756,30 +1617,18 @@ impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesReques
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentId" => self.agent_id = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentId", "schedule"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1879,30 +1728,29 @@ impl crate::__private::DecodeFields for QueryAgentScheduleUnavailableTimesRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "consideredInScheduleGeneration" => {
-                    crate::__private::set(
-                        &mut self.considered_in_schedule_generation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "consideredInScheduleGeneration",
-                    )
-                }
-                "scheduleGenerationUnavailableTimes" => {
-                    crate::__private::set(
-                        &mut self.schedule_generation_unavailable_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scheduleGenerationUnavailableTimes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "consideredInScheduleGeneration" => {
+                self.considered_in_schedule_generation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "scheduleGenerationUnavailableTimes" => {
+                self.schedule_generation_unavailable_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "consideredInScheduleGeneration",
+        "scheduleGenerationUnavailableTimes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1991,30 +1839,18 @@ impl crate::__private::DecodeFields for QueryAgentSchedulingPreferencesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2094,23 +1930,19 @@ impl crate::__private::DecodeFields for QueryAgentShiftTradeListJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekDates" => {
-                    crate::__private::set(
-                        &mut self.week_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weekDates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weekDates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2193,30 +2025,18 @@ impl crate::__private::DecodeFields for QueryAgentUnavailableTimesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2321,36 +2141,29 @@ impl crate::__private::DecodeFields for QueryAgentUnavailableTimesValidationJobR
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "agent",
+        "status",
+        "result",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2499,23 +2312,19 @@ impl crate::__private::DecodeFields for QueryAgentsIntegrationsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2587,30 +2396,18 @@ impl crate::__private::DecodeFields for QueryApiSearchAggregationRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "to",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(
-                        &mut self.from,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "from",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "to" => self.to = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "from" => self.from = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["to", "from"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2689,23 +2486,21 @@ impl crate::__private::DecodeFields for QueryAvailabilityManagementUnitsSettings
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2784,23 +2579,21 @@ for QueryAvailabilityManagementUnitsSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2883,30 +2676,22 @@ for QueryCapacityPlanStaffingGroupMetricChangeHistory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "staffingGroupIds" => {
-                    crate::__private::set(
-                        &mut self.staffing_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staffingGroupIds",
-                    )
-                }
-                "queryEndDate" => {
-                    crate::__private::set(
-                        &mut self.query_end_date,
-                        map.next_value()?,
-                        "queryEndDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "staffingGroupIds" => {
+                self.staffing_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "queryEndDate" => self.query_end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["staffingGroupIds", "queryEndDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3000,58 +2785,35 @@ impl crate::__private::DecodeFields for QueryCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteriaKey" => {
-                    crate::__private::set(
-                        &mut self.criteria_key,
-                        map.next_value()?,
-                        "criteriaKey",
-                    )
-                }
-                "criteriaGroups" => {
-                    crate::__private::set(
-                        &mut self.criteria_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteriaGroups",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "operators" => {
-                    crate::__private::set(
-                        &mut self.operators,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operators",
-                    )
-                }
-                "dataType" => {
-                    crate::__private::set(
-                        &mut self.data_type,
-                        map.next_value()?,
-                        "dataType",
-                    )
-                }
-                "categoryInfo" => {
-                    crate::__private::set(
-                        &mut self.category_info,
-                        map.next_value()?,
-                        "categoryInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteriaKey" => self.criteria_key = map.next_value()?,
+            "criteriaGroups" => {
+                self.criteria_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "operators" => {
+                self.operators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dataType" => self.data_type = map.next_value()?,
+            "categoryInfo" => self.category_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteriaKey",
+        "criteriaGroups",
+        "description",
+        "operators",
+        "dataType",
+        "categoryInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3342,44 +3104,20 @@ impl crate::__private::DecodeFields for QueryCriteriaGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "and" => {
-                    crate::__private::set(
-                        &mut self.and,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "and",
-                    )
-                }
-                "or" => {
-                    crate::__private::set(
-                        &mut self.or,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "or",
-                    )
-                }
-                "not" => {
-                    crate::__private::set(
-                        &mut self.not,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "not",
-                    )
-                }
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value()?,
-                        "criteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "not" => self.not = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "criteria" => self.criteria = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["and", "or", "not", "criteria"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3469,27 +3207,19 @@ impl crate::__private::DecodeFields for QueryCriteriaItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "operator", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3680,23 +3410,17 @@ impl crate::__private::DecodeFields for QueryCriteriaQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["query"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3757,13 +3481,14 @@ impl crate::__private::DecodeFields for QueryDivision {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3829,30 +3554,20 @@ impl crate::__private::DecodeFields for QueryEffectiveScheduleSetsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "weekCount" => {
-                    crate::__private::set(
-                        &mut self.week_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weekCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "weekCount" => {
+                self.week_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "weekCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4016,65 +3731,37 @@ impl crate::__private::DecodeFields for QueryEnrollmentOpportunityResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "capacity" => {
-                    crate::__private::set(
-                        &mut self.capacity,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "capacity",
-                    )
-                }
-                "enrollmentCounts" => {
-                    crate::__private::set(
-                        &mut self.enrollment_counts,
-                        map.next_value()?,
-                        "enrollmentCounts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "capacity" => {
+                self.capacity = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enrollmentCounts" => self.enrollment_counts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "activityCodeId",
+        "startDate",
+        "endDate",
+        "deadlineDate",
+        "status",
+        "capacity",
+        "enrollmentCounts",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4250,23 +3937,21 @@ impl crate::__private::DecodeFields for QueryExternalActivityOpportunitiesRespon
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "externalActivities" => {
-                    crate::__private::set(
-                        &mut self.external_activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalActivities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "externalActivities" => {
+                self.external_activities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["externalActivities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4340,24 +4025,18 @@ impl crate::__private::DecodeFields for QueryExternalActivityOpportunityResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "opportunityName" => {
-                    crate::__private::set(
-                        &mut self.opportunity_name,
-                        map.next_value()?,
-                        "opportunityName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "opportunityName" => self.opportunity_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "opportunityName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4430,30 +4109,20 @@ impl crate::__private::DecodeFields for QueryFacetInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attributes",
-                    )
-                }
-                "facets" => {
-                    crate::__private::set(
-                        &mut self.facets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "facets",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attributes" => {
+                self.attributes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["attributes", "facets"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4533,19 +4202,17 @@ impl crate::__private::DecodeFields for QueryOpportunitiesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["range"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4617,26 +4284,18 @@ impl crate::__private::DecodeFields for QueryOpportunitiesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4740,65 +4399,33 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "reviewedBy" => {
-                    crate::__private::set(
-                        &mut self.reviewed_by,
-                        map.next_value()?,
-                        "reviewedBy",
-                    )
-                }
-                "dateReviewed" => {
-                    crate::__private::set(
-                        &mut self.date_reviewed,
-                        map.next_value()?,
-                        "dateReviewed",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "reviewedBy" => self.reviewed_by = map.next_value()?,
+            "dateReviewed" => self.date_reviewed = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "modifiedBy",
+        "dateModified",
+        "createdBy",
+        "dateCreated",
+        "version",
+        "reviewedBy",
+        "dateReviewed",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4964,65 +4591,35 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "opportunityId" => {
-                    crate::__private::set(
-                        &mut self.opportunity_id,
-                        map.next_value()?,
-                        "opportunityId",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "systemMessageCode" => {
-                    crate::__private::set(
-                        &mut self.system_message_code,
-                        map.next_value()?,
-                        "systemMessageCode",
-                    )
-                }
-                "reviewNote" => {
-                    crate::__private::set(
-                        &mut self.review_note,
-                        map.next_value()?,
-                        "reviewNote",
-                    )
-                }
-                "denialCode" => {
-                    crate::__private::set(
-                        &mut self.denial_code,
-                        map.next_value()?,
-                        "denialCode",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "opportunityId" => self.opportunity_id = map.next_value()?,
+            "agent" => self.agent = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "systemMessageCode" => self.system_message_code = map.next_value()?,
+            "reviewNote" => self.review_note = map.next_value()?,
+            "denialCode" => self.denial_code = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "opportunityId",
+        "agent",
+        "status",
+        "schedule",
+        "systemMessageCode",
+        "reviewNote",
+        "denialCode",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5453,26 +5050,18 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                "opportunityId" => {
-                    crate::__private::set(
-                        &mut self.opportunity_id,
-                        map.next_value()?,
-                        "opportunityId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "range" => self.range = map.next_value()?,
+            "opportunityId" => self.opportunity_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["range", "opportunityId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5550,26 +5139,18 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "result" => self.result = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["result", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5658,37 +5239,27 @@ impl crate::__private::DecodeFields for QueryOpportunityEnrollmentsResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nextStartDate" => {
-                    crate::__private::set(
-                        &mut self.next_start_date,
-                        map.next_value()?,
-                        "nextStartDate",
-                    )
-                }
-                "enrollments" => {
-                    crate::__private::set(
-                        &mut self.enrollments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "enrollments",
-                    )
-                }
-                "opportunities" => {
-                    crate::__private::set(
-                        &mut self.opportunities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "opportunities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextStartDate" => self.next_start_date = map.next_value()?,
+            "enrollments" => {
+                self.enrollments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "opportunities" => {
+                self.opportunities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nextStartDate",
+        "enrollments",
+        "opportunities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5776,30 +5347,29 @@ impl crate::__private::DecodeFields for QueryPlanningGroupToStaffingGroupsReques
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "planningGroupIds",
-                    )
-                }
-                "staffingGroupIds" => {
-                    crate::__private::set(
-                        &mut self.staffing_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staffingGroupIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planningGroupIds" => {
+                self.planning_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "staffingGroupIds" => {
+                self.staffing_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "planningGroupIds",
+        "staffingGroupIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5885,23 +5455,19 @@ impl crate::__private::DecodeFields for QueryProcessingConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "knowledgeQueryProcessing" => {
-                    crate::__private::set(
-                        &mut self.knowledge_query_processing,
-                        map.next_value()?,
-                        "knowledgeQueryProcessing",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "knowledgeQueryProcessing" => {
+                self.knowledge_query_processing = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["knowledgeQueryProcessing"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6024,30 +5590,23 @@ impl crate::__private::DecodeFields for QueryReformulationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "knowledgeClassification" => {
-                    crate::__private::set(
-                        &mut self.knowledge_classification,
-                        map.next_value()?,
-                        "knowledgeClassification",
-                    )
-                }
-                "reformulatedQuery" => {
-                    crate::__private::set(
-                        &mut self.reformulated_query,
-                        map.next_value()?,
-                        "reformulatedQuery",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "knowledgeClassification" => {
+                self.knowledge_classification = map.next_value()?;
+            }
+            "reformulatedQuery" => self.reformulated_query = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeClassification",
+        "reformulatedQuery",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6198,72 +5757,49 @@ impl crate::__private::DecodeFields for QueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queryPhrase" => {
-                    crate::__private::set(
-                        &mut self.query_phrase,
-                        map.next_value()?,
-                        "queryPhrase",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "facetNameRequests" => {
-                    crate::__private::set(
-                        &mut self.facet_name_requests,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "facetNameRequests",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                "attributeFilters" => {
-                    crate::__private::set(
-                        &mut self.attribute_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attributeFilters",
-                    )
-                }
-                "includeShares" => {
-                    crate::__private::set(
-                        &mut self.include_shares,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeShares",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queryPhrase" => self.query_phrase = map.next_value()?,
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "facetNameRequests" => {
+                self.facet_name_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "attributeFilters" => {
+                self.attribute_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "includeShares" => {
+                self.include_shares = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queryPhrase",
+        "pageNumber",
+        "pageSize",
+        "facetNameRequests",
+        "sort",
+        "filters",
+        "attributeFilters",
+        "includeShares",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6388,26 +5924,20 @@ impl crate::__private::DecodeFields for QueryRequestClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6533,26 +6063,20 @@ impl crate::__private::DecodeFields for QueryRequestFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6678,26 +6202,18 @@ impl crate::__private::DecodeFields for QueryRequestPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6820,30 +6336,20 @@ impl crate::__private::DecodeFields for QueryResponseData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["interval", "metrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6921,26 +6427,18 @@ impl crate::__private::DecodeFields for QueryResponseGroupedData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7018,22 +6516,18 @@ impl crate::__private::DecodeFields for QueryResponseMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "stats" => {
-                    crate::__private::set(&mut self.stats, map.next_value()?, "stats")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "stats" => self.stats = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7167,23 +6661,17 @@ impl crate::__private::DecodeFields for QueryResponseStats {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7267,30 +6755,20 @@ impl crate::__private::DecodeFields for QueryResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "body", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7375,30 +6853,18 @@ impl crate::__private::DecodeFields for QueryResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                "facetInfo" => {
-                    crate::__private::set(
-                        &mut self.facet_info,
-                        map.next_value()?,
-                        "facetInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => self.results = map.next_value()?,
+            "facetInfo" => self.facet_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "facetInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7504,37 +6970,31 @@ impl crate::__private::DecodeFields for QueryShiftTradeListJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "weekDates" => {
-                    crate::__private::set(
-                        &mut self.week_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weekDates",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitIds",
+        "weekDates",
+        "userIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7624,23 +7084,21 @@ impl crate::__private::DecodeFields for QueryTimeOffIntegrationStatusRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequestLookups" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_lookups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeOffRequestLookups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequestLookups" => {
+                self.time_off_request_lookups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeOffRequestLookups"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7715,23 +7173,19 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesForGranularityReq
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateRanges"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7816,37 +7270,25 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffLimitId" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit_id,
-                        map.next_value()?,
-                        "timeOffLimitId",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffLimitId" => self.time_off_limit_id = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffLimitId",
+        "activityCodeId",
+        "dateRanges",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7926,23 +7368,17 @@ impl crate::__private::DecodeFields for QueryTimeOffLimitValuesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8016,23 +7452,19 @@ impl crate::__private::DecodeFields for QueryUserStaffingGroupListRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8110,23 +7542,21 @@ impl crate::__private::DecodeFields for QueryWaitlistPositionsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequests" => {
-                    crate::__private::set(
-                        &mut self.time_off_requests,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeOffRequests",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequests" => {
+                self.time_off_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeOffRequests"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8213,30 +7643,24 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "weekDates" => {
-                    crate::__private::set(
-                        &mut self.week_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weekDates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "weekDates" => {
+                self.week_dates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnitIds", "weekDates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8316,23 +7740,17 @@ impl crate::__private::DecodeFields for QueryWeekSummaryListJobResponseItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weeks" => {
-                    crate::__private::set(
-                        &mut self.weeks,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "weeks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weeks" => self.weeks = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weeks"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8448,30 +7866,27 @@ impl crate::__private::DecodeFields for QuestionGroupSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "questionGroupContextId" => {
-                    crate::__private::set(
-                        &mut self.question_group_context_id,
-                        map.next_value()?,
-                        "questionGroupContextId",
-                    )
-                }
-                "questionSettings" => {
-                    crate::__private::set(
-                        &mut self.question_settings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "questionSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "questionGroupContextId" => {
+                self.question_group_context_id = map.next_value()?;
+            }
+            "questionSettings" => {
+                self.question_settings = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "questionGroupContextId",
+        "questionSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8611,30 +8026,18 @@ impl crate::__private::DecodeFields for QuestionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "questionContextId" => {
-                    crate::__private::set(
-                        &mut self.question_context_id,
-                        map.next_value()?,
-                        "questionContextId",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "questionContextId" => self.question_context_id = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["questionContextId", "settings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8978,296 +8381,143 @@ impl crate::__private::DecodeFields for Queue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "userMemberCount" => {
-                    crate::__private::set(
-                        &mut self.user_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userMemberCount",
-                    )
-                }
-                "joinedMemberCount" => {
-                    crate::__private::set(
-                        &mut self.joined_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joinedMemberCount",
-                    )
-                }
-                "mediaSettings" => {
-                    crate::__private::set(
-                        &mut self.media_settings,
-                        map.next_value()?,
-                        "mediaSettings",
-                    )
-                }
-                "routingRules" => {
-                    crate::__private::set(
-                        &mut self.routing_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingRules",
-                    )
-                }
-                "conditionalGroupRouting" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_routing,
-                        map.next_value()?,
-                        "conditionalGroupRouting",
-                    )
-                }
-                "conditionalGroupActivation" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_activation,
-                        map.next_value()?,
-                        "conditionalGroupActivation",
-                    )
-                }
-                "bullseye" => {
-                    crate::__private::set(
-                        &mut self.bullseye,
-                        map.next_value()?,
-                        "bullseye",
-                    )
-                }
-                "scoringMethod" => {
-                    crate::__private::set(
-                        &mut self.scoring_method,
-                        map.next_value()?,
-                        "scoringMethod",
-                    )
-                }
-                "lastAgentRoutingMode" => {
-                    crate::__private::set(
-                        &mut self.last_agent_routing_mode,
-                        map.next_value()?,
-                        "lastAgentRoutingMode",
-                    )
-                }
-                "acwSettings" => {
-                    crate::__private::set(
-                        &mut self.acw_settings,
-                        map.next_value()?,
-                        "acwSettings",
-                    )
-                }
-                "skillEvaluationMethod" => {
-                    crate::__private::set(
-                        &mut self.skill_evaluation_method,
-                        map.next_value()?,
-                        "skillEvaluationMethod",
-                    )
-                }
-                "memberGroups" => {
-                    crate::__private::set(
-                        &mut self.member_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberGroups",
-                    )
-                }
-                "queueFlow" => {
-                    crate::__private::set(
-                        &mut self.queue_flow,
-                        map.next_value()?,
-                        "queueFlow",
-                    )
-                }
-                "emailInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.email_in_queue_flow,
-                        map.next_value()?,
-                        "emailInQueueFlow",
-                    )
-                }
-                "messageInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.message_in_queue_flow,
-                        map.next_value()?,
-                        "messageInQueueFlow",
-                    )
-                }
-                "whisperPrompt" => {
-                    crate::__private::set(
-                        &mut self.whisper_prompt,
-                        map.next_value()?,
-                        "whisperPrompt",
-                    )
-                }
-                "onHoldPrompt" => {
-                    crate::__private::set(
-                        &mut self.on_hold_prompt,
-                        map.next_value()?,
-                        "onHoldPrompt",
-                    )
-                }
-                "defaultMediaLanguage" => {
-                    crate::__private::set(
-                        &mut self.default_media_language,
-                        map.next_value()?,
-                        "defaultMediaLanguage",
-                    )
-                }
-                "autoAnswerOnly" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerOnly",
-                    )
-                }
-                "cannedResponseLibraries" => {
-                    crate::__private::set(
-                        &mut self.canned_response_libraries,
-                        map.next_value()?,
-                        "cannedResponseLibraries",
-                    )
-                }
-                "enableTranscription" => {
-                    crate::__private::set(
-                        &mut self.enable_transcription,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTranscription",
-                    )
-                }
-                "enableAudioMonitoring" => {
-                    crate::__private::set(
-                        &mut self.enable_audio_monitoring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAudioMonitoring",
-                    )
-                }
-                "enableManualAssignment" => {
-                    crate::__private::set(
-                        &mut self.enable_manual_assignment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableManualAssignment",
-                    )
-                }
-                "agentOwnedRouting" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_routing,
-                        map.next_value()?,
-                        "agentOwnedRouting",
-                    )
-                }
-                "directRouting" => {
-                    crate::__private::set(
-                        &mut self.direct_routing,
-                        map.next_value()?,
-                        "directRouting",
-                    )
-                }
-                "callingPartyName" => {
-                    crate::__private::set(
-                        &mut self.calling_party_name,
-                        map.next_value()?,
-                        "callingPartyName",
-                    )
-                }
-                "callingPartyNumber" => {
-                    crate::__private::set(
-                        &mut self.calling_party_number,
-                        map.next_value()?,
-                        "callingPartyNumber",
-                    )
-                }
-                "defaultScripts" => {
-                    crate::__private::set(
-                        &mut self.default_scripts,
-                        map.next_value()?,
-                        "defaultScripts",
-                    )
-                }
-                "outboundMessagingAddresses" => {
-                    crate::__private::set(
-                        &mut self.outbound_messaging_addresses,
-                        map.next_value()?,
-                        "outboundMessagingAddresses",
-                    )
-                }
-                "outboundEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.outbound_email_address,
-                        map.next_value()?,
-                        "outboundEmailAddress",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "suppressInQueueCallRecording" => {
-                    crate::__private::set(
-                        &mut self.suppress_in_queue_call_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suppressInQueueCallRecording",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userMemberCount" => {
+                self.user_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "joinedMemberCount" => {
+                self.joined_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaSettings" => self.media_settings = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conditionalGroupRouting" => {
+                self.conditional_group_routing = map.next_value()?;
+            }
+            "conditionalGroupActivation" => {
+                self.conditional_group_activation = map.next_value()?;
+            }
+            "bullseye" => self.bullseye = map.next_value()?,
+            "scoringMethod" => self.scoring_method = map.next_value()?,
+            "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
+            "acwSettings" => self.acw_settings = map.next_value()?,
+            "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueFlow" => self.queue_flow = map.next_value()?,
+            "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
+            "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
+            "whisperPrompt" => self.whisper_prompt = map.next_value()?,
+            "onHoldPrompt" => self.on_hold_prompt = map.next_value()?,
+            "defaultMediaLanguage" => self.default_media_language = map.next_value()?,
+            "autoAnswerOnly" => {
+                self.auto_answer_only = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cannedResponseLibraries" => {
+                self.canned_response_libraries = map.next_value()?;
+            }
+            "enableTranscription" => {
+                self.enable_transcription = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableAudioMonitoring" => {
+                self.enable_audio_monitoring = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableManualAssignment" => {
+                self.enable_manual_assignment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentOwnedRouting" => self.agent_owned_routing = map.next_value()?,
+            "directRouting" => self.direct_routing = map.next_value()?,
+            "callingPartyName" => self.calling_party_name = map.next_value()?,
+            "callingPartyNumber" => self.calling_party_number = map.next_value()?,
+            "defaultScripts" => self.default_scripts = map.next_value()?,
+            "outboundMessagingAddresses" => {
+                self.outbound_messaging_addresses = map.next_value()?;
+            }
+            "outboundEmailAddress" => self.outbound_email_address = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "suppressInQueueCallRecording" => {
+                self.suppress_in_queue_call_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11930,22 +11180,18 @@ impl crate::__private::DecodeFields for QueueEmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "route" => {
-                    crate::__private::set(&mut self.route, map.next_value()?, "route")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "route" => self.route = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12081,86 +11327,45 @@ impl crate::__private::DecodeFields for QueueEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12484,296 +11689,143 @@ impl crate::__private::DecodeFields for QueueFullReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "userMemberCount" => {
-                    crate::__private::set(
-                        &mut self.user_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userMemberCount",
-                    )
-                }
-                "joinedMemberCount" => {
-                    crate::__private::set(
-                        &mut self.joined_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joinedMemberCount",
-                    )
-                }
-                "mediaSettings" => {
-                    crate::__private::set(
-                        &mut self.media_settings,
-                        map.next_value()?,
-                        "mediaSettings",
-                    )
-                }
-                "routingRules" => {
-                    crate::__private::set(
-                        &mut self.routing_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingRules",
-                    )
-                }
-                "conditionalGroupRouting" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_routing,
-                        map.next_value()?,
-                        "conditionalGroupRouting",
-                    )
-                }
-                "conditionalGroupActivation" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_activation,
-                        map.next_value()?,
-                        "conditionalGroupActivation",
-                    )
-                }
-                "bullseye" => {
-                    crate::__private::set(
-                        &mut self.bullseye,
-                        map.next_value()?,
-                        "bullseye",
-                    )
-                }
-                "scoringMethod" => {
-                    crate::__private::set(
-                        &mut self.scoring_method,
-                        map.next_value()?,
-                        "scoringMethod",
-                    )
-                }
-                "lastAgentRoutingMode" => {
-                    crate::__private::set(
-                        &mut self.last_agent_routing_mode,
-                        map.next_value()?,
-                        "lastAgentRoutingMode",
-                    )
-                }
-                "acwSettings" => {
-                    crate::__private::set(
-                        &mut self.acw_settings,
-                        map.next_value()?,
-                        "acwSettings",
-                    )
-                }
-                "skillEvaluationMethod" => {
-                    crate::__private::set(
-                        &mut self.skill_evaluation_method,
-                        map.next_value()?,
-                        "skillEvaluationMethod",
-                    )
-                }
-                "memberGroups" => {
-                    crate::__private::set(
-                        &mut self.member_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberGroups",
-                    )
-                }
-                "queueFlow" => {
-                    crate::__private::set(
-                        &mut self.queue_flow,
-                        map.next_value()?,
-                        "queueFlow",
-                    )
-                }
-                "emailInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.email_in_queue_flow,
-                        map.next_value()?,
-                        "emailInQueueFlow",
-                    )
-                }
-                "messageInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.message_in_queue_flow,
-                        map.next_value()?,
-                        "messageInQueueFlow",
-                    )
-                }
-                "whisperPrompt" => {
-                    crate::__private::set(
-                        &mut self.whisper_prompt,
-                        map.next_value()?,
-                        "whisperPrompt",
-                    )
-                }
-                "onHoldPrompt" => {
-                    crate::__private::set(
-                        &mut self.on_hold_prompt,
-                        map.next_value()?,
-                        "onHoldPrompt",
-                    )
-                }
-                "defaultMediaLanguage" => {
-                    crate::__private::set(
-                        &mut self.default_media_language,
-                        map.next_value()?,
-                        "defaultMediaLanguage",
-                    )
-                }
-                "autoAnswerOnly" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerOnly",
-                    )
-                }
-                "cannedResponseLibraries" => {
-                    crate::__private::set(
-                        &mut self.canned_response_libraries,
-                        map.next_value()?,
-                        "cannedResponseLibraries",
-                    )
-                }
-                "enableTranscription" => {
-                    crate::__private::set(
-                        &mut self.enable_transcription,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTranscription",
-                    )
-                }
-                "enableAudioMonitoring" => {
-                    crate::__private::set(
-                        &mut self.enable_audio_monitoring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAudioMonitoring",
-                    )
-                }
-                "enableManualAssignment" => {
-                    crate::__private::set(
-                        &mut self.enable_manual_assignment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableManualAssignment",
-                    )
-                }
-                "agentOwnedRouting" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_routing,
-                        map.next_value()?,
-                        "agentOwnedRouting",
-                    )
-                }
-                "directRouting" => {
-                    crate::__private::set(
-                        &mut self.direct_routing,
-                        map.next_value()?,
-                        "directRouting",
-                    )
-                }
-                "callingPartyName" => {
-                    crate::__private::set(
-                        &mut self.calling_party_name,
-                        map.next_value()?,
-                        "callingPartyName",
-                    )
-                }
-                "callingPartyNumber" => {
-                    crate::__private::set(
-                        &mut self.calling_party_number,
-                        map.next_value()?,
-                        "callingPartyNumber",
-                    )
-                }
-                "defaultScripts" => {
-                    crate::__private::set(
-                        &mut self.default_scripts,
-                        map.next_value()?,
-                        "defaultScripts",
-                    )
-                }
-                "outboundMessagingAddresses" => {
-                    crate::__private::set(
-                        &mut self.outbound_messaging_addresses,
-                        map.next_value()?,
-                        "outboundMessagingAddresses",
-                    )
-                }
-                "outboundEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.outbound_email_address,
-                        map.next_value()?,
-                        "outboundEmailAddress",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "suppressInQueueCallRecording" => {
-                    crate::__private::set(
-                        &mut self.suppress_in_queue_call_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suppressInQueueCallRecording",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userMemberCount" => {
+                self.user_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "joinedMemberCount" => {
+                self.joined_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaSettings" => self.media_settings = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conditionalGroupRouting" => {
+                self.conditional_group_routing = map.next_value()?;
+            }
+            "conditionalGroupActivation" => {
+                self.conditional_group_activation = map.next_value()?;
+            }
+            "bullseye" => self.bullseye = map.next_value()?,
+            "scoringMethod" => self.scoring_method = map.next_value()?,
+            "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
+            "acwSettings" => self.acw_settings = map.next_value()?,
+            "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueFlow" => self.queue_flow = map.next_value()?,
+            "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
+            "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
+            "whisperPrompt" => self.whisper_prompt = map.next_value()?,
+            "onHoldPrompt" => self.on_hold_prompt = map.next_value()?,
+            "defaultMediaLanguage" => self.default_media_language = map.next_value()?,
+            "autoAnswerOnly" => {
+                self.auto_answer_only = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cannedResponseLibraries" => {
+                self.canned_response_libraries = map.next_value()?;
+            }
+            "enableTranscription" => {
+                self.enable_transcription = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableAudioMonitoring" => {
+                self.enable_audio_monitoring = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableManualAssignment" => {
+                self.enable_manual_assignment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentOwnedRouting" => self.agent_owned_routing = map.next_value()?,
+            "directRouting" => self.direct_routing = map.next_value()?,
+            "callingPartyName" => self.calling_party_name = map.next_value()?,
+            "callingPartyNumber" => self.calling_party_number = map.next_value()?,
+            "defaultScripts" => self.default_scripts = map.next_value()?,
+            "outboundMessagingAddresses" => {
+                self.outbound_messaging_addresses = map.next_value()?;
+            }
+            "outboundEmailAddress" => self.outbound_email_address = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "suppressInQueueCallRecording" => {
+                self.suppress_in_queue_call_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13276,39 +12328,27 @@ impl crate::__private::DecodeFields for QueueMediaSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "call" => {
-                    crate::__private::set(&mut self.call, map.next_value()?, "call")
-                }
-                "callback" => {
-                    crate::__private::set(
-                        &mut self.callback,
-                        map.next_value()?,
-                        "callback",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "call" => self.call = map.next_value()?,
+            "callback" => self.callback = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "call",
+        "callback",
+        "chat",
+        "email",
+        "message",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13456,58 +12496,35 @@ impl crate::__private::DecodeFields for QueueMember {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "ringNumber" => {
-                    crate::__private::set(
-                        &mut self.ring_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ringNumber",
-                    )
-                }
-                "joined" => {
-                    crate::__private::set(
-                        &mut self.joined,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joined",
-                    )
-                }
-                "memberBy" => {
-                    crate::__private::set(
-                        &mut self.member_by,
-                        map.next_value()?,
-                        "memberBy",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "ringNumber" => {
+                self.ring_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "joined" => self.joined = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "memberBy" => self.member_by = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "ringNumber",
+        "joined",
+        "memberBy",
+        "routingStatus",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13636,65 +12653,37 @@ impl crate::__private::DecodeFields for QueueMemberEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageNumber",
+        "pageSize",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13834,86 +12823,45 @@ impl crate::__private::DecodeFields for QueueMemberEntityListingV1 {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14099,37 +13047,23 @@ impl crate::__private::DecodeFields for QueueMessagingAddresses {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "smsAddress" => {
-                    crate::__private::set(
-                        &mut self.sms_address,
-                        map.next_value()?,
-                        "smsAddress",
-                    )
-                }
-                "openMessagingRecipient" => {
-                    crate::__private::set(
-                        &mut self.open_messaging_recipient,
-                        map.next_value()?,
-                        "openMessagingRecipient",
-                    )
-                }
-                "whatsAppRecipient" => {
-                    crate::__private::set(
-                        &mut self.whats_app_recipient,
-                        map.next_value()?,
-                        "whatsAppRecipient",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "smsAddress" => self.sms_address = map.next_value()?,
+            "openMessagingRecipient" => self.open_messaging_recipient = map.next_value()?,
+            "whatsAppRecipient" => self.whats_app_recipient = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "smsAddress",
+        "openMessagingRecipient",
+        "whatsAppRecipient",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14239,26 +13173,18 @@ impl crate::__private::DecodeFields for QueueObservationDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14351,33 +13277,23 @@ impl crate::__private::DecodeFields for QueueObservationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "detailMetrics" => {
-                    crate::__private::set(
-                        &mut self.detail_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "detailMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filter", "metrics", "detailMetrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14472,26 +13388,20 @@ impl crate::__private::DecodeFields for QueueObservationQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14616,33 +13526,23 @@ impl crate::__private::DecodeFields for QueueObservationQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14775,39 +13675,27 @@ impl crate::__private::DecodeFields for QueueObservationQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15026,30 +13914,25 @@ impl crate::__private::DecodeFields for QueueObservationQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "systemToOrganizationMappings" => {
-                    crate::__private::set(
-                        &mut self.system_to_organization_mappings,
-                        map.next_value()?,
-                        "systemToOrganizationMappings",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "systemToOrganizationMappings" => {
+                self.system_to_organization_mappings = map.next_value()?;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "systemToOrganizationMappings",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15127,24 +14010,18 @@ impl crate::__private::DecodeFields for QueueReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15421,296 +14298,143 @@ impl crate::__private::DecodeFields for QueueRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "userMemberCount" => {
-                    crate::__private::set(
-                        &mut self.user_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userMemberCount",
-                    )
-                }
-                "joinedMemberCount" => {
-                    crate::__private::set(
-                        &mut self.joined_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joinedMemberCount",
-                    )
-                }
-                "mediaSettings" => {
-                    crate::__private::set(
-                        &mut self.media_settings,
-                        map.next_value()?,
-                        "mediaSettings",
-                    )
-                }
-                "routingRules" => {
-                    crate::__private::set(
-                        &mut self.routing_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingRules",
-                    )
-                }
-                "conditionalGroupRouting" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_routing,
-                        map.next_value()?,
-                        "conditionalGroupRouting",
-                    )
-                }
-                "conditionalGroupActivation" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_activation,
-                        map.next_value()?,
-                        "conditionalGroupActivation",
-                    )
-                }
-                "bullseye" => {
-                    crate::__private::set(
-                        &mut self.bullseye,
-                        map.next_value()?,
-                        "bullseye",
-                    )
-                }
-                "scoringMethod" => {
-                    crate::__private::set(
-                        &mut self.scoring_method,
-                        map.next_value()?,
-                        "scoringMethod",
-                    )
-                }
-                "lastAgentRoutingMode" => {
-                    crate::__private::set(
-                        &mut self.last_agent_routing_mode,
-                        map.next_value()?,
-                        "lastAgentRoutingMode",
-                    )
-                }
-                "acwSettings" => {
-                    crate::__private::set(
-                        &mut self.acw_settings,
-                        map.next_value()?,
-                        "acwSettings",
-                    )
-                }
-                "skillEvaluationMethod" => {
-                    crate::__private::set(
-                        &mut self.skill_evaluation_method,
-                        map.next_value()?,
-                        "skillEvaluationMethod",
-                    )
-                }
-                "memberGroups" => {
-                    crate::__private::set(
-                        &mut self.member_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberGroups",
-                    )
-                }
-                "queueFlow" => {
-                    crate::__private::set(
-                        &mut self.queue_flow,
-                        map.next_value()?,
-                        "queueFlow",
-                    )
-                }
-                "emailInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.email_in_queue_flow,
-                        map.next_value()?,
-                        "emailInQueueFlow",
-                    )
-                }
-                "messageInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.message_in_queue_flow,
-                        map.next_value()?,
-                        "messageInQueueFlow",
-                    )
-                }
-                "whisperPrompt" => {
-                    crate::__private::set(
-                        &mut self.whisper_prompt,
-                        map.next_value()?,
-                        "whisperPrompt",
-                    )
-                }
-                "onHoldPrompt" => {
-                    crate::__private::set(
-                        &mut self.on_hold_prompt,
-                        map.next_value()?,
-                        "onHoldPrompt",
-                    )
-                }
-                "defaultMediaLanguage" => {
-                    crate::__private::set(
-                        &mut self.default_media_language,
-                        map.next_value()?,
-                        "defaultMediaLanguage",
-                    )
-                }
-                "autoAnswerOnly" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "autoAnswerOnly",
-                    )
-                }
-                "cannedResponseLibraries" => {
-                    crate::__private::set(
-                        &mut self.canned_response_libraries,
-                        map.next_value()?,
-                        "cannedResponseLibraries",
-                    )
-                }
-                "enableTranscription" => {
-                    crate::__private::set(
-                        &mut self.enable_transcription,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTranscription",
-                    )
-                }
-                "enableAudioMonitoring" => {
-                    crate::__private::set(
-                        &mut self.enable_audio_monitoring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAudioMonitoring",
-                    )
-                }
-                "enableManualAssignment" => {
-                    crate::__private::set(
-                        &mut self.enable_manual_assignment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableManualAssignment",
-                    )
-                }
-                "agentOwnedRouting" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_routing,
-                        map.next_value()?,
-                        "agentOwnedRouting",
-                    )
-                }
-                "directRouting" => {
-                    crate::__private::set(
-                        &mut self.direct_routing,
-                        map.next_value()?,
-                        "directRouting",
-                    )
-                }
-                "callingPartyName" => {
-                    crate::__private::set(
-                        &mut self.calling_party_name,
-                        map.next_value()?,
-                        "callingPartyName",
-                    )
-                }
-                "callingPartyNumber" => {
-                    crate::__private::set(
-                        &mut self.calling_party_number,
-                        map.next_value()?,
-                        "callingPartyNumber",
-                    )
-                }
-                "defaultScripts" => {
-                    crate::__private::set(
-                        &mut self.default_scripts,
-                        map.next_value()?,
-                        "defaultScripts",
-                    )
-                }
-                "outboundMessagingAddresses" => {
-                    crate::__private::set(
-                        &mut self.outbound_messaging_addresses,
-                        map.next_value()?,
-                        "outboundMessagingAddresses",
-                    )
-                }
-                "outboundEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.outbound_email_address,
-                        map.next_value()?,
-                        "outboundEmailAddress",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "suppressInQueueCallRecording" => {
-                    crate::__private::set(
-                        &mut self.suppress_in_queue_call_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suppressInQueueCallRecording",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userMemberCount" => {
+                self.user_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "joinedMemberCount" => {
+                self.joined_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaSettings" => self.media_settings = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conditionalGroupRouting" => {
+                self.conditional_group_routing = map.next_value()?;
+            }
+            "conditionalGroupActivation" => {
+                self.conditional_group_activation = map.next_value()?;
+            }
+            "bullseye" => self.bullseye = map.next_value()?,
+            "scoringMethod" => self.scoring_method = map.next_value()?,
+            "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
+            "acwSettings" => self.acw_settings = map.next_value()?,
+            "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueFlow" => self.queue_flow = map.next_value()?,
+            "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
+            "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
+            "whisperPrompt" => self.whisper_prompt = map.next_value()?,
+            "onHoldPrompt" => self.on_hold_prompt = map.next_value()?,
+            "defaultMediaLanguage" => self.default_media_language = map.next_value()?,
+            "autoAnswerOnly" => {
+                self.auto_answer_only = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "cannedResponseLibraries" => {
+                self.canned_response_libraries = map.next_value()?;
+            }
+            "enableTranscription" => {
+                self.enable_transcription = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableAudioMonitoring" => {
+                self.enable_audio_monitoring = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableManualAssignment" => {
+                self.enable_manual_assignment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentOwnedRouting" => self.agent_owned_routing = map.next_value()?,
+            "directRouting" => self.direct_routing = map.next_value()?,
+            "callingPartyName" => self.calling_party_name = map.next_value()?,
+            "callingPartyNumber" => self.calling_party_number = map.next_value()?,
+            "defaultScripts" => self.default_scripts = map.next_value()?,
+            "outboundMessagingAddresses" => {
+                self.outbound_messaging_addresses = map.next_value()?;
+            }
+            "outboundEmailAddress" => self.outbound_email_address = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "suppressInQueueCallRecording" => {
+                self.suppress_in_queue_call_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "autoAnswerOnly",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16138,13 +14862,14 @@ impl crate::__private::DecodeFields for QueueUserEventTopicObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16226,41 +14951,27 @@ impl crate::__private::DecodeFields for QueueUserEventTopicQueueMember {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "joined" => {
-                    crate::__private::set(
-                        &mut self.joined,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joined",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "joined" => self.joined = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "queueId",
+        "joined",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16414,75 +15125,63 @@ impl crate::__private::DecodeFields for QueueUtilizationDiagnostic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "usersInQueue" => {
-                    crate::__private::set(
-                        &mut self.users_in_queue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersInQueue",
-                    )
-                }
-                "activeUsersInQueue" => {
-                    crate::__private::set(
-                        &mut self.active_users_in_queue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "activeUsersInQueue",
-                    )
-                }
-                "usersOnQueue" => {
-                    crate::__private::set(
-                        &mut self.users_on_queue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersOnQueue",
-                    )
-                }
-                "usersNotUtilized" => {
-                    crate::__private::set(
-                        &mut self.users_not_utilized,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersNotUtilized",
-                    )
-                }
-                "usersOnQueueWithStation" => {
-                    crate::__private::set(
-                        &mut self.users_on_queue_with_station,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersOnQueueWithStation",
-                    )
-                }
-                "usersOnACampaignCall" => {
-                    crate::__private::set(
-                        &mut self.users_on_a_campaign_call,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersOnACampaignCall",
-                    )
-                }
-                "usersOnDifferentEdgeGroup" => {
-                    crate::__private::set(
-                        &mut self.users_on_different_edge_group,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersOnDifferentEdgeGroup",
-                    )
-                }
-                "usersOnANonCampaignCall" => {
-                    crate::__private::set(
-                        &mut self.users_on_a_non_campaign_call,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usersOnANonCampaignCall",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queue" => self.queue = map.next_value()?,
+            "usersInQueue" => {
+                self.users_in_queue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activeUsersInQueue" => {
+                self.active_users_in_queue = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usersOnQueue" => {
+                self.users_on_queue = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "usersNotUtilized" => {
+                self.users_not_utilized = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usersOnQueueWithStation" => {
+                self.users_on_queue_with_station = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usersOnACampaignCall" => {
+                self.users_on_a_campaign_call = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usersOnDifferentEdgeGroup" => {
+                self.users_on_different_edge_group = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usersOnANonCampaignCall" => {
+                self.users_on_a_non_campaign_call = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queue",
+        "usersInQueue",
+        "activeUsersInQueue",
+        "usersOnQueue",
+        "usersNotUtilized",
+        "usersOnQueueWithStation",
+        "usersOnACampaignCall",
+        "usersOnDifferentEdgeGroup",
+        "usersOnANonCampaignCall",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16614,37 +15313,29 @@ impl crate::__private::DecodeFields for QuickReply {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "payload" => {
-                    crate::__private::set(
-                        &mut self.payload,
-                        map.next_value()?,
-                        "payload",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "isSelected" => {
-                    crate::__private::set(
-                        &mut self.is_selected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSelected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "payload" => self.payload = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "isSelected" => {
+                self.is_selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "payload",
+        "url",
+        "action",
+        "isSelected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

@@ -67,27 +67,23 @@ impl crate::__private::DecodeFields for Range {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "numberOfOccurrences" => {
-                    crate::__private::set(
-                        &mut self.number_of_occurrences,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfOccurrences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "numberOfOccurrences" => {
+                self.number_of_occurrences = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "end", "numberOfOccurrences"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -207,26 +203,18 @@ impl crate::__private::DecodeFields for RateLimitAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -315,26 +303,20 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -459,33 +441,23 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -618,39 +590,27 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -889,23 +849,19 @@ impl crate::__private::DecodeFields for RateLimitAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1022,75 +978,43 @@ impl crate::__private::DecodeFields for RateLimitAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1254,26 +1178,18 @@ impl crate::__private::DecodeFields for RateLimitAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1463,32 +1379,25 @@ impl crate::__private::DecodeFields for RateLimitAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1650,30 +1559,18 @@ impl crate::__private::DecodeFields for RatingFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1796,29 +1693,19 @@ impl crate::__private::DecodeFields for Reaction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "data" => {
-                    crate::__private::set(&mut self.data, map.next_value()?, "data")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "reactionType" => {
-                    crate::__private::set(
-                        &mut self.reaction_type,
-                        map.next_value()?,
-                        "reactionType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "reactionType" => self.reaction_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["data", "name", "reactionType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1964,41 +1851,29 @@ impl crate::__private::DecodeFields for RealTimeAdherenceExplanation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "startDate",
+        "lengthMinutes",
+        "status",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2136,26 +2011,18 @@ impl crate::__private::DecodeFields for Reason {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2330,30 +2197,27 @@ impl crate::__private::DecodeFields for RecallEntry {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nbrAttempts" => {
-                    crate::__private::set(
-                        &mut self.nbr_attempts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "nbrAttempts",
-                    )
-                }
-                "minutesBetweenAttempts" => {
-                    crate::__private::set(
-                        &mut self.minutes_between_attempts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minutesBetweenAttempts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nbrAttempts" => {
+                self.nbr_attempts = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "minutesBetweenAttempts" => {
+                self.minutes_between_attempts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nbrAttempts",
+        "minutesBetweenAttempts",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2431,26 +2295,18 @@ impl crate::__private::DecodeFields for ReceivedReplyMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "subtitle"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2530,17 +2386,17 @@ impl crate::__private::DecodeFields for ReceivingScheduleLookup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2639,65 +2495,35 @@ impl crate::__private::DecodeFields for Recipient {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "messengerType" => {
-                    crate::__private::set(
-                        &mut self.messenger_type,
-                        map.next_value()?,
-                        "messengerType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "messengerType" => self.messenger_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "flow",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "messengerType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2898,22 +2724,18 @@ impl crate::__private::DecodeFields for RecipientAdditionalIdentifier {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3042,17 +2864,17 @@ impl crate::__private::DecodeFields for RecipientFlow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3151,86 +2973,45 @@ impl crate::__private::DecodeFields for RecipientListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3352,19 +3133,17 @@ impl crate::__private::DecodeFields for RecipientRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3478,82 +3257,41 @@ impl crate::__private::DecodeFields for Recognition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "note" => {
-                    crate::__private::set(&mut self.note, map.next_value()?, "note")
-                }
-                "contextType" => {
-                    crate::__private::set(
-                        &mut self.context_type,
-                        map.next_value()?,
-                        "contextType",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "dateDisplayed" => {
-                    crate::__private::set(
-                        &mut self.date_displayed,
-                        map.next_value()?,
-                        "dateDisplayed",
-                    )
-                }
-                "dateAcknowledged" => {
-                    crate::__private::set(
-                        &mut self.date_acknowledged,
-                        map.next_value()?,
-                        "dateAcknowledged",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "contextType" => self.context_type = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "dateDisplayed" => self.date_displayed = map.next_value()?,
+            "dateAcknowledged" => self.date_acknowledged = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "contextType",
+        "contextId",
+        "dateDisplayed",
+        "dateAcknowledged",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3818,68 +3556,37 @@ impl crate::__private::DecodeFields for RecognitionBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "note" => {
-                    crate::__private::set(&mut self.note, map.next_value()?, "note")
-                }
-                "contextType" => {
-                    crate::__private::set(
-                        &mut self.context_type,
-                        map.next_value()?,
-                        "contextType",
-                    )
-                }
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "contextType" => self.context_type = map.next_value()?,
+            "contextId" => self.context_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "contextType",
+        "contextId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4112,51 +3819,35 @@ impl crate::__private::DecodeFields for Recognitions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4272,25 +3963,19 @@ impl crate::__private::DecodeFields for Record {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4418,44 +4103,27 @@ impl crate::__private::DecodeFields for RecordersState {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "adhocState" => {
-                    crate::__private::set(
-                        &mut self.adhoc_state,
-                        map.next_value()?,
-                        "adhocState",
-                    )
-                }
-                "customerExperienceState" => {
-                    crate::__private::set(
-                        &mut self.customer_experience_state,
-                        map.next_value()?,
-                        "customerExperienceState",
-                    )
-                }
-                "agentExperienceState" => {
-                    crate::__private::set(
-                        &mut self.agent_experience_state,
-                        map.next_value()?,
-                        "agentExperienceState",
-                    )
-                }
-                "snippetState" => {
-                    crate::__private::set(
-                        &mut self.snippet_state,
-                        map.next_value()?,
-                        "snippetState",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adhocState" => self.adhoc_state = map.next_value()?,
+            "customerExperienceState" => {
+                self.customer_experience_state = map.next_value()?;
+            }
+            "agentExperienceState" => self.agent_experience_state = map.next_value()?,
+            "snippetState" => self.snippet_state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "adhocState",
+        "customerExperienceState",
+        "agentExperienceState",
+        "snippetState",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4983,243 +4651,129 @@ impl crate::__private::DecodeFields for Recording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "path" => {
-                    crate::__private::set(&mut self.path, map.next_value()?, "path")
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "media" => {
-                    crate::__private::set(&mut self.media, map.next_value()?, "media")
-                }
-                "mediaSubtype" => {
-                    crate::__private::set(
-                        &mut self.media_subtype,
-                        map.next_value()?,
-                        "mediaSubtype",
-                    )
-                }
-                "mediaSubject" => {
-                    crate::__private::set(
-                        &mut self.media_subject,
-                        map.next_value()?,
-                        "mediaSubject",
-                    )
-                }
-                "annotations" => {
-                    crate::__private::set(
-                        &mut self.annotations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "annotations",
-                    )
-                }
-                "transcript" => {
-                    crate::__private::set(
-                        &mut self.transcript,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcript",
-                    )
-                }
-                "emailTranscript" => {
-                    crate::__private::set(
-                        &mut self.email_transcript,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailTranscript",
-                    )
-                }
-                "messagingTranscript" => {
-                    crate::__private::set(
-                        &mut self.messaging_transcript,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messagingTranscript",
-                    )
-                }
-                "fileState" => {
-                    crate::__private::set(
-                        &mut self.file_state,
-                        map.next_value()?,
-                        "fileState",
-                    )
-                }
-                "restoreExpirationTime" => {
-                    crate::__private::set(
-                        &mut self.restore_expiration_time,
-                        map.next_value()?,
-                        "restoreExpirationTime",
-                    )
-                }
-                "mediaUris" => {
-                    crate::__private::set(
-                        &mut self.media_uris,
-                        map.next_value()?,
-                        "mediaUris",
-                    )
-                }
-                "estimatedTranscodeTimeMs" => {
-                    crate::__private::set(
-                        &mut self.estimated_transcode_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedTranscodeTimeMs",
-                    )
-                }
-                "actualTranscodeTimeMs" => {
-                    crate::__private::set(
-                        &mut self.actual_transcode_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualTranscodeTimeMs",
-                    )
-                }
-                "archiveDate" => {
-                    crate::__private::set(
-                        &mut self.archive_date,
-                        map.next_value()?,
-                        "archiveDate",
-                    )
-                }
-                "archiveMedium" => {
-                    crate::__private::set(
-                        &mut self.archive_medium,
-                        map.next_value()?,
-                        "archiveMedium",
-                    )
-                }
-                "deleteDate" => {
-                    crate::__private::set(
-                        &mut self.delete_date,
-                        map.next_value()?,
-                        "deleteDate",
-                    )
-                }
-                "exportDate" => {
-                    crate::__private::set(
-                        &mut self.export_date,
-                        map.next_value()?,
-                        "exportDate",
-                    )
-                }
-                "exportedDate" => {
-                    crate::__private::set(
-                        &mut self.exported_date,
-                        map.next_value()?,
-                        "exportedDate",
-                    )
-                }
-                "outputDurationMs" => {
-                    crate::__private::set(
-                        &mut self.output_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outputDurationMs",
-                    )
-                }
-                "outputSizeInBytes" => {
-                    crate::__private::set(
-                        &mut self.output_size_in_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outputSizeInBytes",
-                    )
-                }
-                "maxAllowedRestorationsForOrg" => {
-                    crate::__private::set(
-                        &mut self.max_allowed_restorations_for_org,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxAllowedRestorationsForOrg",
-                    )
-                }
-                "remainingRestorationsAllowedForOrg" => {
-                    crate::__private::set(
-                        &mut self.remaining_restorations_allowed_for_org,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "remainingRestorationsAllowedForOrg",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                "recordingFileRole" => {
-                    crate::__private::set(
-                        &mut self.recording_file_role,
-                        map.next_value()?,
-                        "recordingFileRole",
-                    )
-                }
-                "recordingErrorStatus" => {
-                    crate::__private::set(
-                        &mut self.recording_error_status,
-                        map.next_value()?,
-                        "recordingErrorStatus",
-                    )
-                }
-                "originalRecordingStartTime" => {
-                    crate::__private::set(
-                        &mut self.original_recording_start_time,
-                        map.next_value()?,
-                        "originalRecordingStartTime",
-                    )
-                }
-                "creationTime" => {
-                    crate::__private::set(
-                        &mut self.creation_time,
-                        map.next_value()?,
-                        "creationTime",
-                    )
-                }
-                "associatedConversationIds" => {
-                    crate::__private::set(
-                        &mut self.associated_conversation_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "associatedConversationIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "media" => self.media = map.next_value()?,
+            "mediaSubtype" => self.media_subtype = map.next_value()?,
+            "mediaSubject" => self.media_subject = map.next_value()?,
+            "annotations" => {
+                self.annotations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transcript" => {
+                self.transcript = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "emailTranscript" => {
+                self.email_transcript = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "messagingTranscript" => {
+                self.messaging_transcript = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "fileState" => self.file_state = map.next_value()?,
+            "restoreExpirationTime" => self.restore_expiration_time = map.next_value()?,
+            "mediaUris" => self.media_uris = map.next_value()?,
+            "estimatedTranscodeTimeMs" => {
+                self.estimated_transcode_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualTranscodeTimeMs" => {
+                self.actual_transcode_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "archiveDate" => self.archive_date = map.next_value()?,
+            "archiveMedium" => self.archive_medium = map.next_value()?,
+            "deleteDate" => self.delete_date = map.next_value()?,
+            "exportDate" => self.export_date = map.next_value()?,
+            "exportedDate" => self.exported_date = map.next_value()?,
+            "outputDurationMs" => {
+                self.output_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outputSizeInBytes" => {
+                self.output_size_in_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxAllowedRestorationsForOrg" => {
+                self.max_allowed_restorations_for_org = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "remainingRestorationsAllowedForOrg" => {
+                self.remaining_restorations_allowed_for_org = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "recordingFileRole" => self.recording_file_role = map.next_value()?,
+            "recordingErrorStatus" => self.recording_error_status = map.next_value()?,
+            "originalRecordingStartTime" => {
+                self.original_recording_start_time = map.next_value()?;
+            }
+            "creationTime" => self.creation_time = map.next_value()?,
+            "associatedConversationIds" => {
+                self.associated_conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversationId",
+        "path",
+        "startTime",
+        "endTime",
+        "media",
+        "mediaSubtype",
+        "mediaSubject",
+        "annotations",
+        "transcript",
+        "emailTranscript",
+        "messagingTranscript",
+        "fileState",
+        "restoreExpirationTime",
+        "mediaUris",
+        "estimatedTranscodeTimeMs",
+        "actualTranscodeTimeMs",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "outputDurationMs",
+        "outputSizeInBytes",
+        "maxAllowedRestorationsForOrg",
+        "remainingRestorationsAllowedForOrg",
+        "sessionId",
+        "users",
+        "recordingFileRole",
+        "recordingErrorStatus",
+        "originalRecordingStartTime",
+        "creationTime",
+        "associatedConversationIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5724,20 +5278,18 @@ impl crate::__private::DecodeFields for RecordingAnnotationFlow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5821,20 +5373,18 @@ impl crate::__private::DecodeFields for RecordingAnnotationQueue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5915,44 +5465,27 @@ impl crate::__private::DecodeFields for RecordingArchiveRestoreTopicMediaResult 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channelId" => {
-                    crate::__private::set(
-                        &mut self.channel_id,
-                        map.next_value()?,
-                        "channelId",
-                    )
-                }
-                "waveUri" => {
-                    crate::__private::set(
-                        &mut self.wave_uri,
-                        map.next_value()?,
-                        "waveUri",
-                    )
-                }
-                "mediaUri" => {
-                    crate::__private::set(
-                        &mut self.media_uri,
-                        map.next_value()?,
-                        "mediaUri",
-                    )
-                }
-                "waveformData" => {
-                    crate::__private::set(
-                        &mut self.waveform_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waveformData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channelId" => self.channel_id = map.next_value()?,
+            "waveUri" => self.wave_uri = map.next_value()?,
+            "mediaUri" => self.media_uri = map.next_value()?,
+            "waveformData" => {
+                self.waveform_data = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channelId",
+        "waveUri",
+        "mediaUri",
+        "waveformData",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6062,52 +5595,39 @@ impl crate::__private::DecodeFields for RecordingArchiveRestoreTopicRecording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "fileState" => {
-                    crate::__private::set(
-                        &mut self.file_state,
-                        map.next_value()?,
-                        "fileState",
-                    )
-                }
-                "mediaUris" => {
-                    crate::__private::set(
-                        &mut self.media_uris,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaUris",
-                    )
-                }
-                "estimatedTranscodeTimeMs" => {
-                    crate::__private::set(
-                        &mut self.estimated_transcode_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "estimatedTranscodeTimeMs",
-                    )
-                }
-                "actualTranscodeTimeMs" => {
-                    crate::__private::set(
-                        &mut self.actual_transcode_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actualTranscodeTimeMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "fileState" => self.file_state = map.next_value()?,
+            "mediaUris" => {
+                self.media_uris = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "estimatedTranscodeTimeMs" => {
+                self.estimated_transcode_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "actualTranscodeTimeMs" => {
+                self.actual_transcode_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "conversationId",
+        "fileState",
+        "mediaUris",
+        "estimatedTranscodeTimeMs",
+        "actualTranscodeTimeMs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6220,38 +5740,29 @@ impl crate::__private::DecodeFields for RecordingAttachment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "mime" => {
-                    crate::__private::set(&mut self.mime, map.next_value()?, "mime")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "mime" => self.mime = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaType",
+        "url",
+        "mime",
+        "text",
+        "fileName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6402,33 +5913,21 @@ impl crate::__private::DecodeFields for RecordingButtonComponent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "isSelected" => {
-                    crate::__private::set(
-                        &mut self.is_selected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSelected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "actions" => self.actions = map.next_value()?,
+            "isSelected" => {
+                self.is_selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "actions", "isSelected"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6516,31 +6015,19 @@ impl crate::__private::DecodeFields for RecordingContentActions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "urlTarget" => {
-                    crate::__private::set(
-                        &mut self.url_target,
-                        map.next_value()?,
-                        "urlTarget",
-                    )
-                }
-                "textback" => {
-                    crate::__private::set(
-                        &mut self.textback,
-                        map.next_value()?,
-                        "textback",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "urlTarget" => self.url_target = map.next_value()?,
+            "textback" => self.textback = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "urlTarget", "textback"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6623,27 +6110,19 @@ impl crate::__private::DecodeFields for RecordingContentStory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "replyToId" => {
-                    crate::__private::set(
-                        &mut self.reply_to_id,
-                        map.next_value()?,
-                        "replyToId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "replyToId" => self.reply_to_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "url", "replyToId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6795,79 +6274,41 @@ impl crate::__private::DecodeFields for RecordingEmailMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "htmlBody" => {
-                    crate::__private::set(
-                        &mut self.html_body,
-                        map.next_value()?,
-                        "htmlBody",
-                    )
-                }
-                "textBody" => {
-                    crate::__private::set(
-                        &mut self.text_body,
-                        map.next_value()?,
-                        "textBody",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "to",
-                    )
-                }
-                "cc" => {
-                    crate::__private::set(
-                        &mut self.cc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cc",
-                    )
-                }
-                "bcc" => {
-                    crate::__private::set(
-                        &mut self.bcc,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bcc",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "replyTo" => {
-                    crate::__private::set(
-                        &mut self.reply_to,
-                        map.next_value()?,
-                        "replyTo",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "attachments" => {
-                    crate::__private::set(
-                        &mut self.attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "attachments",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "htmlBody" => self.html_body = map.next_value()?,
+            "textBody" => self.text_body = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "cc" => self.cc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "bcc" => self.bcc = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "from" => self.from = map.next_value()?,
+            "replyTo" => self.reply_to = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "attachments" => {
+                self.attachments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "htmlBody",
+        "textBody",
+        "id",
+        "to",
+        "cc",
+        "bcc",
+        "from",
+        "replyTo",
+        "subject",
+        "attachments",
+        "time",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7016,45 +6457,31 @@ impl crate::__private::DecodeFields for RecordingEncryptionConfiguration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "apiId" => {
-                    crate::__private::set(&mut self.api_id, map.next_value()?, "apiId")
-                }
-                "apiKey" => {
-                    crate::__private::set(&mut self.api_key, map.next_value()?, "apiKey")
-                }
-                "keyConfigurationType" => {
-                    crate::__private::set(
-                        &mut self.key_configuration_type,
-                        map.next_value()?,
-                        "keyConfigurationType",
-                    )
-                }
-                "lastError" => {
-                    crate::__private::set(
-                        &mut self.last_error,
-                        map.next_value()?,
-                        "lastError",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "apiId" => self.api_id = map.next_value()?,
+            "apiKey" => self.api_key = map.next_value()?,
+            "keyConfigurationType" => self.key_configuration_type = map.next_value()?,
+            "lastError" => self.last_error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "url",
+        "apiId",
+        "apiKey",
+        "keyConfigurationType",
+        "lastError",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7206,37 +6633,21 @@ impl crate::__private::DecodeFields for RecordingEncryptionConfigurationListing 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7356,65 +6767,35 @@ impl crate::__private::DecodeFields for RecordingForm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "introduction" => {
-                    crate::__private::set(
-                        &mut self.introduction,
-                        map.next_value()?,
-                        "introduction",
-                    )
-                }
-                "formPages" => {
-                    crate::__private::set(
-                        &mut self.form_pages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "formPages",
-                    )
-                }
-                "receivedMessage" => {
-                    crate::__private::set(
-                        &mut self.received_message,
-                        map.next_value()?,
-                        "receivedMessage",
-                    )
-                }
-                "replyMessage" => {
-                    crate::__private::set(
-                        &mut self.reply_message,
-                        map.next_value()?,
-                        "replyMessage",
-                    )
-                }
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "response",
-                    )
-                }
-                "originatingMessageId" => {
-                    crate::__private::set(
-                        &mut self.originating_message_id,
-                        map.next_value()?,
-                        "originatingMessageId",
-                    )
-                }
-                "cannedResponseId" => {
-                    crate::__private::set(
-                        &mut self.canned_response_id,
-                        map.next_value()?,
-                        "cannedResponseId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "introduction" => self.introduction = map.next_value()?,
+            "formPages" => {
+                self.form_pages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "receivedMessage" => self.received_message = map.next_value()?,
+            "replyMessage" => self.reply_message = map.next_value()?,
+            "response" => {
+                self.response = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "originatingMessageId" => self.originating_message_id = map.next_value()?,
+            "cannedResponseId" => self.canned_response_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "introduction",
+        "formPages",
+        "receivedMessage",
+        "replyMessage",
+        "response",
+        "originatingMessageId",
+        "cannedResponseId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7526,33 +6907,27 @@ impl crate::__private::DecodeFields for RecordingFormPage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "pageComponents" => {
-                    crate::__private::set(
-                        &mut self.page_components,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pageComponents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "pageComponents" => {
+                self.page_components = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "title",
+        "subtitle",
+        "pageComponents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7650,47 +7025,27 @@ impl crate::__private::DecodeFields for RecordingFormPageComponent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "formComponentType" => {
-                    crate::__private::set(
-                        &mut self.form_component_type,
-                        map.next_value()?,
-                        "formComponentType",
-                    )
-                }
-                "datePicker" => {
-                    crate::__private::set(
-                        &mut self.date_picker,
-                        map.next_value()?,
-                        "datePicker",
-                    )
-                }
-                "wheelPicker" => {
-                    crate::__private::set(
-                        &mut self.wheel_picker,
-                        map.next_value()?,
-                        "wheelPicker",
-                    )
-                }
-                "listPicker" => {
-                    crate::__private::set(
-                        &mut self.list_picker,
-                        map.next_value()?,
-                        "listPicker",
-                    )
-                }
-                "input" => {
-                    crate::__private::set(&mut self.input, map.next_value()?, "input")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "formComponentType" => self.form_component_type = map.next_value()?,
+            "datePicker" => self.date_picker = map.next_value()?,
+            "wheelPicker" => self.wheel_picker = map.next_value()?,
+            "listPicker" => self.list_picker = map.next_value()?,
+            "input" => self.input = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "formComponentType",
+        "datePicker",
+        "wheelPicker",
+        "listPicker",
+        "input",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7836,24 +7191,18 @@ impl crate::__private::DecodeFields for RecordingFormResponseComponent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "component" => {
-                    crate::__private::set(
-                        &mut self.component,
-                        map.next_value()?,
-                        "component",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "component" => self.component = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "component"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7926,30 +7275,18 @@ impl crate::__private::DecodeFields for RecordingFormResponseContent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "buttonResponse" => {
-                    crate::__private::set(
-                        &mut self.button_response,
-                        map.next_value()?,
-                        "buttonResponse",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentType" => self.content_type = map.next_value()?,
+            "buttonResponse" => self.button_response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentType", "buttonResponse"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8068,34 +7405,25 @@ impl crate::__private::DecodeFields for RecordingInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                "responseText" => {
-                    crate::__private::set(
-                        &mut self.response_text,
-                        map.next_value()?,
-                        "responseText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            "responseText" => self.response_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "title",
+        "subtitle",
+        "responseText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8180,26 +7508,18 @@ impl crate::__private::DecodeFields for RecordingIntroduction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "subtitle" => {
-                    crate::__private::set(
-                        &mut self.subtitle,
-                        map.next_value()?,
-                        "subtitle",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "title" => self.title = map.next_value()?,
+            "subtitle" => self.subtitle = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["title", "subtitle"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8347,100 +7667,69 @@ impl crate::__private::DecodeFields for RecordingJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "recordingJobsQuery" => {
-                    crate::__private::set(
-                        &mut self.recording_jobs_query,
-                        map.next_value()?,
-                        "recordingJobsQuery",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "totalConversations" => {
-                    crate::__private::set(
-                        &mut self.total_conversations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalConversations",
-                    )
-                }
-                "totalRecordings" => {
-                    crate::__private::set(
-                        &mut self.total_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalRecordings",
-                    )
-                }
-                "totalSkippedRecordings" => {
-                    crate::__private::set(
-                        &mut self.total_skipped_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalSkippedRecordings",
-                    )
-                }
-                "totalFailedRecordings" => {
-                    crate::__private::set(
-                        &mut self.total_failed_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalFailedRecordings",
-                    )
-                }
-                "totalProcessedRecordings" => {
-                    crate::__private::set(
-                        &mut self.total_processed_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalProcessedRecordings",
-                    )
-                }
-                "percentProgress" => {
-                    crate::__private::set(
-                        &mut self.percent_progress,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentProgress",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "failedRecordings" => {
-                    crate::__private::set(
-                        &mut self.failed_recordings,
-                        map.next_value()?,
-                        "failedRecordings",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "recordingJobsQuery" => self.recording_jobs_query = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "totalConversations" => {
+                self.total_conversations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalRecordings" => {
+                self.total_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalSkippedRecordings" => {
+                self.total_skipped_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalFailedRecordings" => {
+                self.total_failed_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalProcessedRecordings" => {
+                self.total_processed_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "percentProgress" => {
+                self.percent_progress = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "errorMessage" => self.error_message = map.next_value()?,
+            "failedRecordings" => self.failed_recordings = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "state",
+        "recordingJobsQuery",
+        "dateCreated",
+        "totalConversations",
+        "totalRecordings",
+        "totalSkippedRecordings",
+        "totalFailedRecordings",
+        "totalProcessedRecordings",
+        "percentProgress",
+        "errorMessage",
+        "failedRecordings",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8677,86 +7966,45 @@ impl crate::__private::DecodeFields for RecordingJobEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8882,30 +8130,18 @@ impl crate::__private::DecodeFields for RecordingJobFailedRecording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "recording" => {
-                    crate::__private::set(
-                        &mut self.recording,
-                        map.next_value()?,
-                        "recording",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "recording" => self.recording = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversation", "recording"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9049,103 +8285,71 @@ impl crate::__private::DecodeFields for RecordingJobsQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "actionDate" => {
-                    crate::__private::set(
-                        &mut self.action_date,
-                        map.next_value()?,
-                        "actionDate",
-                    )
-                }
-                "actionAge" => {
-                    crate::__private::set(
-                        &mut self.action_age,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actionAge",
-                    )
-                }
-                "screenRecordingActionDate" => {
-                    crate::__private::set(
-                        &mut self.screen_recording_action_date,
-                        map.next_value()?,
-                        "screenRecordingActionDate",
-                    )
-                }
-                "screenRecordingActionAge" => {
-                    crate::__private::set(
-                        &mut self.screen_recording_action_age,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenRecordingActionAge",
-                    )
-                }
-                "integrationId" => {
-                    crate::__private::set(
-                        &mut self.integration_id,
-                        map.next_value()?,
-                        "integrationId",
-                    )
-                }
-                "includeRecordingsWithSensitiveData" => {
-                    crate::__private::set(
-                        &mut self.include_recordings_with_sensitive_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeRecordingsWithSensitiveData",
-                    )
-                }
-                "includeScreenRecordings" => {
-                    crate::__private::set(
-                        &mut self.include_screen_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeScreenRecordings",
-                    )
-                }
-                "includePolicyBasedRecordings" => {
-                    crate::__private::set(
-                        &mut self.include_policy_based_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includePolicyBasedRecordings",
-                    )
-                }
-                "includeSnippetRecordings" => {
-                    crate::__private::set(
-                        &mut self.include_snippet_recordings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeSnippetRecordings",
-                    )
-                }
-                "clearExport" => {
-                    crate::__private::set(
-                        &mut self.clear_export,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "clearExport",
-                    )
-                }
-                "conversationQuery" => {
-                    crate::__private::set(
-                        &mut self.conversation_query,
-                        map.next_value()?,
-                        "conversationQuery",
-                    )
-                }
-                "agedConversationInterval" => {
-                    crate::__private::set(
-                        &mut self.aged_conversation_interval,
-                        map.next_value()?,
-                        "agedConversationInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "actionDate" => self.action_date = map.next_value()?,
+            "actionAge" => {
+                self.action_age = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenRecordingActionDate" => {
+                self.screen_recording_action_date = map.next_value()?;
+            }
+            "screenRecordingActionAge" => {
+                self.screen_recording_action_age = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "integrationId" => self.integration_id = map.next_value()?,
+            "includeRecordingsWithSensitiveData" => {
+                self.include_recordings_with_sensitive_data = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeScreenRecordings" => {
+                self.include_screen_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includePolicyBasedRecordings" => {
+                self.include_policy_based_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeSnippetRecordings" => {
+                self.include_snippet_recordings = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "clearExport" => {
+                self.clear_export = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationQuery" => self.conversation_query = map.next_value()?,
+            "agedConversationInterval" => {
+                self.aged_conversation_interval = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "action",
+        "actionDate",
+        "actionAge",
+        "screenRecordingActionDate",
+        "screenRecordingActionAge",
+        "integrationId",
+        "includeRecordingsWithSensitiveData",
+        "includeScreenRecordings",
+        "includePolicyBasedRecordings",
+        "includeSnippetRecordings",
+        "clearExport",
+        "conversationQuery",
+        "agedConversationInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9342,41 +8546,31 @@ impl crate::__private::DecodeFields for RecordingLocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "latitude" => {
-                    crate::__private::set(
-                        &mut self.latitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latitude",
-                    )
-                }
-                "longitude" => {
-                    crate::__private::set(
-                        &mut self.longitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "longitude",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "latitude" => {
+                self.latitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "longitude" => {
+                self.longitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "address",
+        "text",
+        "latitude",
+        "longitude",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9475,34 +8669,27 @@ impl crate::__private::DecodeFields for RecordingMessageReceipt {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "receiptTime" => {
-                    crate::__private::set(
-                        &mut self.receipt_time,
-                        map.next_value()?,
-                        "receiptTime",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "reasons" => {
-                    crate::__private::set(
-                        &mut self.reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasons",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "receiptTime" => self.receipt_time = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "reasons" => {
+                self.reasons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "receiptTime",
+        "status",
+        "reasons",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9647,26 +8834,18 @@ impl crate::__private::DecodeFields for RecordingMessageReceiptReason {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9985,215 +9164,101 @@ impl crate::__private::DecodeFields for RecordingMessagingMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "fromUser" => {
-                    crate::__private::set(
-                        &mut self.from_user,
-                        map.next_value()?,
-                        "fromUser",
-                    )
-                }
-                "fromExternalContact" => {
-                    crate::__private::set(
-                        &mut self.from_external_contact,
-                        map.next_value()?,
-                        "fromExternalContact",
-                    )
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "timestamp" => {
-                    crate::__private::set(
-                        &mut self.timestamp,
-                        map.next_value()?,
-                        "timestamp",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "workflow" => {
-                    crate::__private::set(
-                        &mut self.workflow,
-                        map.next_value()?,
-                        "workflow",
-                    )
-                }
-                "messageText" => {
-                    crate::__private::set(
-                        &mut self.message_text,
-                        map.next_value()?,
-                        "messageText",
-                    )
-                }
-                "messageMediaAttachments" => {
-                    crate::__private::set(
-                        &mut self.message_media_attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageMediaAttachments",
-                    )
-                }
-                "messageStickerAttachments" => {
-                    crate::__private::set(
-                        &mut self.message_sticker_attachments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageStickerAttachments",
-                    )
-                }
-                "quickReplies" => {
-                    crate::__private::set(
-                        &mut self.quick_replies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "quickReplies",
-                    )
-                }
-                "buttonResponse" => {
-                    crate::__private::set(
-                        &mut self.button_response,
-                        map.next_value()?,
-                        "buttonResponse",
-                    )
-                }
-                "buttonResponses" => {
-                    crate::__private::set(
-                        &mut self.button_responses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "buttonResponses",
-                    )
-                }
-                "story" => {
-                    crate::__private::set(&mut self.story, map.next_value()?, "story")
-                }
-                "cards" => {
-                    crate::__private::set(
-                        &mut self.cards,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cards",
-                    )
-                }
-                "notificationTemplate" => {
-                    crate::__private::set(
-                        &mut self.notification_template,
-                        map.next_value()?,
-                        "notificationTemplate",
-                    )
-                }
-                "datePicker" => {
-                    crate::__private::set(
-                        &mut self.date_picker,
-                        map.next_value()?,
-                        "datePicker",
-                    )
-                }
-                "listPicker" => {
-                    crate::__private::set(
-                        &mut self.list_picker,
-                        map.next_value()?,
-                        "listPicker",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "socialVisibility" => {
-                    crate::__private::set(
-                        &mut self.social_visibility,
-                        map.next_value()?,
-                        "socialVisibility",
-                    )
-                }
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                "interactiveApplication" => {
-                    crate::__private::set(
-                        &mut self.interactive_application,
-                        map.next_value()?,
-                        "interactiveApplication",
-                    )
-                }
-                "paymentRequest" => {
-                    crate::__private::set(
-                        &mut self.payment_request,
-                        map.next_value()?,
-                        "paymentRequest",
-                    )
-                }
-                "paymentResponse" => {
-                    crate::__private::set(
-                        &mut self.payment_response,
-                        map.next_value()?,
-                        "paymentResponse",
-                    )
-                }
-                "form" => {
-                    crate::__private::set(&mut self.form, map.next_value()?, "form")
-                }
-                "roadsideAssistance" => {
-                    crate::__private::set(
-                        &mut self.roadside_assistance,
-                        map.next_value()?,
-                        "roadsideAssistance",
-                    )
-                }
-                "richLink" => {
-                    crate::__private::set(
-                        &mut self.rich_link,
-                        map.next_value()?,
-                        "richLink",
-                    )
-                }
-                "messageReceipts" => {
-                    crate::__private::set(
-                        &mut self.message_receipts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageReceipts",
-                    )
-                }
-                "notificationResponse" => {
-                    crate::__private::set(
-                        &mut self.notification_response,
-                        map.next_value()?,
-                        "notificationResponse",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "fromUser" => self.from_user = map.next_value()?,
+            "fromExternalContact" => self.from_external_contact = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "workflow" => self.workflow = map.next_value()?,
+            "messageText" => self.message_text = map.next_value()?,
+            "messageMediaAttachments" => {
+                self.message_media_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "messageStickerAttachments" => {
+                self.message_sticker_attachments = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "quickReplies" => {
+                self.quick_replies = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "buttonResponse" => self.button_response = map.next_value()?,
+            "buttonResponses" => {
+                self.button_responses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "story" => self.story = map.next_value()?,
+            "cards" => self.cards = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "notificationTemplate" => self.notification_template = map.next_value()?,
+            "datePicker" => self.date_picker = map.next_value()?,
+            "listPicker" => self.list_picker = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "socialVisibility" => self.social_visibility = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "interactiveApplication" => self.interactive_application = map.next_value()?,
+            "paymentRequest" => self.payment_request = map.next_value()?,
+            "paymentResponse" => self.payment_response = map.next_value()?,
+            "form" => self.form = map.next_value()?,
+            "roadsideAssistance" => self.roadside_assistance = map.next_value()?,
+            "richLink" => self.rich_link = map.next_value()?,
+            "messageReceipts" => {
+                self.message_receipts = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "notificationResponse" => self.notification_response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "from",
+        "fromUser",
+        "fromExternalContact",
+        "to",
+        "timestamp",
+        "id",
+        "status",
+        "purpose",
+        "participantId",
+        "queue",
+        "workflow",
+        "messageText",
+        "messageMediaAttachments",
+        "messageStickerAttachments",
+        "quickReplies",
+        "buttonResponse",
+        "buttonResponses",
+        "story",
+        "cards",
+        "notificationTemplate",
+        "datePicker",
+        "listPicker",
+        "contentType",
+        "socialVisibility",
+        "events",
+        "interactiveApplication",
+        "paymentRequest",
+        "paymentResponse",
+        "form",
+        "roadsideAssistance",
+        "richLink",
+        "messageReceipts",
+        "notificationResponse",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10710,148 +9775,71 @@ impl crate::__private::DecodeFields for RecordingMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "path" => {
-                    crate::__private::set(&mut self.path, map.next_value()?, "path")
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "endTime" => {
-                    crate::__private::set(
-                        &mut self.end_time,
-                        map.next_value()?,
-                        "endTime",
-                    )
-                }
-                "media" => {
-                    crate::__private::set(&mut self.media, map.next_value()?, "media")
-                }
-                "mediaSubtype" => {
-                    crate::__private::set(
-                        &mut self.media_subtype,
-                        map.next_value()?,
-                        "mediaSubtype",
-                    )
-                }
-                "mediaSubject" => {
-                    crate::__private::set(
-                        &mut self.media_subject,
-                        map.next_value()?,
-                        "mediaSubject",
-                    )
-                }
-                "annotations" => {
-                    crate::__private::set(
-                        &mut self.annotations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "annotations",
-                    )
-                }
-                "fileState" => {
-                    crate::__private::set(
-                        &mut self.file_state,
-                        map.next_value()?,
-                        "fileState",
-                    )
-                }
-                "restoreExpirationTime" => {
-                    crate::__private::set(
-                        &mut self.restore_expiration_time,
-                        map.next_value()?,
-                        "restoreExpirationTime",
-                    )
-                }
-                "archiveDate" => {
-                    crate::__private::set(
-                        &mut self.archive_date,
-                        map.next_value()?,
-                        "archiveDate",
-                    )
-                }
-                "archiveMedium" => {
-                    crate::__private::set(
-                        &mut self.archive_medium,
-                        map.next_value()?,
-                        "archiveMedium",
-                    )
-                }
-                "deleteDate" => {
-                    crate::__private::set(
-                        &mut self.delete_date,
-                        map.next_value()?,
-                        "deleteDate",
-                    )
-                }
-                "exportDate" => {
-                    crate::__private::set(
-                        &mut self.export_date,
-                        map.next_value()?,
-                        "exportDate",
-                    )
-                }
-                "exportedDate" => {
-                    crate::__private::set(
-                        &mut self.exported_date,
-                        map.next_value()?,
-                        "exportedDate",
-                    )
-                }
-                "maxAllowedRestorationsForOrg" => {
-                    crate::__private::set(
-                        &mut self.max_allowed_restorations_for_org,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxAllowedRestorationsForOrg",
-                    )
-                }
-                "remainingRestorationsAllowedForOrg" => {
-                    crate::__private::set(
-                        &mut self.remaining_restorations_allowed_for_org,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "remainingRestorationsAllowedForOrg",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "region" => {
-                    crate::__private::set(&mut self.region, map.next_value()?, "region")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "path" => self.path = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            "endTime" => self.end_time = map.next_value()?,
+            "media" => self.media = map.next_value()?,
+            "mediaSubtype" => self.media_subtype = map.next_value()?,
+            "mediaSubject" => self.media_subject = map.next_value()?,
+            "annotations" => {
+                self.annotations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fileState" => self.file_state = map.next_value()?,
+            "restoreExpirationTime" => self.restore_expiration_time = map.next_value()?,
+            "archiveDate" => self.archive_date = map.next_value()?,
+            "archiveMedium" => self.archive_medium = map.next_value()?,
+            "deleteDate" => self.delete_date = map.next_value()?,
+            "exportDate" => self.export_date = map.next_value()?,
+            "exportedDate" => self.exported_date = map.next_value()?,
+            "maxAllowedRestorationsForOrg" => {
+                self.max_allowed_restorations_for_org = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "remainingRestorationsAllowedForOrg" => {
+                self.remaining_restorations_allowed_for_org = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "conversationId",
+        "path",
+        "startTime",
+        "endTime",
+        "media",
+        "mediaSubtype",
+        "mediaSubject",
+        "annotations",
+        "fileState",
+        "restoreExpirationTime",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "maxAllowedRestorationsForOrg",
+        "remainingRestorationsAllowedForOrg",
+        "sessionId",
+        "region",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11341,44 +10329,25 @@ impl crate::__private::DecodeFields for RecordingNotificationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "originatingMessageId" => {
-                    crate::__private::set(
-                        &mut self.originating_message_id,
-                        map.next_value()?,
-                        "originatingMessageId",
-                    )
-                }
-                "referenceId" => {
-                    crate::__private::set(
-                        &mut self.reference_id,
-                        map.next_value()?,
-                        "referenceId",
-                    )
-                }
-                "notificationStatus" => {
-                    crate::__private::set(
-                        &mut self.notification_status,
-                        map.next_value()?,
-                        "notificationStatus",
-                    )
-                }
-                "notificationText" => {
-                    crate::__private::set(
-                        &mut self.notification_text,
-                        map.next_value()?,
-                        "notificationText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "originatingMessageId" => self.originating_message_id = map.next_value()?,
+            "referenceId" => self.reference_id = map.next_value()?,
+            "notificationStatus" => self.notification_status = map.next_value()?,
+            "notificationText" => self.notification_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "originatingMessageId",
+        "referenceId",
+        "notificationStatus",
+        "notificationText",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11525,47 +10494,33 @@ impl crate::__private::DecodeFields for RecordingNotificationTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "header" => {
-                    crate::__private::set(&mut self.header, map.next_value()?, "header")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "buttons" => {
-                    crate::__private::set(
-                        &mut self.buttons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "buttons",
-                    )
-                }
-                "carousel" => {
-                    crate::__private::set(
-                        &mut self.carousel,
-                        map.next_value()?,
-                        "carousel",
-                    )
-                }
-                "footer" => {
-                    crate::__private::set(&mut self.footer, map.next_value()?, "footer")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "header" => self.header = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "buttons" => {
+                self.buttons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "carousel" => self.carousel = map.next_value()?,
+            "footer" => self.footer = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "language",
+        "header",
+        "body",
+        "buttons",
+        "carousel",
+        "footer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11692,72 +10647,33 @@ impl crate::__private::DecodeFields for RecordingRetention {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                "archiveDate" => {
-                    crate::__private::set(
-                        &mut self.archive_date,
-                        map.next_value()?,
-                        "archiveDate",
-                    )
-                }
-                "archiveMedium" => {
-                    crate::__private::set(
-                        &mut self.archive_medium,
-                        map.next_value()?,
-                        "archiveMedium",
-                    )
-                }
-                "deleteDate" => {
-                    crate::__private::set(
-                        &mut self.delete_date,
-                        map.next_value()?,
-                        "deleteDate",
-                    )
-                }
-                "exportDate" => {
-                    crate::__private::set(
-                        &mut self.export_date,
-                        map.next_value()?,
-                        "exportDate",
-                    )
-                }
-                "exportedDate" => {
-                    crate::__private::set(
-                        &mut self.exported_date,
-                        map.next_value()?,
-                        "exportedDate",
-                    )
-                }
-                "creationTime" => {
-                    crate::__private::set(
-                        &mut self.creation_time,
-                        map.next_value()?,
-                        "creationTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            "archiveDate" => self.archive_date = map.next_value()?,
+            "archiveMedium" => self.archive_medium = map.next_value()?,
+            "deleteDate" => self.delete_date = map.next_value()?,
+            "exportDate" => self.export_date = map.next_value()?,
+            "exportedDate" => self.exported_date = map.next_value()?,
+            "creationTime" => self.creation_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "recordingId",
+        "archiveDate",
+        "archiveMedium",
+        "deleteDate",
+        "exportDate",
+        "exportedDate",
+        "creationTime",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11912,44 +10828,27 @@ impl crate::__private::DecodeFields for RecordingRetentionCursorEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12053,47 +10952,33 @@ impl crate::__private::DecodeFields for RecordingRoadsideAssistance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "isDevicePhoneNumber" => {
-                    crate::__private::set(
-                        &mut self.is_device_phone_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isDevicePhoneNumber",
-                    )
-                }
-                "location" => {
-                    crate::__private::set(
-                        &mut self.location,
-                        map.next_value()?,
-                        "location",
-                    )
-                }
-                "messageNumber" => {
-                    crate::__private::set(
-                        &mut self.message_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "messageNumber",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "isDevicePhoneNumber" => {
+                self.is_device_phone_number = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "location" => self.location = map.next_value()?,
+            "messageNumber" => {
+                self.message_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "text",
+        "phoneNumber",
+        "isDevicePhoneNumber",
+        "location",
+        "messageNumber",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12217,58 +11102,53 @@ impl crate::__private::DecodeFields for RecordingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "maxSimultaneousStreams" => {
-                    crate::__private::set(
-                        &mut self.max_simultaneous_streams,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxSimultaneousStreams",
-                    )
-                }
-                "maxConfigurableScreenRecordingStreams" => {
-                    crate::__private::set(
-                        &mut self.max_configurable_screen_recording_streams,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxConfigurableScreenRecordingStreams",
-                    )
-                }
-                "regionalRecordingStorageEnabled" => {
-                    crate::__private::set(
-                        &mut self.regional_recording_storage_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "regionalRecordingStorageEnabled",
-                    )
-                }
-                "recordingPlaybackUrlTtl" => {
-                    crate::__private::set(
-                        &mut self.recording_playback_url_ttl,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recordingPlaybackUrlTtl",
-                    )
-                }
-                "recordingBatchDownloadUrlTtl" => {
-                    crate::__private::set(
-                        &mut self.recording_batch_download_url_ttl,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recordingBatchDownloadUrlTtl",
-                    )
-                }
-                "stopRecordingWhenOnlyExternalParticipants" => {
-                    crate::__private::set(
-                        &mut self.stop_recording_when_only_external_participants,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stopRecordingWhenOnlyExternalParticipants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maxSimultaneousStreams" => {
+                self.max_simultaneous_streams = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maxConfigurableScreenRecordingStreams" => {
+                self.max_configurable_screen_recording_streams = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "regionalRecordingStorageEnabled" => {
+                self.regional_recording_storage_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recordingPlaybackUrlTtl" => {
+                self.recording_playback_url_ttl = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recordingBatchDownloadUrlTtl" => {
+                self.recording_batch_download_url_ttl = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "stopRecordingWhenOnlyExternalParticipants" => {
+                self.stop_recording_when_only_external_participants = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "maxSimultaneousStreams",
+        "maxConfigurableScreenRecordingStreams",
+        "regionalRecordingStorageEnabled",
+        "recordingPlaybackUrlTtl",
+        "recordingBatchDownloadUrlTtl",
+        "stopRecordingWhenOnlyExternalParticipants",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12366,19 +11246,17 @@ impl crate::__private::DecodeFields for RecordingTemplateBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12466,44 +11344,31 @@ impl crate::__private::DecodeFields for RecordingTemplateButton {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "index" => {
-                    crate::__private::set(
-                        &mut self.index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "index",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "isSelected" => {
-                    crate::__private::set(
-                        &mut self.is_selected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSelected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "index" => self.index = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "isSelected" => {
+                self.is_selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "text",
+        "index",
+        "phoneNumber",
+        "url",
+        "isSelected",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12645,29 +11510,21 @@ impl crate::__private::DecodeFields for RecordingTemplateCard {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "header" => {
-                    crate::__private::set(&mut self.header, map.next_value()?, "header")
-                }
-                "body" => {
-                    crate::__private::set(&mut self.body, map.next_value()?, "body")
-                }
-                "buttons" => {
-                    crate::__private::set(
-                        &mut self.buttons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "buttons",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "header" => self.header = map.next_value()?,
+            "body" => self.body = map.next_value()?,
+            "buttons" => {
+                self.buttons = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["header", "body", "buttons"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12747,23 +11604,17 @@ impl crate::__private::DecodeFields for RecordingTemplateCarousel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "cards" => {
-                    crate::__private::set(
-                        &mut self.cards,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "cards",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cards" => self.cards = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["cards"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12831,19 +11682,17 @@ impl crate::__private::DecodeFields for RecordingTemplateFooter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12919,25 +11768,19 @@ impl crate::__private::DecodeFields for RecordingTemplateHeader {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "media" => {
-                    crate::__private::set(&mut self.media, map.next_value()?, "media")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "media" => self.media = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "media"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13080,37 +11923,27 @@ impl crate::__private::DecodeFields for RecordingUploadReport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "signedUrl" => {
-                    crate::__private::set(
-                        &mut self.signed_url,
-                        map.next_value()?,
-                        "signedUrl",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "signedUrl" => self.signed_url = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "state",
+        "signedUrl",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13248,30 +12081,18 @@ impl crate::__private::DecodeFields for RecordingUploadReportRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateSince" => {
-                    crate::__private::set(
-                        &mut self.date_since,
-                        map.next_value()?,
-                        "dateSince",
-                    )
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateSince" => self.date_since = map.next_value()?,
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateSince", "uploadStatus"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13399,24 +12220,18 @@ impl crate::__private::DecodeFields for RecordingWheelPicker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "items" => {
-                    crate::__private::set(
-                        &mut self.items,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "items",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "items" => self.items = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "items"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13497,30 +12312,22 @@ impl crate::__private::DecodeFields for RecordingWheelPickerItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "isSelected" => {
-                    crate::__private::set(
-                        &mut self.is_selected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSelected",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "isSelected" => {
+                self.is_selected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "title", "value", "isSelected"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13605,30 +12412,20 @@ impl crate::__private::DecodeFields for RecurrenceEndSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "lastDate" => {
-                    crate::__private::set(
-                        &mut self.last_date,
-                        map.next_value()?,
-                        "lastDate",
-                    )
-                }
-                "noEndDate" => {
-                    crate::__private::set(
-                        &mut self.no_end_date,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noEndDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lastDate" => self.last_date = map.next_value()?,
+            "noEndDate" => {
+                self.no_end_date = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["lastDate", "noEndDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13718,30 +12515,20 @@ impl crate::__private::DecodeFields for RecurrencePeriod {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "magnitude" => {
-                    crate::__private::set(
-                        &mut self.magnitude,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "magnitude",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "magnitude" => {
+                self.magnitude = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "granularity" => self.granularity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["magnitude", "granularity"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13888,37 +12675,25 @@ impl crate::__private::DecodeFields for RecurrenceSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endAfter" => {
-                    crate::__private::set(
-                        &mut self.end_after,
-                        map.next_value()?,
-                        "endAfter",
-                    )
-                }
-                "recurrencePeriod" => {
-                    crate::__private::set(
-                        &mut self.recurrence_period,
-                        map.next_value()?,
-                        "recurrencePeriod",
-                    )
-                }
-                "minimumTimeBetweenOccurrences" => {
-                    crate::__private::set(
-                        &mut self.minimum_time_between_occurrences,
-                        map.next_value()?,
-                        "minimumTimeBetweenOccurrences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endAfter" => self.end_after = map.next_value()?,
+            "recurrencePeriod" => self.recurrence_period = map.next_value()?,
+            "minimumTimeBetweenOccurrences" => {
+                self.minimum_time_between_occurrences = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endAfter",
+        "recurrencePeriod",
+        "minimumTimeBetweenOccurrences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14004,23 +12779,17 @@ impl crate::__private::DecodeFields for RecurrenceSettingsBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endAfter" => {
-                    crate::__private::set(
-                        &mut self.end_after,
-                        map.next_value()?,
-                        "endAfter",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endAfter" => self.end_after = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["endAfter"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14152,61 +12921,35 @@ impl crate::__private::DecodeFields for Referrer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "pathname" => {
-                    crate::__private::set(
-                        &mut self.pathname,
-                        map.next_value()?,
-                        "pathname",
-                    )
-                }
-                "queryString" => {
-                    crate::__private::set(
-                        &mut self.query_string,
-                        map.next_value()?,
-                        "queryString",
-                    )
-                }
-                "fragment" => {
-                    crate::__private::set(
-                        &mut self.fragment,
-                        map.next_value()?,
-                        "fragment",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "medium" => {
-                    crate::__private::set(&mut self.medium, map.next_value()?, "medium")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "pathname" => self.pathname = map.next_value()?,
+            "queryString" => self.query_string = map.next_value()?,
+            "fragment" => self.fragment = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "medium" => self.medium = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "domain",
+        "hostname",
+        "keywords",
+        "pathname",
+        "queryString",
+        "fragment",
+        "name",
+        "medium",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14381,24 +13124,18 @@ impl crate::__private::DecodeFields for RefinementSettingEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14467,23 +13204,17 @@ impl crate::__private::DecodeFields for RegionResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "regionName" => {
-                    crate::__private::set(
-                        &mut self.region_name,
-                        map.next_value()?,
-                        "regionName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "regionName" => self.region_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["regionName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14567,41 +13298,27 @@ impl crate::__private::DecodeFields for RegionTimeZone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "offset" => {
-                    crate::__private::set(
-                        &mut self.offset,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offset",
-                    )
-                }
-                "canonicalId" => {
-                    crate::__private::set(
-                        &mut self.canonical_id,
-                        map.next_value()?,
-                        "canonicalId",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "offset" => self.offset = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "canonicalId" => self.canonical_id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "offset",
+        "canonicalId",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14694,23 +13411,17 @@ impl crate::__private::DecodeFields for RegisterArchitectExportJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14790,34 +13501,27 @@ impl crate::__private::DecodeFields for RegisterArchitectExportJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "totalFlows" => {
-                    crate::__private::set(
-                        &mut self.total_flows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalFlows",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "totalFlows" => {
+                self.total_flows = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "totalFlows",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14948,23 +13652,19 @@ impl crate::__private::DecodeFields for RegisterArchitectJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "createStubs" => {
-                    crate::__private::set(
-                        &mut self.create_stubs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "createStubs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createStubs" => {
+                self.create_stubs = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["createStubs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15044,38 +13744,25 @@ impl crate::__private::DecodeFields for RegisterArchitectJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "presignedUrl" => {
-                    crate::__private::set(
-                        &mut self.presigned_url,
-                        map.next_value()?,
-                        "presignedUrl",
-                    )
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "presignedUrl" => self.presigned_url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "presignedUrl",
+        "headers",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15162,23 +13849,17 @@ impl crate::__private::DecodeFields for RegisterArchitectValidateJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flows"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15258,34 +13939,27 @@ impl crate::__private::DecodeFields for RegisterArchitectValidateJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "totalFlows" => {
-                    crate::__private::set(
-                        &mut self.total_flows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalFlows",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "totalFlows" => {
+                self.total_flows = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "totalFlows",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15474,55 +14148,35 @@ impl crate::__private::DecodeFields for Relationship {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "externalOrganization" => {
-                    crate::__private::set(
-                        &mut self.external_organization,
-                        map.next_value()?,
-                        "externalOrganization",
-                    )
-                }
-                "relationship" => {
-                    crate::__private::set(
-                        &mut self.relationship,
-                        map.next_value()?,
-                        "relationship",
-                    )
-                }
-                "externalDataSources" => {
-                    crate::__private::set(
-                        &mut self.external_data_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalDataSources",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "externalOrganization" => self.external_organization = map.next_value()?,
+            "relationship" => self.relationship = map.next_value()?,
+            "externalDataSources" => {
+                self.external_data_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "division",
+        "user",
+        "externalOrganization",
+        "relationship",
+        "externalDataSources",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15661,93 +14315,51 @@ impl crate::__private::DecodeFields for RelationshipListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "partialResults" => {
-                    crate::__private::set(
-                        &mut self.partial_results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "partialResults",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "partialResults" => {
+                self.partial_results = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "partialResults",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15913,76 +14525,43 @@ impl crate::__private::DecodeFields for RelationshipsExport {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompletion" => {
-                    crate::__private::set(
-                        &mut self.date_completion,
-                        map.next_value()?,
-                        "dateCompletion",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "resultRowCount" => {
-                    crate::__private::set(
-                        &mut self.result_row_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resultRowCount",
-                    )
-                }
-                "queryConditions" => {
-                    crate::__private::set(
-                        &mut self.query_conditions,
-                        map.next_value()?,
-                        "queryConditions",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompletion" => self.date_completion = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "resultRowCount" => {
+                self.result_row_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queryConditions" => self.query_conditions = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "divisionIds",
+        "createdBy",
+        "dateCreated",
+        "dateCompletion",
+        "status",
+        "downloadUrl",
+        "resultRowCount",
+        "queryConditions",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16155,22 +14734,18 @@ impl crate::__private::DecodeFields for RelationshipsExportComparisonFieldFilter
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16296,22 +14871,18 @@ impl crate::__private::DecodeFields for RelationshipsExportFieldFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16437,26 +15008,18 @@ impl crate::__private::DecodeFields for RelationshipsExportFieldListFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "field" => {
-                    crate::__private::set(&mut self.field, map.next_value()?, "field")
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "field" => self.field = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["field", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16591,35 +15154,31 @@ impl crate::__private::DecodeFields for RelationshipsExportFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eq" => crate::__private::set(&mut self.eq, map.next_value()?, "eq"),
-                "in" => crate::__private::set(&mut self.in_, map.next_value()?, "in"),
-                "lte" => crate::__private::set(&mut self.lte, map.next_value()?, "lte"),
-                "gte" => crate::__private::set(&mut self.gte, map.next_value()?, "gte"),
-                "and" => {
-                    crate::__private::set(
-                        &mut self.and,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "and",
-                    )
-                }
-                "or" => {
-                    crate::__private::set(
-                        &mut self.or,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "or",
-                    )
-                }
-                "not" => crate::__private::set(&mut self.not, map.next_value()?, "not"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eq" => self.eq = map.next_value()?,
+            "in" => self.in_ = map.next_value()?,
+            "lte" => self.lte = map.next_value()?,
+            "gte" => self.gte = map.next_value()?,
+            "and" => self.and = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "or" => self.or = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "not" => self.not = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eq",
+        "in",
+        "lte",
+        "gte",
+        "and",
+        "or",
+        "not",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16700,44 +15259,27 @@ impl crate::__private::DecodeFields for RelationshipsExportListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16827,30 +15369,18 @@ impl crate::__private::DecodeFields for RelationshipsExportQueryConditions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filters" => self.filters = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filters", "limit"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16939,20 +15469,18 @@ impl crate::__private::DecodeFields for RelyingPartyEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17027,23 +15555,19 @@ impl crate::__private::DecodeFields for RemoveEntitiesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17117,17 +15641,17 @@ impl crate::__private::DecodeFields for RemoveEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17241,52 +15765,35 @@ impl crate::__private::DecodeFields for Reoccurrence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "start" => {
-                    crate::__private::set(&mut self.start, map.next_value()?, "start")
-                }
-                "end" => crate::__private::set(&mut self.end, map.next_value()?, "end"),
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                "alterations" => {
-                    crate::__private::set(
-                        &mut self.alterations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alterations",
-                    )
-                }
-                "nextOccurrenceDetails" => {
-                    crate::__private::set(
-                        &mut self.next_occurrence_details,
-                        map.next_value()?,
-                        "nextOccurrenceDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "start" => self.start = map.next_value()?,
+            "end" => self.end = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "pattern" => self.pattern = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            "alterations" => {
+                self.alterations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextOccurrenceDetails" => self.next_occurrence_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "start",
+        "end",
+        "timeZone",
+        "pattern",
+        "range",
+        "alterations",
+        "nextOccurrenceDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17394,33 +15901,21 @@ impl crate::__private::DecodeFields for ReplaceRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "changeNumber" => {
-                    crate::__private::set(
-                        &mut self.change_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "changeNumber",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "authToken" => {
-                    crate::__private::set(
-                        &mut self.auth_token,
-                        map.next_value()?,
-                        "authToken",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "changeNumber" => {
+                self.change_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "authToken" => self.auth_token = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["changeNumber", "name", "authToken"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17522,48 +16017,31 @@ impl crate::__private::DecodeFields for ReplaceResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "changeNumber" => {
-                    crate::__private::set(
-                        &mut self.change_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "changeNumber",
-                    )
-                }
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                "uploadDestinationUri" => {
-                    crate::__private::set(
-                        &mut self.upload_destination_uri,
-                        map.next_value()?,
-                        "uploadDestinationUri",
-                    )
-                }
-                "uploadMethod" => {
-                    crate::__private::set(
-                        &mut self.upload_method,
-                        map.next_value()?,
-                        "uploadMethod",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "changeNumber" => {
+                self.change_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            "uploadDestinationUri" => self.upload_destination_uri = map.next_value()?,
+            "uploadMethod" => self.upload_method = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "changeNumber",
+        "uploadStatus",
+        "uploadDestinationUri",
+        "uploadMethod",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17701,33 +16179,23 @@ impl crate::__private::DecodeFields for ReplacementTerm {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "existingValue" => {
-                    crate::__private::set(
-                        &mut self.existing_value,
-                        map.next_value()?,
-                        "existingValue",
-                    )
-                }
-                "updatedValue" => {
-                    crate::__private::set(
-                        &mut self.updated_value,
-                        map.next_value()?,
-                        "updatedValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "existingValue" => self.existing_value = map.next_value()?,
+            "updatedValue" => self.updated_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "existingValue",
+        "updatedValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17901,29 +16369,21 @@ impl crate::__private::DecodeFields for ReplyMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "text", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18078,22 +16538,18 @@ impl crate::__private::DecodeFields for ReplyToEmailAddress {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "route" => {
-                    crate::__private::set(&mut self.route, map.next_value()?, "route")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = map.next_value()?,
+            "route" => self.route = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["domain", "route"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18251,117 +16707,61 @@ impl crate::__private::DecodeFields for ReportingDataExportTopicDataExportNotifi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "runId" => {
-                    crate::__private::set(&mut self.run_id, map.next_value()?, "runId")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "exportFormat" => {
-                    crate::__private::set(
-                        &mut self.export_format,
-                        map.next_value()?,
-                        "exportFormat",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "viewType" => {
-                    crate::__private::set(
-                        &mut self.view_type,
-                        map.next_value()?,
-                        "viewType",
-                    )
-                }
-                "exportErrorMessagesType" => {
-                    crate::__private::set(
-                        &mut self.export_error_messages_type,
-                        map.next_value()?,
-                        "exportErrorMessagesType",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "createdDateTime" => {
-                    crate::__private::set(
-                        &mut self.created_date_time,
-                        map.next_value()?,
-                        "createdDateTime",
-                    )
-                }
-                "modifiedDateTime" => {
-                    crate::__private::set(
-                        &mut self.modified_date_time,
-                        map.next_value()?,
-                        "modifiedDateTime",
-                    )
-                }
-                "percentageComplete" => {
-                    crate::__private::set(
-                        &mut self.percentage_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageComplete",
-                    )
-                }
-                "emailStatuses" => {
-                    crate::__private::set(
-                        &mut self.email_statuses,
-                        map.next_value()?,
-                        "emailStatuses",
-                    )
-                }
-                "emailErrorDescription" => {
-                    crate::__private::set(
-                        &mut self.email_error_description,
-                        map.next_value()?,
-                        "emailErrorDescription",
-                    )
-                }
-                "scheduleExpression" => {
-                    crate::__private::set(
-                        &mut self.schedule_expression,
-                        map.next_value()?,
-                        "scheduleExpression",
-                    )
-                }
-                "scheduleStaticLinkUrl" => {
-                    crate::__private::set(
-                        &mut self.schedule_static_link_url,
-                        map.next_value()?,
-                        "scheduleStaticLinkUrl",
-                    )
-                }
-                "exportAllowedToRerun" => {
-                    crate::__private::set(
-                        &mut self.export_allowed_to_rerun,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "exportAllowedToRerun",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "runId" => self.run_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "exportFormat" => self.export_format = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "viewType" => self.view_type = map.next_value()?,
+            "exportErrorMessagesType" => {
+                self.export_error_messages_type = map.next_value()?;
+            }
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "modifiedDateTime" => self.modified_date_time = map.next_value()?,
+            "percentageComplete" => {
+                self.percentage_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "emailStatuses" => self.email_statuses = map.next_value()?,
+            "emailErrorDescription" => self.email_error_description = map.next_value()?,
+            "scheduleExpression" => self.schedule_expression = map.next_value()?,
+            "scheduleStaticLinkUrl" => self.schedule_static_link_url = map.next_value()?,
+            "exportAllowedToRerun" => {
+                self.export_allowed_to_rerun = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "runId",
+        "name",
+        "status",
+        "exportFormat",
+        "downloadUrl",
+        "viewType",
+        "exportErrorMessagesType",
+        "read",
+        "createdDateTime",
+        "modifiedDateTime",
+        "percentageComplete",
+        "emailStatuses",
+        "emailErrorDescription",
+        "scheduleExpression",
+        "scheduleStaticLinkUrl",
+        "exportAllowedToRerun",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19464,86 +17864,45 @@ impl crate::__private::DecodeFields for ReportingExportJobListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19813,147 +18172,97 @@ impl crate::__private::DecodeFields for ReportingExportJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "exportFormat" => {
-                    crate::__private::set(
-                        &mut self.export_format,
-                        map.next_value()?,
-                        "exportFormat",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "period" => {
-                    crate::__private::set(&mut self.period, map.next_value()?, "period")
-                }
-                "viewType" => {
-                    crate::__private::set(
-                        &mut self.view_type,
-                        map.next_value()?,
-                        "viewType",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                "hasFormatDurations" => {
-                    crate::__private::set(
-                        &mut self.has_format_durations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasFormatDurations",
-                    )
-                }
-                "hasSplitFilters" => {
-                    crate::__private::set(
-                        &mut self.has_split_filters,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSplitFilters",
-                    )
-                }
-                "excludeEmptyRows" => {
-                    crate::__private::set(
-                        &mut self.exclude_empty_rows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "excludeEmptyRows",
-                    )
-                }
-                "hasSplitByMedia" => {
-                    crate::__private::set(
-                        &mut self.has_split_by_media,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSplitByMedia",
-                    )
-                }
-                "hasSummaryRow" => {
-                    crate::__private::set(
-                        &mut self.has_summary_row,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSummaryRow",
-                    )
-                }
-                "csvDelimiter" => {
-                    crate::__private::set(
-                        &mut self.csv_delimiter,
-                        map.next_value()?,
-                        "csvDelimiter",
-                    )
-                }
-                "selectedColumns" => {
-                    crate::__private::set(
-                        &mut self.selected_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "selectedColumns",
-                    )
-                }
-                "hasCustomParticipantAttributes" => {
-                    crate::__private::set(
-                        &mut self.has_custom_participant_attributes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasCustomParticipantAttributes",
-                    )
-                }
-                "recipientEmails" => {
-                    crate::__private::set(
-                        &mut self.recipient_emails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recipientEmails",
-                    )
-                }
-                "includeDurationFormatInHeader" => {
-                    crate::__private::set(
-                        &mut self.include_duration_format_in_header,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDurationFormatInHeader",
-                    )
-                }
-                "durationFormat" => {
-                    crate::__private::set(
-                        &mut self.duration_format,
-                        map.next_value()?,
-                        "durationFormat",
-                    )
-                }
-                "chartColumns" => {
-                    crate::__private::set(
-                        &mut self.chart_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chartColumns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "exportFormat" => self.export_format = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "period" => self.period = map.next_value()?,
+            "viewType" => self.view_type = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "locale" => self.locale = map.next_value()?,
+            "hasFormatDurations" => {
+                self.has_format_durations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSplitFilters" => {
+                self.has_split_filters = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "excludeEmptyRows" => {
+                self.exclude_empty_rows = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSplitByMedia" => {
+                self.has_split_by_media = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSummaryRow" => {
+                self.has_summary_row = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "csvDelimiter" => self.csv_delimiter = map.next_value()?,
+            "selectedColumns" => {
+                self.selected_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasCustomParticipantAttributes" => {
+                self.has_custom_participant_attributes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recipientEmails" => {
+                self.recipient_emails = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "includeDurationFormatInHeader" => {
+                self.include_duration_format_in_header = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "durationFormat" => self.duration_format = map.next_value()?,
+            "chartColumns" => {
+                self.chart_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "timeZone",
+        "exportFormat",
+        "interval",
+        "period",
+        "viewType",
+        "filter",
+        "read",
+        "locale",
+        "hasFormatDurations",
+        "hasSplitFilters",
+        "excludeEmptyRows",
+        "hasSplitByMedia",
+        "hasSummaryRow",
+        "csvDelimiter",
+        "selectedColumns",
+        "hasCustomParticipantAttributes",
+        "recipientEmails",
+        "includeDurationFormatInHeader",
+        "durationFormat",
+        "chartColumns",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21378,224 +19687,135 @@ impl crate::__private::DecodeFields for ReportingExportJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "runId" => {
-                    crate::__private::set(&mut self.run_id, map.next_value()?, "runId")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "exportFormat" => {
-                    crate::__private::set(
-                        &mut self.export_format,
-                        map.next_value()?,
-                        "exportFormat",
-                    )
-                }
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "viewType" => {
-                    crate::__private::set(
-                        &mut self.view_type,
-                        map.next_value()?,
-                        "viewType",
-                    )
-                }
-                "exportErrorMessagesType" => {
-                    crate::__private::set(
-                        &mut self.export_error_messages_type,
-                        map.next_value()?,
-                        "exportErrorMessagesType",
-                    )
-                }
-                "period" => {
-                    crate::__private::set(&mut self.period, map.next_value()?, "period")
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "createdDateTime" => {
-                    crate::__private::set(
-                        &mut self.created_date_time,
-                        map.next_value()?,
-                        "createdDateTime",
-                    )
-                }
-                "modifiedDateTime" => {
-                    crate::__private::set(
-                        &mut self.modified_date_time,
-                        map.next_value()?,
-                        "modifiedDateTime",
-                    )
-                }
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                "percentageComplete" => {
-                    crate::__private::set(
-                        &mut self.percentage_complete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentageComplete",
-                    )
-                }
-                "hasFormatDurations" => {
-                    crate::__private::set(
-                        &mut self.has_format_durations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasFormatDurations",
-                    )
-                }
-                "hasSplitFilters" => {
-                    crate::__private::set(
-                        &mut self.has_split_filters,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSplitFilters",
-                    )
-                }
-                "excludeEmptyRows" => {
-                    crate::__private::set(
-                        &mut self.exclude_empty_rows,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "excludeEmptyRows",
-                    )
-                }
-                "hasSplitByMedia" => {
-                    crate::__private::set(
-                        &mut self.has_split_by_media,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSplitByMedia",
-                    )
-                }
-                "hasSummaryRow" => {
-                    crate::__private::set(
-                        &mut self.has_summary_row,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSummaryRow",
-                    )
-                }
-                "csvDelimiter" => {
-                    crate::__private::set(
-                        &mut self.csv_delimiter,
-                        map.next_value()?,
-                        "csvDelimiter",
-                    )
-                }
-                "selectedColumns" => {
-                    crate::__private::set(
-                        &mut self.selected_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "selectedColumns",
-                    )
-                }
-                "hasCustomParticipantAttributes" => {
-                    crate::__private::set(
-                        &mut self.has_custom_participant_attributes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasCustomParticipantAttributes",
-                    )
-                }
-                "recipientEmails" => {
-                    crate::__private::set(
-                        &mut self.recipient_emails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recipientEmails",
-                    )
-                }
-                "emailStatuses" => {
-                    crate::__private::set(
-                        &mut self.email_statuses,
-                        map.next_value()?,
-                        "emailStatuses",
-                    )
-                }
-                "emailErrorDescription" => {
-                    crate::__private::set(
-                        &mut self.email_error_description,
-                        map.next_value()?,
-                        "emailErrorDescription",
-                    )
-                }
-                "includeDurationFormatInHeader" => {
-                    crate::__private::set(
-                        &mut self.include_duration_format_in_header,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeDurationFormatInHeader",
-                    )
-                }
-                "durationFormat" => {
-                    crate::__private::set(
-                        &mut self.duration_format,
-                        map.next_value()?,
-                        "durationFormat",
-                    )
-                }
-                "exportAllowedToRerun" => {
-                    crate::__private::set(
-                        &mut self.export_allowed_to_rerun,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "exportAllowedToRerun",
-                    )
-                }
-                "chartColumns" => {
-                    crate::__private::set(
-                        &mut self.chart_columns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "chartColumns",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "runId" => self.run_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "exportFormat" => self.export_format = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "viewType" => self.view_type = map.next_value()?,
+            "exportErrorMessagesType" => {
+                self.export_error_messages_type = map.next_value()?;
+            }
+            "period" => self.period = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "createdDateTime" => self.created_date_time = map.next_value()?,
+            "modifiedDateTime" => self.modified_date_time = map.next_value()?,
+            "locale" => self.locale = map.next_value()?,
+            "percentageComplete" => {
+                self.percentage_complete = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasFormatDurations" => {
+                self.has_format_durations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSplitFilters" => {
+                self.has_split_filters = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "excludeEmptyRows" => {
+                self.exclude_empty_rows = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSplitByMedia" => {
+                self.has_split_by_media = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSummaryRow" => {
+                self.has_summary_row = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "csvDelimiter" => self.csv_delimiter = map.next_value()?,
+            "selectedColumns" => {
+                self.selected_columns = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasCustomParticipantAttributes" => {
+                self.has_custom_participant_attributes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recipientEmails" => {
+                self.recipient_emails = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "emailStatuses" => self.email_statuses = map.next_value()?,
+            "emailErrorDescription" => self.email_error_description = map.next_value()?,
+            "includeDurationFormatInHeader" => {
+                self.include_duration_format_in_header = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "durationFormat" => self.duration_format = map.next_value()?,
+            "exportAllowedToRerun" => {
+                self.export_allowed_to_rerun = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "chartColumns" => {
+                self.chart_columns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "runId",
+        "status",
+        "timeZone",
+        "exportFormat",
+        "interval",
+        "downloadUrl",
+        "viewType",
+        "exportErrorMessagesType",
+        "period",
+        "filter",
+        "read",
+        "createdDateTime",
+        "modifiedDateTime",
+        "locale",
+        "percentageComplete",
+        "hasFormatDurations",
+        "hasSplitFilters",
+        "excludeEmptyRows",
+        "hasSplitByMedia",
+        "hasSummaryRow",
+        "csvDelimiter",
+        "selectedColumns",
+        "hasCustomParticipantAttributes",
+        "recipientEmails",
+        "emailStatuses",
+        "emailErrorDescription",
+        "includeDurationFormatInHeader",
+        "durationFormat",
+        "exportAllowedToRerun",
+        "chartColumns",
+        "enabled",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23098,86 +21318,45 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23347,76 +21526,53 @@ impl crate::__private::DecodeFields for ReportingExportMetadataJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "viewType" => {
-                    crate::__private::set(
-                        &mut self.view_type,
-                        map.next_value()?,
-                        "viewType",
-                    )
-                }
-                "dateLimitations" => {
-                    crate::__private::set(
-                        &mut self.date_limitations,
-                        map.next_value()?,
-                        "dateLimitations",
-                    )
-                }
-                "requiredFilters" => {
-                    crate::__private::set(
-                        &mut self.required_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requiredFilters",
-                    )
-                }
-                "supportedFilters" => {
-                    crate::__private::set(
-                        &mut self.supported_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedFilters",
-                    )
-                }
-                "requiredColumnIds" => {
-                    crate::__private::set(
-                        &mut self.required_column_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requiredColumnIds",
-                    )
-                }
-                "dependentColumnIds" => {
-                    crate::__private::set(
-                        &mut self.dependent_column_ids,
-                        map.next_value()?,
-                        "dependentColumnIds",
-                    )
-                }
-                "availableColumnIds" => {
-                    crate::__private::set(
-                        &mut self.available_column_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "availableColumnIds",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "viewType" => self.view_type = map.next_value()?,
+            "dateLimitations" => self.date_limitations = map.next_value()?,
+            "requiredFilters" => {
+                self.required_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "supportedFilters" => {
+                self.supported_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requiredColumnIds" => {
+                self.required_column_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dependentColumnIds" => self.dependent_column_ids = map.next_value()?,
+            "availableColumnIds" => {
+                self.available_column_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "viewType",
+        "dateLimitations",
+        "requiredFilters",
+        "supportedFilters",
+        "requiredColumnIds",
+        "dependentColumnIds",
+        "availableColumnIds",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24411,30 +22567,20 @@ impl crate::__private::DecodeFields for ReportingInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "intervalType" => {
-                    crate::__private::set(
-                        &mut self.interval_type,
-                        map.next_value()?,
-                        "intervalType",
-                    )
-                }
-                "intervalValue" => {
-                    crate::__private::set(
-                        &mut self.interval_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "intervalValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intervalType" => self.interval_type = map.next_value()?,
+            "intervalValue" => {
+                self.interval_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["intervalType", "intervalValue"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24599,96 +22745,43 @@ impl crate::__private::DecodeFields for ReportingTurn {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userInput" => {
-                    crate::__private::set(
-                        &mut self.user_input,
-                        map.next_value()?,
-                        "userInput",
-                    )
-                }
-                "botPrompts" => {
-                    crate::__private::set(
-                        &mut self.bot_prompts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botPrompts",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "askAction" => {
-                    crate::__private::set(
-                        &mut self.ask_action,
-                        map.next_value()?,
-                        "askAction",
-                    )
-                }
-                "intent" => {
-                    crate::__private::set(&mut self.intent, map.next_value()?, "intent")
-                }
-                "knowledge" => {
-                    crate::__private::set(
-                        &mut self.knowledge,
-                        map.next_value()?,
-                        "knowledge",
-                    )
-                }
-                "knowledgeBaseEvents" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_events,
-                        map.next_value()?,
-                        "knowledgeBaseEvents",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateCompleted" => {
-                    crate::__private::set(
-                        &mut self.date_completed,
-                        map.next_value()?,
-                        "dateCompleted",
-                    )
-                }
-                "askActionResult" => {
-                    crate::__private::set(
-                        &mut self.ask_action_result,
-                        map.next_value()?,
-                        "askActionResult",
-                    )
-                }
-                "sessionEndDetails" => {
-                    crate::__private::set(
-                        &mut self.session_end_details,
-                        map.next_value()?,
-                        "sessionEndDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userInput" => self.user_input = map.next_value()?,
+            "botPrompts" => {
+                self.bot_prompts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sessionId" => self.session_id = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "askAction" => self.ask_action = map.next_value()?,
+            "intent" => self.intent = map.next_value()?,
+            "knowledge" => self.knowledge = map.next_value()?,
+            "knowledgeBaseEvents" => self.knowledge_base_events = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateCompleted" => self.date_completed = map.next_value()?,
+            "askActionResult" => self.ask_action_result = map.next_value()?,
+            "sessionEndDetails" => self.session_end_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userInput",
+        "botPrompts",
+        "sessionId",
+        "conversation",
+        "askAction",
+        "intent",
+        "knowledge",
+        "knowledgeBaseEvents",
+        "dateCreated",
+        "dateCompleted",
+        "askActionResult",
+        "sessionEndDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24959,44 +23052,27 @@ impl crate::__private::DecodeFields for ReportingTurnAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actionId" => {
-                    crate::__private::set(
-                        &mut self.action_id,
-                        map.next_value()?,
-                        "actionId",
-                    )
-                }
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "actionNumber" => {
-                    crate::__private::set(
-                        &mut self.action_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actionNumber",
-                    )
-                }
-                "actionType" => {
-                    crate::__private::set(
-                        &mut self.action_type,
-                        map.next_value()?,
-                        "actionType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actionId" => self.action_id = map.next_value()?,
+            "actionName" => self.action_name = map.next_value()?,
+            "actionNumber" => {
+                self.action_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "actionType" => self.action_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actionId",
+        "actionName",
+        "actionNumber",
+        "actionType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25572,37 +23648,23 @@ impl crate::__private::DecodeFields for ReportingTurnActionAgentDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "agentName" => {
-                    crate::__private::set(
-                        &mut self.agent_name,
-                        map.next_value()?,
-                        "agentName",
-                    )
-                }
-                "agentVersion" => {
-                    crate::__private::set(
-                        &mut self.agent_version,
-                        map.next_value()?,
-                        "agentVersion",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentId" => self.agent_id = map.next_value()?,
+            "agentName" => self.agent_name = map.next_value()?,
+            "agentVersion" => self.agent_version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "agentId",
+        "agentName",
+        "agentVersion",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25690,25 +23752,19 @@ impl crate::__private::DecodeFields for ReportingTurnBotFlowInvocationEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "flow" => self.flow = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "action", "flow"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25850,30 +23906,20 @@ impl crate::__private::DecodeFields for ReportingTurnFlow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26025,40 +24071,33 @@ impl crate::__private::DecodeFields for ReportingTurnGuardrailEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "instruction" => {
-                    crate::__private::set(
-                        &mut self.instruction,
-                        map.next_value()?,
-                        "instruction",
-                    )
-                }
-                "violationsThreshold" => {
-                    crate::__private::set(
-                        &mut self.violations_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "violationsThreshold",
-                    )
-                }
-                "violationsTriggered" => {
-                    crate::__private::set(
-                        &mut self.violations_triggered,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "violationsTriggered",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "instruction" => self.instruction = map.next_value()?,
+            "violationsThreshold" => {
+                self.violations_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "violationsTriggered" => {
+                self.violations_triggered = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "instruction",
+        "violationsThreshold",
+        "violationsTriggered",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26211,34 +24250,22 @@ impl crate::__private::DecodeFields for ReportingTurnIntent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "slots" => {
-                    crate::__private::set(
-                        &mut self.slots,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "slots",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "slots" => self.slots = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "id", "confidence", "slots"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26331,32 +24358,27 @@ impl crate::__private::DecodeFields for ReportingTurnIntentSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "value",
+        "type",
+        "confidence",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26452,33 +24474,23 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledge {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "knowledgeBaseId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_id,
-                        map.next_value()?,
-                        "knowledgeBaseId",
-                    )
-                }
-                "feedback" => {
-                    crate::__private::set(
-                        &mut self.feedback,
-                        map.next_value()?,
-                        "feedback",
-                    )
-                }
-                "search" => {
-                    crate::__private::set(&mut self.search, map.next_value()?, "search")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
+            "feedback" => self.feedback = map.next_value()?,
+            "search" => self.search = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeBaseId",
+        "feedback",
+        "search",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26570,34 +24582,27 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "question" => {
-                    crate::__private::set(
-                        &mut self.question,
-                        map.next_value()?,
-                        "question",
-                    )
-                }
-                "answer" => {
-                    crate::__private::set(&mut self.answer, map.next_value()?, "answer")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "question" => self.question = map.next_value()?,
+            "answer" => self.answer = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "question",
+        "answer",
+        "confidence",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26682,30 +24687,20 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeEvents {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "search" => {
-                    crate::__private::set(
-                        &mut self.search,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "search",
-                    )
-                }
-                "feedback" => {
-                    crate::__private::set(
-                        &mut self.feedback,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "feedback",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "search" => self.search = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "feedback" => {
+                self.feedback = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["search", "feedback"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26787,37 +24782,21 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedback {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "rating" => {
-                    crate::__private::set(
-                        &mut self.rating,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rating",
-                    )
-                }
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "searchId" => self.search_id = map.next_value()?,
+            "rating" => self.rating = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["searchId", "rating", "documents"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26923,58 +24902,35 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeFeedbackEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "knowledgeBaseId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_id,
-                        map.next_value()?,
-                        "knowledgeBaseId",
-                    )
-                }
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                "feedbackRating" => {
-                    crate::__private::set(
-                        &mut self.feedback_rating,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "feedbackRating",
-                    )
-                }
-                "documentVariationId" => {
-                    crate::__private::set(
-                        &mut self.document_variation_id,
-                        map.next_value()?,
-                        "documentVariationId",
-                    )
-                }
-                "documentVersionId" => {
-                    crate::__private::set(
-                        &mut self.document_version_id,
-                        map.next_value()?,
-                        "documentVersionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "searchId" => self.search_id = map.next_value()?,
+            "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "feedbackRating" => {
+                self.feedback_rating = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "documentVariationId" => self.document_variation_id = map.next_value()?,
+            "documentVersionId" => self.document_version_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "searchId",
+        "knowledgeBaseId",
+        "documents",
+        "feedbackRating",
+        "documentVariationId",
+        "documentVersionId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27118,82 +25074,43 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "knowledgeId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_id,
-                        map.next_value()?,
-                        "knowledgeId",
-                    )
-                }
-                "knowledgeName" => {
-                    crate::__private::set(
-                        &mut self.knowledge_name,
-                        map.next_value()?,
-                        "knowledgeName",
-                    )
-                }
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "retrievalStatus" => {
-                    crate::__private::set(
-                        &mut self.retrieval_status,
-                        map.next_value()?,
-                        "retrievalStatus",
-                    )
-                }
-                "answerGenerationStatus" => {
-                    crate::__private::set(
-                        &mut self.answer_generation_status,
-                        map.next_value()?,
-                        "answerGenerationStatus",
-                    )
-                }
-                "generatedAnswer" => {
-                    crate::__private::set(
-                        &mut self.generated_answer,
-                        map.next_value()?,
-                        "generatedAnswer",
-                    )
-                }
-                "failureReason" => {
-                    crate::__private::set(
-                        &mut self.failure_reason,
-                        map.next_value()?,
-                        "failureReason",
-                    )
-                }
-                "topConfidence" => {
-                    crate::__private::set(
-                        &mut self.top_confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "topConfidence",
-                    )
-                }
-                "retrievedSources" => {
-                    crate::__private::set(
-                        &mut self.retrieved_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "retrievedSources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "knowledgeId" => self.knowledge_id = map.next_value()?,
+            "knowledgeName" => self.knowledge_name = map.next_value()?,
+            "searchId" => self.search_id = map.next_value()?,
+            "query" => self.query = map.next_value()?,
+            "retrievalStatus" => self.retrieval_status = map.next_value()?,
+            "answerGenerationStatus" => self.answer_generation_status = map.next_value()?,
+            "generatedAnswer" => self.generated_answer = map.next_value()?,
+            "failureReason" => self.failure_reason = map.next_value()?,
+            "topConfidence" => {
+                self.top_confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "retrievedSources" => {
+                self.retrieved_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "knowledgeId",
+        "knowledgeName",
+        "searchId",
+        "query",
+        "retrievalStatus",
+        "answerGenerationStatus",
+        "generatedAnswer",
+        "failureReason",
+        "topConfidence",
+        "retrievedSources",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27475,33 +25392,21 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearch {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "searchId" => self.search_id = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "query" => self.query = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["searchId", "documents", "query"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27601,51 +25506,29 @@ impl crate::__private::DecodeFields for ReportingTurnKnowledgeSearchEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "searchId" => {
-                    crate::__private::set(
-                        &mut self.search_id,
-                        map.next_value()?,
-                        "searchId",
-                    )
-                }
-                "knowledgeBaseId" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_id,
-                        map.next_value()?,
-                        "knowledgeBaseId",
-                    )
-                }
-                "documents" => {
-                    crate::__private::set(
-                        &mut self.documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documents",
-                    )
-                }
-                "searchQuery" => {
-                    crate::__private::set(
-                        &mut self.search_query,
-                        map.next_value()?,
-                        "searchQuery",
-                    )
-                }
-                "answerDocumentId" => {
-                    crate::__private::set(
-                        &mut self.answer_document_id,
-                        map.next_value()?,
-                        "answerDocumentId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "searchId" => self.search_id = map.next_value()?,
+            "knowledgeBaseId" => self.knowledge_base_id = map.next_value()?,
+            "documents" => {
+                self.documents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "searchQuery" => self.search_query = map.next_value()?,
+            "answerDocumentId" => self.answer_document_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "searchId",
+        "knowledgeBaseId",
+        "documents",
+        "searchQuery",
+        "answerDocumentId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27775,74 +25658,39 @@ impl crate::__private::DecodeFields for ReportingTurnToolCall {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "toolId" => {
-                    crate::__private::set(&mut self.tool_id, map.next_value()?, "toolId")
-                }
-                "toolName" => {
-                    crate::__private::set(
-                        &mut self.tool_name,
-                        map.next_value()?,
-                        "toolName",
-                    )
-                }
-                "toolType" => {
-                    crate::__private::set(
-                        &mut self.tool_type,
-                        map.next_value()?,
-                        "toolType",
-                    )
-                }
-                "targetId" => {
-                    crate::__private::set(
-                        &mut self.target_id,
-                        map.next_value()?,
-                        "targetId",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorText" => {
-                    crate::__private::set(
-                        &mut self.error_text,
-                        map.next_value()?,
-                        "errorText",
-                    )
-                }
-                "dateInvoked" => {
-                    crate::__private::set(
-                        &mut self.date_invoked,
-                        map.next_value()?,
-                        "dateInvoked",
-                    )
-                }
-                "latencyMs" => {
-                    crate::__private::set(
-                        &mut self.latency_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "latencyMs",
-                    )
-                }
-                "origin" => {
-                    crate::__private::set(&mut self.origin, map.next_value()?, "origin")
-                }
-                "knowledgeMetadata" => {
-                    crate::__private::set(
-                        &mut self.knowledge_metadata,
-                        map.next_value()?,
-                        "knowledgeMetadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "toolId" => self.tool_id = map.next_value()?,
+            "toolName" => self.tool_name = map.next_value()?,
+            "toolType" => self.tool_type = map.next_value()?,
+            "targetId" => self.target_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorText" => self.error_text = map.next_value()?,
+            "dateInvoked" => self.date_invoked = map.next_value()?,
+            "latencyMs" => {
+                self.latency_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "origin" => self.origin = map.next_value()?,
+            "knowledgeMetadata" => self.knowledge_metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "toolId",
+        "toolName",
+        "toolType",
+        "targetId",
+        "status",
+        "errorText",
+        "dateInvoked",
+        "latencyMs",
+        "origin",
+        "knowledgeMetadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28118,44 +25966,27 @@ impl crate::__private::DecodeFields for ReportingTurnsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28241,17 +26072,17 @@ impl crate::__private::DecodeFields for ReprocessInteractionsByJobIdResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28361,93 +26192,49 @@ impl crate::__private::DecodeFields for ReprocessJobEntityListingResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "queueTotal" => {
-                    crate::__private::set(
-                        &mut self.queue_total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "queueTotal",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "queueTotal" => {
+                self.queue_total = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "queueTotal",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28704,118 +26491,69 @@ impl crate::__private::DecodeFields for ReprocessJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "programs" => {
-                    crate::__private::set(
-                        &mut self.programs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programs",
-                    )
-                }
-                "dialects" => {
-                    crate::__private::set(
-                        &mut self.dialects,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dialects",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "jobStatus" => {
-                    crate::__private::set(
-                        &mut self.job_status,
-                        map.next_value()?,
-                        "jobStatus",
-                    )
-                }
-                "queueOrder" => {
-                    crate::__private::set(
-                        &mut self.queue_order,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "queueOrder",
-                    )
-                }
-                "processedInteractionsCount" => {
-                    crate::__private::set(
-                        &mut self.processed_interactions_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "processedInteractionsCount",
-                    )
-                }
-                "failedInteractionsCount" => {
-                    crate::__private::set(
-                        &mut self.failed_interactions_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failedInteractionsCount",
-                    )
-                }
-                "totalInteractionsCount" => {
-                    crate::__private::set(
-                        &mut self.total_interactions_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalInteractionsCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dialects" => {
+                self.dialects = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "jobStatus" => self.job_status = map.next_value()?,
+            "queueOrder" => {
+                self.queue_order = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "processedInteractionsCount" => {
+                self.processed_interactions_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "failedInteractionsCount" => {
+                self.failed_interactions_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalInteractionsCount" => {
+                self.total_interactions_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateStart",
+        "dateEnd",
+        "mediaTypes",
+        "programs",
+        "dialects",
+        "createdBy",
+        "dateCreated",
+        "jobStatus",
+        "queueOrder",
+        "processedInteractionsCount",
+        "failedInteractionsCount",
+        "totalInteractionsCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29040,51 +26778,27 @@ impl crate::__private::DecodeFields for RequestConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "requestUrlTemplate" => {
-                    crate::__private::set(
-                        &mut self.request_url_template,
-                        map.next_value()?,
-                        "requestUrlTemplate",
-                    )
-                }
-                "requestTemplate" => {
-                    crate::__private::set(
-                        &mut self.request_template,
-                        map.next_value()?,
-                        "requestTemplate",
-                    )
-                }
-                "requestTemplateUri" => {
-                    crate::__private::set(
-                        &mut self.request_template_uri,
-                        map.next_value()?,
-                        "requestTemplateUri",
-                    )
-                }
-                "requestType" => {
-                    crate::__private::set(
-                        &mut self.request_type,
-                        map.next_value()?,
-                        "requestType",
-                    )
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requestUrlTemplate" => self.request_url_template = map.next_value()?,
+            "requestTemplate" => self.request_template = map.next_value()?,
+            "requestTemplateUri" => self.request_template_uri = map.next_value()?,
+            "requestType" => self.request_type = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "requestUrlTemplate",
+        "requestTemplate",
+        "requestTemplateUri",
+        "requestType",
+        "headers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29176,23 +26890,19 @@ impl crate::__private::DecodeFields for RequestContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patterns" => {
-                    crate::__private::set(
-                        &mut self.patterns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patterns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29266,23 +26976,19 @@ impl crate::__private::DecodeFields for RequestContextPattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["criteria"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29375,38 +27081,29 @@ impl crate::__private::DecodeFields for RequestCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "shouldIgnoreCase" => {
-                    crate::__private::set(
-                        &mut self.should_ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldIgnoreCase",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "shouldIgnoreCase" => {
+                self.should_ignore_case = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29639,82 +27336,45 @@ impl crate::__private::DecodeFields for RequestDevice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "isMobile" => {
-                    crate::__private::set(
-                        &mut self.is_mobile,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isMobile",
-                    )
-                }
-                "screenHeight" => {
-                    crate::__private::set(
-                        &mut self.screen_height,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenHeight",
-                    )
-                }
-                "screenWidth" => {
-                    crate::__private::set(
-                        &mut self.screen_width,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenWidth",
-                    )
-                }
-                "screenDensity" => {
-                    crate::__private::set(
-                        &mut self.screen_density,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenDensity",
-                    )
-                }
-                "fingerprint" => {
-                    crate::__private::set(
-                        &mut self.fingerprint,
-                        map.next_value()?,
-                        "fingerprint",
-                    )
-                }
-                "osFamily" => {
-                    crate::__private::set(
-                        &mut self.os_family,
-                        map.next_value()?,
-                        "osFamily",
-                    )
-                }
-                "osVersion" => {
-                    crate::__private::set(
-                        &mut self.os_version,
-                        map.next_value()?,
-                        "osVersion",
-                    )
-                }
-                "manufacturer" => {
-                    crate::__private::set(
-                        &mut self.manufacturer,
-                        map.next_value()?,
-                        "manufacturer",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "isMobile" => {
+                self.is_mobile = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenHeight" => {
+                self.screen_height = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenWidth" => {
+                self.screen_width = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "screenDensity" => {
+                self.screen_density = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "fingerprint" => self.fingerprint = map.next_value()?,
+            "osFamily" => self.os_family = map.next_value()?,
+            "osVersion" => self.os_version = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "type",
+        "isMobile",
+        "screenHeight",
+        "screenWidth",
+        "screenDensity",
+        "fingerprint",
+        "osFamily",
+        "osVersion",
+        "manufacturer",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29921,45 +27581,31 @@ impl crate::__private::DecodeFields for RequestEntityTypeCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "shouldIgnoreCase" => {
-                    crate::__private::set(
-                        &mut self.should_ignore_case,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldIgnoreCase",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "shouldIgnoreCase" => {
+                self.should_ignore_case = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "operator" => self.operator = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "values",
+        "shouldIgnoreCase",
+        "operator",
+        "entityType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30188,23 +27834,19 @@ impl crate::__private::DecodeFields for RequestExternalSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "source"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30316,23 +27958,19 @@ impl crate::__private::DecodeFields for RequestJourney {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "patterns" => {
-                    crate::__private::set(
-                        &mut self.patterns,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "patterns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patterns" => {
+                self.patterns = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["patterns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30445,51 +28083,29 @@ impl crate::__private::DecodeFields for RequestJourneyPattern {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "streamType" => {
-                    crate::__private::set(
-                        &mut self.stream_type,
-                        map.next_value()?,
-                        "streamType",
-                    )
-                }
-                "sessionType" => {
-                    crate::__private::set(
-                        &mut self.session_type,
-                        map.next_value()?,
-                        "sessionType",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "streamType" => self.stream_type = map.next_value()?,
+            "sessionType" => self.session_type = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "criteria",
+        "count",
+        "streamType",
+        "sessionType",
+        "eventName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30643,36 +28259,25 @@ impl crate::__private::DecodeFields for RequestMapping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "attributeType" => {
-                    crate::__private::set(
-                        &mut self.attribute_type,
-                        map.next_value()?,
-                        "attributeType",
-                    )
-                }
-                "mappingType" => {
-                    crate::__private::set(
-                        &mut self.mapping_type,
-                        map.next_value()?,
-                        "mappingType",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "attributeType" => self.attribute_type = map.next_value()?,
+            "mappingType" => self.mapping_type = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "attributeType",
+        "mappingType",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30868,30 +28473,20 @@ impl crate::__private::DecodeFields for RequestPage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "title", "keywords", "lang"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30976,24 +28571,18 @@ impl crate::__private::DecodeFields for RequestScoredAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "score" => {
-                    crate::__private::set(
-                        &mut self.score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "score",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "score" => self.score = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "score"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31077,30 +28666,18 @@ impl crate::__private::DecodeFields for RequiredDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31189,30 +28766,18 @@ impl crate::__private::DecodeFields for RequiredLocalDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startDate", "endDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31290,30 +28855,20 @@ impl crate::__private::DecodeFields for ReschedulingManagementUnitResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "applied" => {
-                    crate::__private::set(
-                        &mut self.applied,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "applied",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "applied" => {
+                self.applied = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "applied"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31437,86 +28992,63 @@ impl crate::__private::DecodeFields for ReschedulingOptionsRunResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "existingSchedule" => {
-                    crate::__private::set(
-                        &mut self.existing_schedule,
-                        map.next_value()?,
-                        "existingSchedule",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                "agentCount" => {
-                    crate::__private::set(
-                        &mut self.agent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentCount",
-                    )
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "doNotChangeWeeklyPaidTime" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_weekly_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeWeeklyPaidTime",
-                    )
-                }
-                "doNotChangeDailyPaidTime" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_daily_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeDailyPaidTime",
-                    )
-                }
-                "doNotChangeShiftStartTimes" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_shift_start_times,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeShiftStartTimes",
-                    )
-                }
-                "doNotChangeManuallyEditedShifts" => {
-                    crate::__private::set(
-                        &mut self.do_not_change_manually_edited_shifts,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "doNotChangeManuallyEditedShifts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "existingSchedule" => self.existing_schedule = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentCount" => {
+                self.agent_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "doNotChangeWeeklyPaidTime" => {
+                self.do_not_change_weekly_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeDailyPaidTime" => {
+                self.do_not_change_daily_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeShiftStartTimes" => {
+                self.do_not_change_shift_start_times = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "doNotChangeManuallyEditedShifts" => {
+                self.do_not_change_manually_edited_shifts = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "existingSchedule",
+        "startDate",
+        "endDate",
+        "managementUnits",
+        "agentCount",
+        "activityCodeIds",
+        "doNotChangeWeeklyPaidTime",
+        "doNotChangeDailyPaidTime",
+        "doNotChangeShiftStartTimes",
+        "doNotChangeManuallyEditedShifts",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31642,26 +29174,18 @@ impl crate::__private::DecodeFields for ResolutionAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31750,26 +29274,20 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31894,33 +29412,23 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32053,39 +29561,27 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32329,23 +29825,19 @@ impl crate::__private::DecodeFields for ResolutionAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32462,75 +29954,43 @@ impl crate::__private::DecodeFields for ResolutionAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32698,26 +30158,18 @@ impl crate::__private::DecodeFields for ResolutionAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32907,32 +30359,25 @@ impl crate::__private::DecodeFields for ResolutionAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33088,26 +30533,20 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33234,82 +30673,47 @@ impl crate::__private::DecodeFields for ResolutionAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33483,26 +30887,20 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33627,33 +31025,23 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33786,35 +31174,27 @@ impl crate::__private::DecodeFields for ResolutionDetailQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "metric",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34125,51 +31505,29 @@ impl crate::__private::DecodeFields for ResourceConditionNode {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "variableName" => {
-                    crate::__private::set(
-                        &mut self.variable_name,
-                        map.next_value()?,
-                        "variableName",
-                    )
-                }
-                "conjunction" => {
-                    crate::__private::set(
-                        &mut self.conjunction,
-                        map.next_value()?,
-                        "conjunction",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "operands" => {
-                    crate::__private::set(
-                        &mut self.operands,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operands",
-                    )
-                }
-                "terms" => {
-                    crate::__private::set(
-                        &mut self.terms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "terms",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "variableName" => self.variable_name = map.next_value()?,
+            "conjunction" => self.conjunction = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "operands" => {
+                self.operands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "terms" => self.terms = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "variableName",
+        "conjunction",
+        "operator",
+        "operands",
+        "terms",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34619,22 +31977,18 @@ impl crate::__private::DecodeFields for ResourceConditionValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35009,83 +32363,49 @@ impl crate::__private::DecodeFields for ResourcePermissionPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "entityName" => {
-                    crate::__private::set(
-                        &mut self.entity_name,
-                        map.next_value()?,
-                        "entityName",
-                    )
-                }
-                "policyName" => {
-                    crate::__private::set(
-                        &mut self.policy_name,
-                        map.next_value()?,
-                        "policyName",
-                    )
-                }
-                "policyDescription" => {
-                    crate::__private::set(
-                        &mut self.policy_description,
-                        map.next_value()?,
-                        "policyDescription",
-                    )
-                }
-                "actionSetKey" => {
-                    crate::__private::set(
-                        &mut self.action_set_key,
-                        map.next_value()?,
-                        "actionSetKey",
-                    )
-                }
-                "allowConditions" => {
-                    crate::__private::set(
-                        &mut self.allow_conditions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowConditions",
-                    )
-                }
-                "resourceConditionNode" => {
-                    crate::__private::set(
-                        &mut self.resource_condition_node,
-                        map.next_value()?,
-                        "resourceConditionNode",
-                    )
-                }
-                "namedResources" => {
-                    crate::__private::set(
-                        &mut self.named_resources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "namedResources",
-                    )
-                }
-                "resourceCondition" => {
-                    crate::__private::set(
-                        &mut self.resource_condition,
-                        map.next_value()?,
-                        "resourceCondition",
-                    )
-                }
-                "actionSet" => {
-                    crate::__private::set(
-                        &mut self.action_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "actionSet",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "entityName" => self.entity_name = map.next_value()?,
+            "policyName" => self.policy_name = map.next_value()?,
+            "policyDescription" => self.policy_description = map.next_value()?,
+            "actionSetKey" => self.action_set_key = map.next_value()?,
+            "allowConditions" => {
+                self.allow_conditions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "resourceConditionNode" => self.resource_condition_node = map.next_value()?,
+            "namedResources" => {
+                self.named_resources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "resourceCondition" => self.resource_condition = map.next_value()?,
+            "actionSet" => {
+                self.action_set = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "domain",
+        "entityName",
+        "policyName",
+        "policyDescription",
+        "actionSetKey",
+        "allowConditions",
+        "resourceConditionNode",
+        "namedResources",
+        "resourceCondition",
+        "actionSet",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35334,117 +32654,57 @@ impl crate::__private::DecodeFields for Response {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "libraries" => {
-                    crate::__private::set(
-                        &mut self.libraries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "libraries",
-                    )
-                }
-                "texts" => {
-                    crate::__private::set(
-                        &mut self.texts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "texts",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "interactionType" => {
-                    crate::__private::set(
-                        &mut self.interaction_type,
-                        map.next_value()?,
-                        "interactionType",
-                    )
-                }
-                "substitutions" => {
-                    crate::__private::set(
-                        &mut self.substitutions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "substitutions",
-                    )
-                }
-                "substitutionsSchema" => {
-                    crate::__private::set(
-                        &mut self.substitutions_schema,
-                        map.next_value()?,
-                        "substitutionsSchema",
-                    )
-                }
-                "responseType" => {
-                    crate::__private::set(
-                        &mut self.response_type,
-                        map.next_value()?,
-                        "responseType",
-                    )
-                }
-                "messagingTemplate" => {
-                    crate::__private::set(
-                        &mut self.messaging_template,
-                        map.next_value()?,
-                        "messagingTemplate",
-                    )
-                }
-                "assets" => {
-                    crate::__private::set(
-                        &mut self.assets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assets",
-                    )
-                }
-                "footer" => {
-                    crate::__private::set(&mut self.footer, map.next_value()?, "footer")
-                }
-                "form" => {
-                    crate::__private::set(&mut self.form, map.next_value()?, "form")
-                }
-                "appleInvitation" => {
-                    crate::__private::set(
-                        &mut self.apple_invitation,
-                        map.next_value()?,
-                        "appleInvitation",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "libraries" => {
+                self.libraries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "texts" => self.texts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "interactionType" => self.interaction_type = map.next_value()?,
+            "substitutions" => {
+                self.substitutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substitutionsSchema" => self.substitutions_schema = map.next_value()?,
+            "responseType" => self.response_type = map.next_value()?,
+            "messagingTemplate" => self.messaging_template = map.next_value()?,
+            "assets" => self.assets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "footer" => self.footer = map.next_value()?,
+            "form" => self.form = map.next_value()?,
+            "appleInvitation" => self.apple_invitation = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "version",
+        "libraries",
+        "texts",
+        "createdBy",
+        "dateCreated",
+        "interactionType",
+        "substitutions",
+        "substitutionsSchema",
+        "responseType",
+        "messagingTemplate",
+        "assets",
+        "footer",
+        "form",
+        "appleInvitation",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35750,90 +33010,45 @@ impl crate::__private::DecodeFields for ResponseAsset {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "contentLocation" => {
-                    crate::__private::set(
-                        &mut self.content_location,
-                        map.next_value()?,
-                        "contentLocation",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "responses" => {
-                    crate::__private::set(
-                        &mut self.responses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "responses",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contentLocation" => self.content_location = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "responses" => {
+                self.responses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "contentLength",
+        "contentLocation",
+        "contentType",
+        "dateCreated",
+        "createdBy",
+        "dateModified",
+        "modifiedBy",
+        "responses",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35976,33 +33191,21 @@ impl crate::__private::DecodeFields for ResponseAssetBulkRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assetIds" => {
-                    crate::__private::set(
-                        &mut self.asset_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assetIds",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assetIds" => {
+                self.asset_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sortBy" => self.sort_by = map.next_value()?,
+            "sortOrder" => self.sort_order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assetIds", "sortBy", "sortOrder"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36123,30 +33326,22 @@ impl crate::__private::DecodeFields for ResponseAssetEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "notFound" => {
-                    crate::__private::set(
-                        &mut self.not_found,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notFound",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "notFound" => {
+                self.not_found = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "notFound"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36240,50 +33435,29 @@ impl crate::__private::DecodeFields for ResponseAssetFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "value" => self.value = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "fields",
+        "value",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36456,26 +33630,18 @@ impl crate::__private::DecodeFields for ResponseAssetRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "divisionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36571,47 +33737,31 @@ impl crate::__private::DecodeFields for ResponseAssetSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pageSize",
+        "pageNumber",
+        "sortOrder",
+        "sortBy",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36756,51 +33906,35 @@ impl crate::__private::DecodeFields for ResponseAssetSearchResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36904,34 +34038,25 @@ impl crate::__private::DecodeFields for ResponseAssetStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "errorMessage" => self.error_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "errorCode",
+        "errorMessage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37071,44 +34196,25 @@ impl crate::__private::DecodeFields for ResponseConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "translationMap" => {
-                    crate::__private::set(
-                        &mut self.translation_map,
-                        map.next_value()?,
-                        "translationMap",
-                    )
-                }
-                "translationMapDefaults" => {
-                    crate::__private::set(
-                        &mut self.translation_map_defaults,
-                        map.next_value()?,
-                        "translationMapDefaults",
-                    )
-                }
-                "successTemplate" => {
-                    crate::__private::set(
-                        &mut self.success_template,
-                        map.next_value()?,
-                        "successTemplate",
-                    )
-                }
-                "successTemplateUri" => {
-                    crate::__private::set(
-                        &mut self.success_template_uri,
-                        map.next_value()?,
-                        "successTemplateUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "translationMap" => self.translation_map = map.next_value()?,
+            "translationMapDefaults" => self.translation_map_defaults = map.next_value()?,
+            "successTemplate" => self.success_template = map.next_value()?,
+            "successTemplateUri" => self.success_template_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "translationMap",
+        "translationMapDefaults",
+        "successTemplate",
+        "successTemplateUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37230,65 +34336,39 @@ impl crate::__private::DecodeFields for ResponseDivisionView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "responseType" => {
-                    crate::__private::set(
-                        &mut self.response_type,
-                        map.next_value()?,
-                        "responseType",
-                    )
-                }
-                "libraries" => {
-                    crate::__private::set(
-                        &mut self.libraries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "libraries",
-                    )
-                }
-                "substitutions" => {
-                    crate::__private::set(
-                        &mut self.substitutions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "substitutions",
-                    )
-                }
-                "substitutionsSchema" => {
-                    crate::__private::set(
-                        &mut self.substitutions_schema,
-                        map.next_value()?,
-                        "substitutionsSchema",
-                    )
-                }
-                "messagingTemplate" => {
-                    crate::__private::set(
-                        &mut self.messaging_template,
-                        map.next_value()?,
-                        "messagingTemplate",
-                    )
-                }
-                "form" => {
-                    crate::__private::set(&mut self.form, map.next_value()?, "form")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "responseType" => self.response_type = map.next_value()?,
+            "libraries" => {
+                self.libraries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substitutions" => {
+                self.substitutions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substitutionsSchema" => self.substitutions_schema = map.next_value()?,
+            "messagingTemplate" => self.messaging_template = map.next_value()?,
+            "form" => self.form = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "responseType",
+        "libraries",
+        "substitutions",
+        "substitutionsSchema",
+        "messagingTemplate",
+        "form",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37465,23 +34545,17 @@ impl crate::__private::DecodeFields for ResponseDivisionViewQueryResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => self.results = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37585,86 +34659,45 @@ impl crate::__private::DecodeFields for ResponseEntityList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37822,86 +34855,45 @@ impl crate::__private::DecodeFields for ResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38047,33 +35039,19 @@ impl crate::__private::DecodeFields for ResponseFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "operator", "values"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38277,61 +35255,35 @@ impl crate::__private::DecodeFields for ResponsePage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "domain" => {
-                    crate::__private::set(&mut self.domain, map.next_value()?, "domain")
-                }
-                "fragment" => {
-                    crate::__private::set(
-                        &mut self.fragment,
-                        map.next_value()?,
-                        "fragment",
-                    )
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                "keywords" => {
-                    crate::__private::set(
-                        &mut self.keywords,
-                        map.next_value()?,
-                        "keywords",
-                    )
-                }
-                "lang" => {
-                    crate::__private::set(&mut self.lang, map.next_value()?, "lang")
-                }
-                "pathname" => {
-                    crate::__private::set(
-                        &mut self.pathname,
-                        map.next_value()?,
-                        "pathname",
-                    )
-                }
-                "queryString" => {
-                    crate::__private::set(
-                        &mut self.query_string,
-                        map.next_value()?,
-                        "queryString",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "domain" => self.domain = map.next_value()?,
+            "fragment" => self.fragment = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            "keywords" => self.keywords = map.next_value()?,
+            "lang" => self.lang = map.next_value()?,
+            "pathname" => self.pathname = map.next_value()?,
+            "queryString" => self.query_string = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "url",
+        "title",
+        "domain",
+        "fragment",
+        "hostname",
+        "keywords",
+        "lang",
+        "pathname",
+        "queryString",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38454,44 +35406,31 @@ impl crate::__private::DecodeFields for ResponseQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queryPhrase" => {
-                    crate::__private::set(
-                        &mut self.query_phrase,
-                        map.next_value()?,
-                        "queryPhrase",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queryPhrase" => self.query_phrase = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queryPhrase",
+        "pageSize",
+        "pageNumber",
+        "filters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38583,23 +35522,17 @@ impl crate::__private::DecodeFields for ResponseQueryResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value()?,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => self.results = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38728,76 +35661,49 @@ impl crate::__private::DecodeFields for ResponseSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "responses" => {
-                    crate::__private::set(
-                        &mut self.responses,
-                        map.next_value()?,
-                        "responses",
-                    )
-                }
-                "beepDetectionEnabled" => {
-                    crate::__private::set(
-                        &mut self.beep_detection_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "beepDetectionEnabled",
-                    )
-                }
-                "amdSpeechDistinguishEnabled" => {
-                    crate::__private::set(
-                        &mut self.amd_speech_distinguish_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "amdSpeechDistinguishEnabled",
-                    )
-                }
-                "liveSpeakerDetectionMode" => {
-                    crate::__private::set(
-                        &mut self.live_speaker_detection_mode,
-                        map.next_value()?,
-                        "liveSpeakerDetectionMode",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "responses" => self.responses = map.next_value()?,
+            "beepDetectionEnabled" => {
+                self.beep_detection_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "amdSpeechDistinguishEnabled" => {
+                self.amd_speech_distinguish_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "liveSpeakerDetectionMode" => {
+                self.live_speaker_detection_mode = map.next_value()?;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "responses",
+        "beepDetectionEnabled",
+        "amdSpeechDistinguishEnabled",
+        "liveSpeakerDetectionMode",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38995,86 +35901,45 @@ impl crate::__private::DecodeFields for ResponseSetEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39210,31 +36075,19 @@ impl crate::__private::DecodeFields for ResponseSubstitution {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "defaultValue" => {
-                    crate::__private::set(
-                        &mut self.default_value,
-                        map.next_value()?,
-                        "defaultValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "defaultValue" => self.default_value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "description", "defaultValue"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39323,33 +36176,19 @@ impl crate::__private::DecodeFields for ResponseText {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value()?,
-                        "content",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "content" => self.content = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["content", "contentType", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39519,33 +36358,21 @@ impl crate::__private::DecodeFields for RestErrorDetail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                "userParams" => {
-                    crate::__private::set(
-                        &mut self.user_params,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["error", "details", "userParams"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39661,37 +36488,33 @@ impl crate::__private::DecodeFields for RestorePresenceSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "restoreTimeMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.restore_time_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "restoreTimeMilliseconds",
-                    )
-                }
-                "restoreOnQueueEnabled" => {
-                    crate::__private::set(
-                        &mut self.restore_on_queue_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "restoreOnQueueEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "restoreTimeMilliseconds" => {
+                self.restore_time_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "restoreOnQueueEnabled" => {
+                self.restore_on_queue_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "restoreTimeMilliseconds",
+        "restoreOnQueueEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39779,30 +36602,21 @@ impl crate::__private::DecodeFields for RetentionDuration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "archiveRetention" => {
-                    crate::__private::set(
-                        &mut self.archive_retention,
-                        map.next_value()?,
-                        "archiveRetention",
-                    )
-                }
-                "deleteRetention" => {
-                    crate::__private::set(
-                        &mut self.delete_retention,
-                        map.next_value()?,
-                        "deleteRetention",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "archiveRetention" => self.archive_retention = map.next_value()?,
+            "deleteRetention" => self.delete_retention = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "archiveRetention",
+        "deleteRetention",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39876,23 +36690,19 @@ impl crate::__private::DecodeFields for ReverseWhitepagesLookupResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contacts" => {
-                    crate::__private::set(
-                        &mut self.contacts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contacts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contacts" => {
+                self.contacts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contacts"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39964,30 +36774,22 @@ impl crate::__private::DecodeFields for ReviewAssessmentResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "byAssignees" => {
-                    crate::__private::set(
-                        &mut self.by_assignees,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "byAssignees",
-                    )
-                }
-                "byViewers" => {
-                    crate::__private::set(
-                        &mut self.by_viewers,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "byViewers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "byAssignees" => {
+                self.by_assignees = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "byViewers" => {
+                self.by_viewers = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["byAssignees", "byViewers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40081,34 +36883,29 @@ impl crate::__private::DecodeFields for RichLink {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "header" => {
-                    crate::__private::set(&mut self.header, map.next_value()?, "header")
-                }
-                "footer" => {
-                    crate::__private::set(&mut self.footer, map.next_value()?, "footer")
-                }
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "urlLabel" => {
-                    crate::__private::set(
-                        &mut self.url_label,
-                        map.next_value()?,
-                        "urlLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "header" => self.header = map.next_value()?,
+            "footer" => self.footer = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "urlLabel" => self.url_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "header",
+        "footer",
+        "text",
+        "url",
+        "urlLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40204,23 +37001,19 @@ impl crate::__private::DecodeFields for RichLinkHeader {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40402,37 +37195,29 @@ impl crate::__private::DecodeFields for Ring {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "expansionCriteria" => {
-                    crate::__private::set(
-                        &mut self.expansion_criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expansionCriteria",
-                    )
-                }
-                "actions" => {
-                    crate::__private::set(
-                        &mut self.actions,
-                        map.next_value()?,
-                        "actions",
-                    )
-                }
-                "memberGroups" => {
-                    crate::__private::set(
-                        &mut self.member_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberGroups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "expansionCriteria" => {
+                self.expansion_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "actions" => self.actions = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "expansionCriteria",
+        "actions",
+        "memberGroups",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40552,38 +37337,25 @@ impl crate::__private::DecodeFields for RmsAssetAddressableRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "assetUsage" => {
-                    crate::__private::set(
-                        &mut self.asset_usage,
-                        map.next_value()?,
-                        "assetUsage",
-                    )
-                }
-                "contentLocation" => {
-                    crate::__private::set(
-                        &mut self.content_location,
-                        map.next_value()?,
-                        "contentLocation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "assetUsage" => self.asset_usage = map.next_value()?,
+            "contentLocation" => self.content_location = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "selfUri",
+        "assetUsage",
+        "contentLocation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40713,26 +37485,18 @@ impl crate::__private::DecodeFields for RoleDivision {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "roleId" => {
-                    crate::__private::set(&mut self.role_id, map.next_value()?, "roleId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "roleId" => self.role_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["roleId", "divisionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40836,23 +37600,17 @@ impl crate::__private::DecodeFields for RoleDivisionGrants {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "grants" => {
-                    crate::__private::set(
-                        &mut self.grants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "grants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "grants" => self.grants = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["grants"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40972,26 +37730,18 @@ impl crate::__private::DecodeFields for RoleDivisionPair {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "roleId" => {
-                    crate::__private::set(&mut self.role_id, map.next_value()?, "roleId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "roleId" => self.role_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["roleId", "divisionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41099,45 +37849,39 @@ impl crate::__private::DecodeFields for RoleSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "backfillEnabled" => {
-                    crate::__private::set(
-                        &mut self.backfill_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "backfillEnabled",
-                    )
-                }
-                "authorizationGrantDivisionAware" => {
-                    crate::__private::set(
-                        &mut self.authorization_grant_division_aware,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "authorizationGrantDivisionAware",
-                    )
-                }
-                "genesysOrgPolicyBypass" => {
-                    crate::__private::set(
-                        &mut self.genesys_org_policy_bypass,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "genesysOrgPolicyBypass",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "backfillEnabled" => {
+                self.backfill_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "authorizationGrantDivisionAware" => {
+                self.authorization_grant_division_aware = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "genesysOrgPolicyBypass" => {
+                self.genesys_org_policy_bypass = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "backfillEnabled",
+        "authorizationGrantDivisionAware",
+        "genesysOrgPolicyBypass",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41224,23 +37968,17 @@ impl crate::__private::DecodeFields for RollbackDecisionTableVersionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rollbackReason" => {
-                    crate::__private::set(
-                        &mut self.rollback_reason,
-                        map.next_value()?,
-                        "rollbackReason",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rollbackReason" => self.rollback_reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rollbackReason"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41350,77 +38088,47 @@ impl crate::__private::DecodeFields for Room {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "roomType" => {
-                    crate::__private::set(
-                        &mut self.room_type,
-                        map.next_value()?,
-                        "roomType",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "participantLimit" => {
-                    crate::__private::set(
-                        &mut self.participant_limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "participantLimit",
-                    )
-                }
-                "owners" => {
-                    crate::__private::set(
-                        &mut self.owners,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "owners",
-                    )
-                }
-                "pinnedMessages" => {
-                    crate::__private::set(
-                        &mut self.pinned_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pinnedMessages",
-                    )
-                }
-                "jid" => crate::__private::set(&mut self.jid, map.next_value()?, "jid"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "roomType" => self.room_type = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "participantLimit" => {
+                self.participant_limit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "pinnedMessages" => {
+                self.pinned_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "jid" => self.jid = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "roomType",
+        "description",
+        "subject",
+        "participantLimit",
+        "owners",
+        "pinnedMessages",
+        "jid",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41601,23 +38309,17 @@ impl crate::__private::DecodeFields for RoomParticipant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "participantJid" => {
-                    crate::__private::set(
-                        &mut self.participant_jid,
-                        map.next_value()?,
-                        "participantJid",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "participantJid" => self.participant_jid = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participantJid"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41689,20 +38391,18 @@ impl crate::__private::DecodeFields for RoomParticipantResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "jid" => crate::__private::set(&mut self.jid, map.next_value()?, "jid"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "jid" => self.jid = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["jid", "user"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41771,23 +38471,19 @@ impl crate::__private::DecodeFields for RoomParticipantsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["participants"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41869,44 +38565,31 @@ impl crate::__private::DecodeFields for RoomUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "pinnedMessageIds" => {
-                    crate::__private::set(
-                        &mut self.pinned_message_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "pinnedMessageIds",
-                    )
-                }
-                "ownerIds" => {
-                    crate::__private::set(
-                        &mut self.owner_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ownerIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "pinnedMessageIds" => {
+                self.pinned_message_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ownerIds" => {
+                self.owner_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "subject",
+        "pinnedMessageIds",
+        "ownerIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42010,37 +38693,27 @@ impl crate::__private::DecodeFields for RouteIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42149,51 +38822,29 @@ impl crate::__private::DecodeFields for RoutePathRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "sourcePlanningGroup" => {
-                    crate::__private::set(
-                        &mut self.source_planning_group,
-                        map.next_value()?,
-                        "sourcePlanningGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queueId" => self.queue_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sourcePlanningGroup" => self.source_planning_group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "mediaType",
+        "languageId",
+        "skillIds",
+        "sourcePlanningGroup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42357,40 +39008,25 @@ impl crate::__private::DecodeFields for RoutePathResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queue" => self.queue = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queue",
+        "mediaType",
+        "language",
+        "skills",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42548,40 +39184,29 @@ impl crate::__private::DecodeFields for RoutingActivityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                "truncated" => {
-                    crate::__private::set(
-                        &mut self.truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "truncated",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "truncated" => {
+                self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "data",
+        "truncated",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42717,78 +39342,37 @@ impl crate::__private::DecodeFields for RoutingActivityEntityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityDate" => {
-                    crate::__private::set(
-                        &mut self.activity_date,
-                        map.next_value()?,
-                        "activityDate",
-                    )
-                }
-                "organizationPresenceId" => {
-                    crate::__private::set(
-                        &mut self.organization_presence_id,
-                        map.next_value()?,
-                        "organizationPresenceId",
-                    )
-                }
-                "presenceDate" => {
-                    crate::__private::set(
-                        &mut self.presence_date,
-                        map.next_value()?,
-                        "presenceDate",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "queueMembershipStatus" => {
-                    crate::__private::set(
-                        &mut self.queue_membership_status,
-                        map.next_value()?,
-                        "queueMembershipStatus",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "routingStatusDate" => {
-                    crate::__private::set(
-                        &mut self.routing_status_date,
-                        map.next_value()?,
-                        "routingStatusDate",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityDate" => self.activity_date = map.next_value()?,
+            "organizationPresenceId" => self.organization_presence_id = map.next_value()?,
+            "presenceDate" => self.presence_date = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "queueMembershipStatus" => self.queue_membership_status = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "routingStatusDate" => self.routing_status_date = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityDate",
+        "organizationPresenceId",
+        "presenceDate",
+        "queueId",
+        "queueMembershipStatus",
+        "routingStatus",
+        "routingStatusDate",
+        "systemPresence",
+        "teamId",
+        "userId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42928,47 +39512,29 @@ impl crate::__private::DecodeFields for RoutingActivityMetricValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                "secondaryQualifier" => {
-                    crate::__private::set(
-                        &mut self.secondary_qualifier,
-                        map.next_value()?,
-                        "secondaryQualifier",
-                    )
-                }
-                "entityIds" => {
-                    crate::__private::set(
-                        &mut self.entity_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityIds",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            "secondaryQualifier" => self.secondary_qualifier = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "secondaryQualifier",
+        "entityIds",
+        "count",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43143,36 +39709,29 @@ impl crate::__private::DecodeFields for RoutingActivityQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metrics",
+        "groupBy",
+        "filter",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43314,26 +39873,20 @@ impl crate::__private::DecodeFields for RoutingActivityQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43458,33 +40011,23 @@ impl crate::__private::DecodeFields for RoutingActivityQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43611,26 +40154,20 @@ impl crate::__private::DecodeFields for RoutingActivityQueryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43776,36 +40313,25 @@ impl crate::__private::DecodeFields for RoutingActivityQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44054,30 +40580,20 @@ impl crate::__private::DecodeFields for RoutingActivityResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "entityIdDimension" => {
-                    crate::__private::set(
-                        &mut self.entity_id_dimension,
-                        map.next_value()?,
-                        "entityIdDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "entityIdDimension"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44250,58 +40766,37 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "skillExpression" => {
-                    crate::__private::set(
-                        &mut self.skill_expression,
-                        map.next_value()?,
-                        "skillExpression",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "labelId" => {
-                    crate::__private::set(
-                        &mut self.label_id,
-                        map.next_value()?,
-                        "labelId",
-                    )
-                }
-                "requestScoredAgents" => {
-                    crate::__private::set(
-                        &mut self.request_scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestScoredAgents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillExpression" => self.skill_expression = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "labelId" => self.label_id = map.next_value()?,
+            "requestScoredAgents" => {
+                self.request_scored_agents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "skillIds",
+        "skillExpression",
+        "languageId",
+        "labelId",
+        "requestScoredAgents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44427,61 +40922,35 @@ impl crate::__private::DecodeFields for RoutingConversationAttributesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "scoredAgents" => {
-                    crate::__private::set(
-                        &mut self.scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scoredAgents",
-                    )
-                }
-                "skillExpression" => {
-                    crate::__private::set(
-                        &mut self.skill_expression,
-                        map.next_value()?,
-                        "skillExpression",
-                    )
-                }
-                "skillExpressionId" => {
-                    crate::__private::set(
-                        &mut self.skill_expression_id,
-                        map.next_value()?,
-                        "skillExpressionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "language" => self.language = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillExpression" => self.skill_expression = map.next_value()?,
+            "skillExpressionId" => self.skill_expression_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "priority",
+        "skills",
+        "language",
+        "label",
+        "scoredAgents",
+        "skillExpression",
+        "skillExpressionId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44627,75 +41096,47 @@ impl crate::__private::DecodeFields for RoutingData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "priority" => {
-                    crate::__private::set(
-                        &mut self.priority,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "priority",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "skillExpression" => {
-                    crate::__private::set(
-                        &mut self.skill_expression,
-                        map.next_value()?,
-                        "skillExpression",
-                    )
-                }
-                "preferredAgentIds" => {
-                    crate::__private::set(
-                        &mut self.preferred_agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "preferredAgentIds",
-                    )
-                }
-                "scoredAgents" => {
-                    crate::__private::set(
-                        &mut self.scored_agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scoredAgents",
-                    )
-                }
-                "routingFlags" => {
-                    crate::__private::set(
-                        &mut self.routing_flags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingFlags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queueId" => self.queue_id = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "priority" => {
+                self.priority = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillExpression" => self.skill_expression = map.next_value()?,
+            "preferredAgentIds" => {
+                self.preferred_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "scoredAgents" => {
+                self.scored_agents = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "routingFlags" => {
+                self.routing_flags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "languageId",
+        "label",
+        "priority",
+        "skillIds",
+        "skillExpression",
+        "preferredAgentIds",
+        "scoredAgents",
+        "routingFlags",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44915,90 +41356,43 @@ impl crate::__private::DecodeFields for RoutingEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageId" => self.language_id = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "phoneNumber",
+        "queueId",
+        "ani",
+        "dnis",
+        "skillIds",
+        "languageId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45187,37 +41581,27 @@ impl crate::__private::DecodeFields for RoutingRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "threshold" => {
-                    crate::__private::set(
-                        &mut self.threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "threshold",
-                    )
-                }
-                "waitSeconds" => {
-                    crate::__private::set(
-                        &mut self.wait_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitSeconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "threshold" => {
+                self.threshold = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "waitSeconds" => {
+                self.wait_seconds = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operator",
+        "threshold",
+        "waitSeconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45401,23 +41785,21 @@ impl crate::__private::DecodeFields for RoutingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "resetAgentScoreOnPresenceChange" => {
-                    crate::__private::set(
-                        &mut self.reset_agent_score_on_presence_change,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resetAgentScoreOnPresenceChange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "resetAgentScoreOnPresenceChange" => {
+                self.reset_agent_score_on_presence_change = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["resetAgentScoreOnPresenceChange"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45525,51 +41907,31 @@ impl crate::__private::DecodeFields for RoutingSkill {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value()?,
-                        "version",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "dateModified",
+        "state",
+        "version",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45713,24 +42075,18 @@ impl crate::__private::DecodeFields for RoutingSkillReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45895,29 +42251,19 @@ impl crate::__private::DecodeFields for RoutingStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "status", "startTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46177,26 +42523,20 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46321,33 +42661,23 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46480,39 +42810,27 @@ impl crate::__private::DecodeFields for RoutingStatusDetailQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46837,93 +43155,43 @@ impl crate::__private::DecodeFields for RoutingTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationQueueId" => {
-                    crate::__private::set(
-                        &mut self.destination_queue_id,
-                        map.next_value()?,
-                        "destinationQueueId",
-                    )
-                }
-                "languageId" => {
-                    crate::__private::set(
-                        &mut self.language_id,
-                        map.next_value()?,
-                        "languageId",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationQueueId" => self.destination_queue_id = map.next_value()?,
+            "languageId" => self.language_id = map.next_value()?,
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationQueueId",
+        "languageId",
+        "skillIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47116,29 +43384,19 @@ impl crate::__private::DecodeFields for Row {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowId" => {
-                    crate::__private::set(&mut self.row_id, map.next_value()?, "rowId")
-                }
-                "inputs" => {
-                    crate::__private::set(&mut self.inputs, map.next_value()?, "inputs")
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value()?,
-                        "outputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowId" => self.row_id = map.next_value()?,
+            "inputs" => self.inputs = map.next_value()?,
+            "outputs" => self.outputs = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowId", "inputs", "outputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47224,23 +43482,19 @@ impl crate::__private::DecodeFields for RowSearchFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47331,40 +43585,25 @@ impl crate::__private::DecodeFields for RowSearchPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "columnId" => {
-                    crate::__private::set(
-                        &mut self.column_id,
-                        map.next_value()?,
-                        "columnId",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "special" => {
-                    crate::__private::set(
-                        &mut self.special,
-                        map.next_value()?,
-                        "special",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnId" => self.column_id = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "special" => self.special = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "columnId",
+        "operator",
+        "value",
+        "special",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47612,27 +43851,21 @@ impl crate::__private::DecodeFields for RuleConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rule" => self.rule = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "enabled", "rule"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47759,30 +43992,18 @@ impl crate::__private::DecodeFields for RuleEngineConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rules" => {
-                    crate::__private::set(
-                        &mut self.rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rules",
-                    )
-                }
-                "fallback" => {
-                    crate::__private::set(
-                        &mut self.fallback,
-                        map.next_value()?,
-                        "fallback",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fallback" => self.fallback = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rules", "fallback"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47921,65 +44142,37 @@ impl crate::__private::DecodeFields for RuleSet {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "rules" => {
-                    crate::__private::set(
-                        &mut self.rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "rules",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contactList" => self.contact_list = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "rules" => self.rules = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "version",
+        "contactList",
+        "queue",
+        "rules",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48098,30 +44291,20 @@ impl crate::__private::DecodeFields for RuleSetDiagnostic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ruleSet" => {
-                    crate::__private::set(
-                        &mut self.rule_set,
-                        map.next_value()?,
-                        "ruleSet",
-                    )
-                }
-                "warnings" => {
-                    crate::__private::set(
-                        &mut self.warnings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "warnings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ruleSet" => self.rule_set = map.next_value()?,
+            "warnings" => {
+                self.warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["ruleSet", "warnings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -48231,86 +44414,45 @@ impl crate::__private::DecodeFields for RuleSetEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

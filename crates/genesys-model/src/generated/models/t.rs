@@ -59,33 +59,23 @@ impl crate::__private::DecodeFields for TagQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "query" => {
-                    crate::__private::set(&mut self.query, map.next_value()?, "query")
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "query" => self.query = map.next_value()?,
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["query", "pageNumber", "pageSize"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -191,41 +181,27 @@ impl crate::__private::DecodeFields for TagValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "inUse" => {
-                    crate::__private::set(
-                        &mut self.in_use,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inUse",
-                    )
-                }
-                "acl" => {
-                    crate::__private::set(
-                        &mut self.acl,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "acl",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "inUse" => self.in_use = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "acl" => self.acl = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "inUse",
+        "acl",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -343,86 +319,45 @@ impl crate::__private::DecodeFields for TagValueEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -550,30 +485,22 @@ impl crate::__private::DecodeFields for TargetAttributeValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "policyAttributes" => {
-                    crate::__private::set(
-                        &mut self.policy_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "policyAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "policyAttributes" => {
+                self.policy_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["description", "policyAttributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -655,30 +582,22 @@ impl crate::__private::DecodeFields for TargetAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "baseAttributes" => {
-                    crate::__private::set(
-                        &mut self.base_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "baseAttributes",
-                    )
-                }
-                "targetAttributes" => {
-                    crate::__private::set(
-                        &mut self.target_attributes,
-                        map.next_value()?,
-                        "targetAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "baseAttributes" => {
+                self.base_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "targetAttributes" => self.target_attributes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["baseAttributes", "targetAttributes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -762,23 +681,19 @@ impl crate::__private::DecodeFields for TargetPerformanceProfile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "targetPerformanceProfileId" => {
-                    crate::__private::set(
-                        &mut self.target_performance_profile_id,
-                        map.next_value()?,
-                        "targetPerformanceProfileId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "targetPerformanceProfileId" => {
+                self.target_performance_profile_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["targetPerformanceProfileId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -846,17 +761,17 @@ impl crate::__private::DecodeFields for TargetUnavailableTime {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -923,26 +838,18 @@ impl crate::__private::DecodeFields for TaskManagementAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1031,26 +938,20 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1175,33 +1076,23 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1334,39 +1225,27 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1655,23 +1534,19 @@ impl crate::__private::DecodeFields for TaskManagementAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1788,75 +1663,43 @@ impl crate::__private::DecodeFields for TaskManagementAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2020,26 +1863,18 @@ impl crate::__private::DecodeFields for TaskManagementAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2381,32 +2216,25 @@ impl crate::__private::DecodeFields for TaskManagementAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2719,26 +2547,20 @@ impl crate::__private::DecodeFields for TaskManagementAsyncAggregateQueryRespons
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2865,82 +2687,47 @@ impl crate::__private::DecodeFields for TaskManagementAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3099,26 +2886,18 @@ impl crate::__private::DecodeFields for TaskManagementErrorDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3200,29 +2979,19 @@ impl crate::__private::DecodeFields for TaskManagementObservationDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "stats" => {
-                    crate::__private::set(&mut self.stats, map.next_value()?, "stats")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "stats" => self.stats = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "stats", "qualifier"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3445,30 +3214,24 @@ impl crate::__private::DecodeFields for TaskManagementObservationDetailContainer
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "typeDetails" => {
-                    crate::__private::set(
-                        &mut self.type_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "typeDetails",
-                    )
-                }
-                "assigneeDetails" => {
-                    crate::__private::set(
-                        &mut self.assignee_details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assigneeDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "typeDetails" => {
+                self.type_details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assigneeDetails" => {
+                self.assignee_details = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["typeDetails", "assigneeDetails"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3554,40 +3317,25 @@ impl crate::__private::DecodeFields for TaskManagementObservationGroupResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "typeId" => {
-                    crate::__private::set(&mut self.type_id, map.next_value()?, "typeId")
-                }
-                "assigneeId" => {
-                    crate::__private::set(
-                        &mut self.assignee_id,
-                        map.next_value()?,
-                        "assigneeId",
-                    )
-                }
-                "statusCategory" => {
-                    crate::__private::set(
-                        &mut self.status_category,
-                        map.next_value()?,
-                        "statusCategory",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queueId" => self.queue_id = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "assigneeId" => self.assignee_id = map.next_value()?,
+            "statusCategory" => self.status_category = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "queueId",
+        "typeId",
+        "assigneeId",
+        "statusCategory",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3732,30 +3480,18 @@ impl crate::__private::DecodeFields for TaskManagementObservationMetricStats {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "max" => {
-                    crate::__private::set(
-                        &mut self.max,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "max",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "max" => self.max = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["count", "max"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3839,26 +3575,18 @@ impl crate::__private::DecodeFields for TaskManagementObservationPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dimension" => self.dimension = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dimension", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3997,40 +3725,31 @@ impl crate::__private::DecodeFields for TaskManagementObservationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "expands" => {
-                    crate::__private::set(
-                        &mut self.expands,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expands",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "expands" => {
+                self.expands = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "groupBy",
+        "metrics",
+        "filter",
+        "expands",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4122,23 +3841,19 @@ impl crate::__private::DecodeFields for TaskManagementObservationQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4218,44 +3933,27 @@ impl crate::__private::DecodeFields for TaskManagementObservationQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                "cursors" => {
-                    crate::__private::set(
-                        &mut self.cursors,
-                        map.next_value()?,
-                        "cursors",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "details" => self.details = map.next_value()?,
+            "cursors" => self.cursors = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "results",
+        "details",
+        "cursors",
+        "nextUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4345,26 +4043,18 @@ impl crate::__private::DecodeFields for TaskManagementObservationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4448,26 +4138,18 @@ impl crate::__private::DecodeFields for TaskManagementQueryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "qualifier"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4804,62 +4486,35 @@ impl crate::__private::DecodeFields for Team {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "memberCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5022,40 +4677,29 @@ impl crate::__private::DecodeFields for TeamActivityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                "truncated" => {
-                    crate::__private::set(
-                        &mut self.truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "truncated",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "truncated" => {
+                self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "data",
+        "truncated",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5191,78 +4835,37 @@ impl crate::__private::DecodeFields for TeamActivityEntityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityDate" => {
-                    crate::__private::set(
-                        &mut self.activity_date,
-                        map.next_value()?,
-                        "activityDate",
-                    )
-                }
-                "organizationPresenceId" => {
-                    crate::__private::set(
-                        &mut self.organization_presence_id,
-                        map.next_value()?,
-                        "organizationPresenceId",
-                    )
-                }
-                "presenceDate" => {
-                    crate::__private::set(
-                        &mut self.presence_date,
-                        map.next_value()?,
-                        "presenceDate",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "queueMembershipStatus" => {
-                    crate::__private::set(
-                        &mut self.queue_membership_status,
-                        map.next_value()?,
-                        "queueMembershipStatus",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "routingStatusDate" => {
-                    crate::__private::set(
-                        &mut self.routing_status_date,
-                        map.next_value()?,
-                        "routingStatusDate",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityDate" => self.activity_date = map.next_value()?,
+            "organizationPresenceId" => self.organization_presence_id = map.next_value()?,
+            "presenceDate" => self.presence_date = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "queueMembershipStatus" => self.queue_membership_status = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "routingStatusDate" => self.routing_status_date = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityDate",
+        "organizationPresenceId",
+        "presenceDate",
+        "queueId",
+        "queueMembershipStatus",
+        "routingStatus",
+        "routingStatusDate",
+        "systemPresence",
+        "teamId",
+        "userId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5402,47 +5005,29 @@ impl crate::__private::DecodeFields for TeamActivityMetricValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                "secondaryQualifier" => {
-                    crate::__private::set(
-                        &mut self.secondary_qualifier,
-                        map.next_value()?,
-                        "secondaryQualifier",
-                    )
-                }
-                "entityIds" => {
-                    crate::__private::set(
-                        &mut self.entity_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityIds",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            "secondaryQualifier" => self.secondary_qualifier = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "secondaryQualifier",
+        "entityIds",
+        "count",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5607,36 +5192,29 @@ impl crate::__private::DecodeFields for TeamActivityQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metrics",
+        "groupBy",
+        "filter",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5778,26 +5356,20 @@ impl crate::__private::DecodeFields for TeamActivityQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5922,33 +5494,23 @@ impl crate::__private::DecodeFields for TeamActivityQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6075,26 +5637,20 @@ impl crate::__private::DecodeFields for TeamActivityQueryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6230,36 +5786,25 @@ impl crate::__private::DecodeFields for TeamActivityQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6508,30 +6053,20 @@ impl crate::__private::DecodeFields for TeamActivityResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "entityIdDimension" => {
-                    crate::__private::set(
-                        &mut self.entity_id_dimension,
-                        map.next_value()?,
-                        "entityIdDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "entityIdDimension"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6684,20 +6219,18 @@ impl crate::__private::DecodeFields for TeamAddMemberFailure {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "reason"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6823,44 +6356,27 @@ impl crate::__private::DecodeFields for TeamEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6980,62 +6496,35 @@ impl crate::__private::DecodeFields for TeamFullReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "memberCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7144,30 +6633,22 @@ impl crate::__private::DecodeFields for TeamMemberAddListingResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "failures" => {
-                    crate::__private::set(
-                        &mut self.failures,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "failures",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "failures" => {
+                self.failures = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "failures"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7253,44 +6734,27 @@ impl crate::__private::DecodeFields for TeamMemberEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7382,23 +6846,19 @@ impl crate::__private::DecodeFields for TeamMembers {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "memberIds" => {
-                    crate::__private::set(
-                        &mut self.member_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "memberIds" => {
+                self.member_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["memberIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7470,24 +6930,18 @@ impl crate::__private::DecodeFields for TeamReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7594,71 +7048,35 @@ impl crate::__private::DecodeFields for TeamSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "fields",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7878,54 +7296,33 @@ impl crate::__private::DecodeFields for TeamSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8135,79 +7532,43 @@ impl crate::__private::DecodeFields for TeamsSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8361,71 +7722,35 @@ impl crate::__private::DecodeFields for TelephonySearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8647,61 +7972,35 @@ impl crate::__private::DecodeFields for TelephonySearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "expand" => {
-                    crate::__private::set(
-                        &mut self.expand,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expand",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8854,30 +8153,27 @@ impl crate::__private::DecodeFields for TelephonySettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "persistentConnectionRequired" => {
-                    crate::__private::set(
-                        &mut self.persistent_connection_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "persistentConnectionRequired",
-                    )
-                }
-                "blockCallerIdAccessCode" => {
-                    crate::__private::set(
-                        &mut self.block_caller_id_access_code,
-                        map.next_value()?,
-                        "blockCallerIdAccessCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "persistentConnectionRequired" => {
+                self.persistent_connection_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "blockCallerIdAccessCode" => {
+                self.block_caller_id_access_code = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "persistentConnectionRequired",
+        "blockCallerIdAccessCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8955,20 +8251,18 @@ impl crate::__private::DecodeFields for TemplateParameter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9051,44 +8345,33 @@ impl crate::__private::DecodeFields for TemporalUnit {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "durationEstimated" => {
-                    crate::__private::set(
-                        &mut self.duration_estimated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationEstimated",
-                    )
-                }
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value()?,
-                        "duration",
-                    )
-                }
-                "timeBased" => {
-                    crate::__private::set(
-                        &mut self.time_based,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "timeBased",
-                    )
-                }
-                "dateBased" => {
-                    crate::__private::set(
-                        &mut self.date_based,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dateBased",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "durationEstimated" => {
+                self.duration_estimated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "duration" => self.duration = map.next_value()?,
+            "timeBased" => {
+                self.time_based = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateBased" => {
+                self.date_based = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "durationEstimated",
+        "duration",
+        "timeBased",
+        "dateBased",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9193,26 +8476,18 @@ impl crate::__private::DecodeFields for Term {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "word" => {
-                    crate::__private::set(&mut self.word, map.next_value()?, "word")
-                }
-                "participantType" => {
-                    crate::__private::set(
-                        &mut self.participant_type,
-                        map.next_value()?,
-                        "participantType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "word" => self.word = map.next_value()?,
+            "participantType" => self.participant_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["word", "participantType"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9335,23 +8610,19 @@ impl crate::__private::DecodeFields for TermAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9505,55 +8776,31 @@ impl crate::__private::DecodeFields for TerminateJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "jobType" => {
-                    crate::__private::set(
-                        &mut self.job_type,
-                        map.next_value()?,
-                        "jobType",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "jobType" => self.job_type = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "status",
+        "jobType",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9760,39 +9007,29 @@ impl crate::__private::DecodeFields for TestExecutionOperationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "step" => {
-                    crate::__private::set(
-                        &mut self.step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "step",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "name" => self.name = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "result" => self.result = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "step",
+        "name",
+        "success",
+        "result",
+        "error",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9896,40 +9133,29 @@ impl crate::__private::DecodeFields for TestExecutionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operations" => {
-                    crate::__private::set(
-                        &mut self.operations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operations",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "finalResult" => {
-                    crate::__private::set(
-                        &mut self.final_result,
-                        map.next_value()?,
-                        "finalResult",
-                    )
-                }
-                "success" => {
-                    crate::__private::set(
-                        &mut self.success,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "success",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operations" => {
+                self.operations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "error" => self.error = map.next_value()?,
+            "finalResult" => self.final_result = map.next_value()?,
+            "success" => {
+                self.success = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operations",
+        "error",
+        "finalResult",
+        "success",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10031,40 +9257,33 @@ impl crate::__private::DecodeFields for TestMatchesEventOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "step" => {
-                    crate::__private::set(
-                        &mut self.step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "step",
-                    )
-                }
-                "matchedTriggers" => {
-                    crate::__private::set(
-                        &mut self.matched_triggers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "matchedTriggers",
-                    )
-                }
-                "unmatchedTriggers" => {
-                    crate::__private::set(
-                        &mut self.unmatched_triggers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unmatchedTriggers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "matchedTriggers" => {
+                self.matched_triggers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "unmatchedTriggers" => {
+                self.unmatched_triggers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "step",
+        "matchedTriggers",
+        "unmatchedTriggers",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10162,40 +9381,24 @@ impl crate::__private::DecodeFields for TestMatchesOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "step" => {
-                    crate::__private::set(
-                        &mut self.step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "step",
-                    )
-                }
-                "matches" => {
-                    crate::__private::set(
-                        &mut self.matches,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matches",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "matches" => {
+                self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "step", "matches", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10321,51 +9524,31 @@ impl crate::__private::DecodeFields for TestMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "to" => {
-                    crate::__private::set(
-                        &mut self.to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "to",
-                    )
-                }
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "textBody" => {
-                    crate::__private::set(
-                        &mut self.text_body,
-                        map.next_value()?,
-                        "textBody",
-                    )
-                }
-                "htmlBody" => {
-                    crate::__private::set(
-                        &mut self.html_body,
-                        map.next_value()?,
-                        "htmlBody",
-                    )
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "to" => self.to = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "from" => self.from = map.next_value()?,
+            "subject" => self.subject = map.next_value()?,
+            "textBody" => self.text_body = map.next_value()?,
+            "htmlBody" => self.html_body = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "to",
+        "from",
+        "subject",
+        "textBody",
+        "htmlBody",
+        "time",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10467,30 +9650,21 @@ impl crate::__private::DecodeFields for TestModeEventResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaValidation" => {
-                    crate::__private::set(
-                        &mut self.schema_validation,
-                        map.next_value()?,
-                        "schemaValidation",
-                    )
-                }
-                "triggerMatchValidation" => {
-                    crate::__private::set(
-                        &mut self.trigger_match_validation,
-                        map.next_value()?,
-                        "triggerMatchValidation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaValidation" => self.schema_validation = map.next_value()?,
+            "triggerMatchValidation" => self.trigger_match_validation = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "schemaValidation",
+        "triggerMatchValidation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10582,44 +9756,29 @@ impl crate::__private::DecodeFields for TestModeResults {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaValidation" => {
-                    crate::__private::set(
-                        &mut self.schema_validation,
-                        map.next_value()?,
-                        "schemaValidation",
-                    )
-                }
-                "targetValidation" => {
-                    crate::__private::set(
-                        &mut self.target_validation,
-                        map.next_value()?,
-                        "targetValidation",
-                    )
-                }
-                "jsonPathValidation" => {
-                    crate::__private::set(
-                        &mut self.json_path_validation,
-                        map.next_value()?,
-                        "jsonPathValidation",
-                    )
-                }
-                "triggerMatches" => {
-                    crate::__private::set(
-                        &mut self.trigger_matches,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "triggerMatches",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaValidation" => self.schema_validation = map.next_value()?,
+            "targetValidation" => self.target_validation = map.next_value()?,
+            "jsonPathValidation" => self.json_path_validation = map.next_value()?,
+            "triggerMatches" => {
+                self.trigger_matches = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "schemaValidation",
+        "targetValidation",
+        "jsonPathValidation",
+        "triggerMatches",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10717,34 +9876,22 @@ impl crate::__private::DecodeFields for TestModeTrigger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "enabled", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10837,40 +9984,24 @@ impl crate::__private::DecodeFields for TestSchemaOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "step" => {
-                    crate::__private::set(
-                        &mut self.step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "step",
-                    )
-                }
-                "matches" => {
-                    crate::__private::set(
-                        &mut self.matches,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matches",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "matches" => {
+                self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "step", "matches", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10968,40 +10099,24 @@ impl crate::__private::DecodeFields for TestTargetOperation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "step" => {
-                    crate::__private::set(
-                        &mut self.step,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "step",
-                    )
-                }
-                "matches" => {
-                    crate::__private::set(
-                        &mut self.matches,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matches",
-                    )
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "step" => self.step = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "matches" => {
+                self.matches = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "details" => {
+                self.details = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "step", "matches", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11119,62 +10234,41 @@ impl crate::__private::DecodeFields for TestTopicPhraseJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "processedTranscriptsCount" => {
-                    crate::__private::set(
-                        &mut self.processed_transcripts_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "processedTranscriptsCount",
-                    )
-                }
-                "matchedTranscriptsCount" => {
-                    crate::__private::set(
-                        &mut self.matched_transcripts_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matchedTranscriptsCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "processedTranscriptsCount" => {
+                self.processed_transcripts_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "matchedTranscriptsCount" => {
+                self.matched_transcripts_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "processedTranscriptsCount",
+        "matchedTranscriptsCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11332,26 +10426,18 @@ impl crate::__private::DecodeFields for TestTopicPhraseJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "topic" => {
-                    crate::__private::set(&mut self.topic, map.next_value()?, "topic")
-                }
-                "transcriptsFilters" => {
-                    crate::__private::set(
-                        &mut self.transcripts_filters,
-                        map.next_value()?,
-                        "transcriptsFilters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "topic" => self.topic = map.next_value()?,
+            "transcriptsFilters" => self.transcripts_filters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topic", "transcriptsFilters"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11453,58 +10539,33 @@ impl crate::__private::DecodeFields for TestTopicPhraseJobs {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "entityType" => self.entity_type = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "action",
+        "entityType",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11710,26 +10771,18 @@ impl crate::__private::DecodeFields for TestTopicPhrasePhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "strictness" => self.strictness = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "strictness"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11901,47 +10954,27 @@ impl crate::__private::DecodeFields for TestTopicPhraseTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phrase" => {
-                    crate::__private::set(&mut self.phrase, map.next_value()?, "phrase")
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                "matchingType" => {
-                    crate::__private::set(
-                        &mut self.matching_type,
-                        map.next_value()?,
-                        "matchingType",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value()?,
-                        "participants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrase" => self.phrase = map.next_value()?,
+            "strictness" => self.strictness = map.next_value()?,
+            "matchingType" => self.matching_type = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "phrase",
+        "strictness",
+        "matchingType",
+        "dialect",
+        "participants",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12213,40 +11246,29 @@ impl crate::__private::DecodeFields for TextBotChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "inputModes" => {
-                    crate::__private::set(
-                        &mut self.input_modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputModes",
-                    )
-                }
-                "outputModes" => {
-                    crate::__private::set(
-                        &mut self.output_modes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputModes",
-                    )
-                }
-                "userAgent" => {
-                    crate::__private::set(
-                        &mut self.user_agent,
-                        map.next_value()?,
-                        "userAgent",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "inputModes" => {
+                self.input_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputModes" => {
+                self.output_modes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userAgent" => self.user_agent = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "inputModes",
+        "outputModes",
+        "userAgent",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12393,40 +11415,27 @@ impl crate::__private::DecodeFields for TextBotDisconnectAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "reasonExtendedInfo" => {
-                    crate::__private::set(
-                        &mut self.reason_extended_info,
-                        map.next_value()?,
-                        "reasonExtendedInfo",
-                    )
-                }
-                "flowLocation" => {
-                    crate::__private::set(
-                        &mut self.flow_location,
-                        map.next_value()?,
-                        "flowLocation",
-                    )
-                }
-                "flowOutcomes" => {
-                    crate::__private::set(
-                        &mut self.flow_outcomes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowOutcomes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reason" => self.reason = map.next_value()?,
+            "reasonExtendedInfo" => self.reason_extended_info = map.next_value()?,
+            "flowLocation" => self.flow_location = map.next_value()?,
+            "flowOutcomes" => {
+                self.flow_outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "reason",
+        "reasonExtendedInfo",
+        "flowLocation",
+        "flowOutcomes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12582,26 +11591,18 @@ impl crate::__private::DecodeFields for TextBotErrorInputEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12703,54 +11704,31 @@ impl crate::__private::DecodeFields for TextBotExitAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "reasonExtendedInfo" => {
-                    crate::__private::set(
-                        &mut self.reason_extended_info,
-                        map.next_value()?,
-                        "reasonExtendedInfo",
-                    )
-                }
-                "activeIntent" => {
-                    crate::__private::set(
-                        &mut self.active_intent,
-                        map.next_value()?,
-                        "activeIntent",
-                    )
-                }
-                "flowLocation" => {
-                    crate::__private::set(
-                        &mut self.flow_location,
-                        map.next_value()?,
-                        "flowLocation",
-                    )
-                }
-                "outputData" => {
-                    crate::__private::set(
-                        &mut self.output_data,
-                        map.next_value()?,
-                        "outputData",
-                    )
-                }
-                "flowOutcomes" => {
-                    crate::__private::set(
-                        &mut self.flow_outcomes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowOutcomes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reason" => self.reason = map.next_value()?,
+            "reasonExtendedInfo" => self.reason_extended_info = map.next_value()?,
+            "activeIntent" => self.active_intent = map.next_value()?,
+            "flowLocation" => self.flow_location = map.next_value()?,
+            "outputData" => self.output_data = map.next_value()?,
+            "flowOutcomes" => {
+                self.flow_outcomes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "reason",
+        "reasonExtendedInfo",
+        "activeIntent",
+        "flowLocation",
+        "outputData",
+        "flowOutcomes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12909,17 +11887,17 @@ impl crate::__private::DecodeFields for TextBotFlow {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13022,54 +12000,29 @@ impl crate::__private::DecodeFields for TextBotFlowLaunchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "externalSessionId" => {
-                    crate::__private::set(
-                        &mut self.external_session_id,
-                        map.next_value()?,
-                        "externalSessionId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "inputData" => {
-                    crate::__private::set(
-                        &mut self.input_data,
-                        map.next_value()?,
-                        "inputData",
-                    )
-                }
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            "externalSessionId" => self.external_session_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "inputData" => self.input_data = map.next_value()?,
+            "channel" => self.channel = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flow",
+        "externalSessionId",
+        "conversationId",
+        "inputData",
+        "channel",
+        "language",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13173,17 +12126,17 @@ impl crate::__private::DecodeFields for TextBotFlowLaunchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13279,37 +12232,25 @@ impl crate::__private::DecodeFields for TextBotFlowLocation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actionName" => {
-                    crate::__private::set(
-                        &mut self.action_name,
-                        map.next_value()?,
-                        "actionName",
-                    )
-                }
-                "actionNumber" => {
-                    crate::__private::set(
-                        &mut self.action_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "actionNumber",
-                    )
-                }
-                "sequenceName" => {
-                    crate::__private::set(
-                        &mut self.sequence_name,
-                        map.next_value()?,
-                        "sequenceName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actionName" => self.action_name = map.next_value()?,
+            "actionNumber" => {
+                self.action_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sequenceName" => self.sequence_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "actionName",
+        "actionNumber",
+        "sequenceName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13415,31 +12356,21 @@ impl crate::__private::DecodeFields for TextBotFlowMilestone {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateReached" => {
-                    crate::__private::set(
-                        &mut self.date_reached,
-                        map.next_value()?,
-                        "dateReached",
-                    )
-                }
-                "sequence" => {
-                    crate::__private::set(
-                        &mut self.sequence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sequence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateReached" => self.date_reached = map.next_value()?,
+            "sequence" => {
+                self.sequence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "dateReached", "sequence"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13530,51 +12461,29 @@ impl crate::__private::DecodeFields for TextBotFlowOutcome {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outcomeId" => {
-                    crate::__private::set(
-                        &mut self.outcome_id,
-                        map.next_value()?,
-                        "outcomeId",
-                    )
-                }
-                "outcomeValue" => {
-                    crate::__private::set(
-                        &mut self.outcome_value,
-                        map.next_value()?,
-                        "outcomeValue",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "milestones" => {
-                    crate::__private::set(
-                        &mut self.milestones,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "milestones",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outcomeId" => self.outcome_id = map.next_value()?,
+            "outcomeValue" => self.outcome_value = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "milestones" => {
+                self.milestones = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "outcomeId",
+        "outcomeValue",
+        "dateStart",
+        "dateEnd",
+        "milestones",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13733,51 +12642,27 @@ impl crate::__private::DecodeFields for TextBotFlowTurnRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "previousTurn" => {
-                    crate::__private::set(
-                        &mut self.previous_turn,
-                        map.next_value()?,
-                        "previousTurn",
-                    )
-                }
-                "inputEventType" => {
-                    crate::__private::set(
-                        &mut self.input_event_type,
-                        map.next_value()?,
-                        "inputEventType",
-                    )
-                }
-                "inputEventUserInput" => {
-                    crate::__private::set(
-                        &mut self.input_event_user_input,
-                        map.next_value()?,
-                        "inputEventUserInput",
-                    )
-                }
-                "inputEventRichMedia" => {
-                    crate::__private::set(
-                        &mut self.input_event_rich_media,
-                        map.next_value()?,
-                        "inputEventRichMedia",
-                    )
-                }
-                "inputEventError" => {
-                    crate::__private::set(
-                        &mut self.input_event_error,
-                        map.next_value()?,
-                        "inputEventError",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "previousTurn" => self.previous_turn = map.next_value()?,
+            "inputEventType" => self.input_event_type = map.next_value()?,
+            "inputEventUserInput" => self.input_event_user_input = map.next_value()?,
+            "inputEventRichMedia" => self.input_event_rich_media = map.next_value()?,
+            "inputEventError" => self.input_event_error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "previousTurn",
+        "inputEventType",
+        "inputEventUserInput",
+        "inputEventRichMedia",
+        "inputEventError",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13980,59 +12865,33 @@ impl crate::__private::DecodeFields for TextBotFlowTurnResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "previousTurn" => {
-                    crate::__private::set(
-                        &mut self.previous_turn,
-                        map.next_value()?,
-                        "previousTurn",
-                    )
-                }
-                "prompts" => {
-                    crate::__private::set(
-                        &mut self.prompts,
-                        map.next_value()?,
-                        "prompts",
-                    )
-                }
-                "nextActionType" => {
-                    crate::__private::set(
-                        &mut self.next_action_type,
-                        map.next_value()?,
-                        "nextActionType",
-                    )
-                }
-                "nextActionDisconnect" => {
-                    crate::__private::set(
-                        &mut self.next_action_disconnect,
-                        map.next_value()?,
-                        "nextActionDisconnect",
-                    )
-                }
-                "nextActionWaitForInput" => {
-                    crate::__private::set(
-                        &mut self.next_action_wait_for_input,
-                        map.next_value()?,
-                        "nextActionWaitForInput",
-                    )
-                }
-                "nextActionExit" => {
-                    crate::__private::set(
-                        &mut self.next_action_exit,
-                        map.next_value()?,
-                        "nextActionExit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "previousTurn" => self.previous_turn = map.next_value()?,
+            "prompts" => self.prompts = map.next_value()?,
+            "nextActionType" => self.next_action_type = map.next_value()?,
+            "nextActionDisconnect" => self.next_action_disconnect = map.next_value()?,
+            "nextActionWaitForInput" => {
+                self.next_action_wait_for_input = map.next_value()?;
+            }
+            "nextActionExit" => self.next_action_exit = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "previousTurn",
+        "prompts",
+        "nextActionType",
+        "nextActionDisconnect",
+        "nextActionWaitForInput",
+        "nextActionExit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14187,23 +13046,17 @@ impl crate::__private::DecodeFields for TextBotInputOutputData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value()?,
-                        "variables",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "variables" => self.variables = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["variables"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14271,19 +13124,17 @@ impl crate::__private::DecodeFields for TextBotModeConstraints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14357,23 +13208,19 @@ impl crate::__private::DecodeFields for TextBotModeOutputPrompts {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "segments" => {
-                    crate::__private::set(
-                        &mut self.segments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "segments" => {
+                self.segments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["segments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14453,30 +13300,18 @@ impl crate::__private::DecodeFields for TextBotOutputPrompts {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "outputLanguage" => {
-                    crate::__private::set(
-                        &mut self.output_language,
-                        map.next_value()?,
-                        "outputLanguage",
-                    )
-                }
-                "textPrompts" => {
-                    crate::__private::set(
-                        &mut self.text_prompts,
-                        map.next_value()?,
-                        "textPrompts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "outputLanguage" => self.output_language = map.next_value()?,
+            "textPrompts" => self.text_prompts = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["outputLanguage", "textPrompts"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14573,32 +13408,22 @@ impl crate::__private::DecodeFields for TextBotPromptSegment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "format" => {
-                    crate::__private::set(&mut self.format, map.next_value()?, "format")
-                }
-                "content" => {
-                    crate::__private::set(
-                        &mut self.content,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "content",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "format" => self.format = map.next_value()?,
+            "content" => {
+                self.content = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "type", "format", "content"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14741,30 +13566,29 @@ impl crate::__private::DecodeFields for TextBotTextModeConstraints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "languagePreferences" => {
-                    crate::__private::set(
-                        &mut self.language_preferences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languagePreferences",
-                    )
-                }
-                "noInputTimeoutMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.no_input_timeout_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "noInputTimeoutMilliseconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "languagePreferences" => {
+                self.language_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "noInputTimeoutMilliseconds" => {
+                self.no_input_timeout_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "languagePreferences",
+        "noInputTimeoutMilliseconds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14848,26 +13672,20 @@ impl crate::__private::DecodeFields for TextBotTranscript {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "confidence"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14947,17 +13765,17 @@ impl crate::__private::DecodeFields for TextBotTurnReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15026,19 +13844,17 @@ impl crate::__private::DecodeFields for TextBotUserAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15232,23 +14048,17 @@ impl crate::__private::DecodeFields for TextBotUserInputAlternative {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transcript" => {
-                    crate::__private::set(
-                        &mut self.transcript,
-                        map.next_value()?,
-                        "transcript",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transcript" => self.transcript = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["transcript"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15333,26 +14143,20 @@ impl crate::__private::DecodeFields for TextBotUserInputEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mode" => {
-                    crate::__private::set(&mut self.mode, map.next_value()?, "mode")
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mode" => self.mode = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mode", "alternatives"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15469,23 +14273,17 @@ impl crate::__private::DecodeFields for TextBotWaitForInputAction {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "modeConstraints" => {
-                    crate::__private::set(
-                        &mut self.mode_constraints,
-                        map.next_value()?,
-                        "modeConstraints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "modeConstraints" => self.mode_constraints = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["modeConstraints"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15557,30 +14355,20 @@ impl crate::__private::DecodeFields for TextBotsRichMediaInputEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputs" => {
-                    crate::__private::set(
-                        &mut self.inputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputs",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs", "messages"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15654,23 +14442,19 @@ impl crate::__private::DecodeFields for TextMessageListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15750,36 +14534,25 @@ impl crate::__private::DecodeFields for TextStyleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "color" => {
-                    crate::__private::set(&mut self.color, map.next_value()?, "color")
-                }
-                "font" => {
-                    crate::__private::set(&mut self.font, map.next_value()?, "font")
-                }
-                "fontSize" => {
-                    crate::__private::set(
-                        &mut self.font_size,
-                        map.next_value()?,
-                        "fontSize",
-                    )
-                }
-                "textAlign" => {
-                    crate::__private::set(
-                        &mut self.text_align,
-                        map.next_value()?,
-                        "textAlign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "color" => self.color = map.next_value()?,
+            "font" => self.font = map.next_value()?,
+            "fontSize" => self.font_size = map.next_value()?,
+            "textAlign" => self.text_align = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "color",
+        "font",
+        "fontSize",
+        "textAlign",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15914,29 +14687,21 @@ impl crate::__private::DecodeFields for ThirdPartySuggestion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "sources" => {
-                    crate::__private::set(
-                        &mut self.sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sources",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "sources" => {
+                self.sources = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "title", "sources"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16020,20 +14785,18 @@ impl crate::__private::DecodeFields for ThirdPartySuggestionSource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16125,26 +14888,18 @@ impl crate::__private::DecodeFields for Ticker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "symbol" => {
-                    crate::__private::set(&mut self.symbol, map.next_value()?, "symbol")
-                }
-                "exchange" => {
-                    crate::__private::set(
-                        &mut self.exchange,
-                        map.next_value()?,
-                        "exchange",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "symbol" => self.symbol = map.next_value()?,
+            "exchange" => self.exchange = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["symbol", "exchange"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16230,37 +14985,21 @@ impl crate::__private::DecodeFields for TimeAllowed {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeSlots" => {
-                    crate::__private::set(
-                        &mut self.time_slots,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeSlots",
-                    )
-                }
-                "timeZoneId" => {
-                    crate::__private::set(
-                        &mut self.time_zone_id,
-                        map.next_value()?,
-                        "timeZoneId",
-                    )
-                }
-                "empty" => {
-                    crate::__private::set(
-                        &mut self.empty,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "empty",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeSlots" => {
+                self.time_slots = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timeZoneId" => self.time_zone_id = map.next_value()?,
+            "empty" => self.empty = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeSlots", "timeZoneId", "empty"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16360,50 +15099,33 @@ impl crate::__private::DecodeFields for TimeAndDateSubCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "inverted" => {
-                    crate::__private::set(
-                        &mut self.inverted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inverted",
-                    )
-                }
-                "includeYear" => {
-                    crate::__private::set(
-                        &mut self.include_year,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeYear",
-                    )
-                }
-                "thresholdValue" => {
-                    crate::__private::set(
-                        &mut self.threshold_value,
-                        map.next_value()?,
-                        "thresholdValue",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "inverted" => {
+                self.inverted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeYear" => {
+                self.include_year = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "thresholdValue" => self.threshold_value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "operator",
+        "inverted",
+        "includeYear",
+        "thresholdValue",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16649,25 +15371,19 @@ impl crate::__private::DecodeFields for TimeAndDateSubConditionRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "min" => crate::__private::set(&mut self.min, map.next_value()?, "min"),
-                "max" => crate::__private::set(&mut self.max, map.next_value()?, "max"),
-                "inSet" => {
-                    crate::__private::set(
-                        &mut self.in_set,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inSet",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "min" => self.min = map.next_value()?,
+            "max" => self.max = map.next_value()?,
+            "inSet" => self.in_set = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["min", "max", "inSet"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16749,44 +15465,20 @@ impl crate::__private::DecodeFields for TimeInterval {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "months" => {
-                    crate::__private::set(
-                        &mut self.months,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "months",
-                    )
-                }
-                "weeks" => {
-                    crate::__private::set(
-                        &mut self.weeks,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weeks",
-                    )
-                }
-                "days" => {
-                    crate::__private::set(
-                        &mut self.days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "days",
-                    )
-                }
-                "hours" => {
-                    crate::__private::set(
-                        &mut self.hours,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hours",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "months" => self.months = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "weeks" => self.weeks = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "days" => self.days = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "hours" => self.hours = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["months", "weeks", "days", "hours"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16880,27 +15572,19 @@ impl crate::__private::DecodeFields for TimeOffBalanceJobReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17020,26 +15704,20 @@ impl crate::__private::DecodeFields for TimeOffBalanceJobResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17168,30 +15846,24 @@ impl crate::__private::DecodeFields for TimeOffBalanceRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "dateRanges" => {
-                    crate::__private::set(
-                        &mut self.date_ranges,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dateRanges",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dateRanges" => {
+                self.date_ranges = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["activityCodeIds", "dateRanges"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17302,51 +15974,33 @@ impl crate::__private::DecodeFields for TimeOffBalanceResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "hrisTimeOffTypeId" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type_id,
-                        map.next_value()?,
-                        "hrisTimeOffTypeId",
-                    )
-                }
-                "hrisTimeOffTypeSecondaryId" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type_secondary_id,
-                        map.next_value()?,
-                        "hrisTimeOffTypeSecondaryId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "balanceMinutesPerDay" => {
-                    crate::__private::set(
-                        &mut self.balance_minutes_per_day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "balanceMinutesPerDay",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "hrisTimeOffTypeId" => self.hris_time_off_type_id = map.next_value()?,
+            "hrisTimeOffTypeSecondaryId" => {
+                self.hris_time_off_type_secondary_id = map.next_value()?;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "balanceMinutesPerDay" => {
+                self.balance_minutes_per_day = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCodeId",
+        "hrisTimeOffTypeId",
+        "hrisTimeOffTypeSecondaryId",
+        "startDate",
+        "balanceMinutesPerDay",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17442,24 +16096,20 @@ impl crate::__private::DecodeFields for TimeOffBalancesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "job" => crate::__private::set(&mut self.job, map.next_value()?, "job"),
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "job" => self.job = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["job", "entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17549,30 +16199,21 @@ impl crate::__private::DecodeFields for TimeOffIntegrationStatusResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequest" => {
-                    crate::__private::set(
-                        &mut self.time_off_request,
-                        map.next_value()?,
-                        "timeOffRequest",
-                    )
-                }
-                "integrationStatus" => {
-                    crate::__private::set(
-                        &mut self.integration_status,
-                        map.next_value()?,
-                        "integrationStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequest" => self.time_off_request = map.next_value()?,
+            "integrationStatus" => self.integration_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffRequest",
+        "integrationStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17696,23 +16337,19 @@ impl crate::__private::DecodeFields for TimeOffIntegrationStatusResponseListing 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17804,45 +16441,31 @@ impl crate::__private::DecodeFields for TimeOffLimit {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "defaultLimitMinutes" => {
-                    crate::__private::set(
-                        &mut self.default_limit_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultLimitMinutes",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "defaultLimitMinutes" => {
+                self.default_limit_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "granularity",
+        "defaultLimitMinutes",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17966,23 +16589,19 @@ impl crate::__private::DecodeFields for TimeOffLimitListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18083,37 +16702,27 @@ impl crate::__private::DecodeFields for TimeOffLimitRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "limitMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutesPerInterval",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "limitMinutesPerInterval" => {
+                self.limit_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "granularity",
+        "limitMinutesPerInterval",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18240,24 +16849,18 @@ impl crate::__private::DecodeFields for TimeOffLimitReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18374,72 +16977,49 @@ impl crate::__private::DecodeFields for TimeOffLimitValueRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffLimit" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit,
-                        map.next_value()?,
-                        "timeOffLimit",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "limitMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutesPerInterval",
-                    )
-                }
-                "allocatedMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.allocated_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allocatedMinutesPerInterval",
-                    )
-                }
-                "waitlistedMinutesPerInterval" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_minutes_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedMinutesPerInterval",
-                    )
-                }
-                "waitlistedRequestsPerInterval" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_requests_per_interval,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedRequestsPerInterval",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffLimit" => self.time_off_limit = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "limitMinutesPerInterval" => {
+                self.limit_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allocatedMinutesPerInterval" => {
+                self.allocated_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedMinutesPerInterval" => {
+                self.waitlisted_minutes_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedRequestsPerInterval" => {
+                self.waitlisted_requests_per_interval = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffLimit",
+        "startDate",
+        "granularity",
+        "limitMinutesPerInterval",
+        "allocatedMinutesPerInterval",
+        "waitlistedMinutesPerInterval",
+        "waitlistedRequestsPerInterval",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18638,44 +17218,39 @@ impl crate::__private::DecodeFields for TimeOffLimitValues {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "limitMinutes" => {
-                    crate::__private::set(
-                        &mut self.limit_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limitMinutes",
-                    )
-                }
-                "allocatedMinutes" => {
-                    crate::__private::set(
-                        &mut self.allocated_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allocatedMinutes",
-                    )
-                }
-                "waitlistedMinutes" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedMinutes",
-                    )
-                }
-                "waitlistedRequests" => {
-                    crate::__private::set(
-                        &mut self.waitlisted_requests,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitlistedRequests",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "limitMinutes" => {
+                self.limit_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "allocatedMinutes" => {
+                self.allocated_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedMinutes" => {
+                self.waitlisted_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitlistedRequests" => {
+                self.waitlisted_requests = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "limitMinutes",
+        "allocatedMinutes",
+        "waitlistedMinutes",
+        "waitlistedRequests",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18811,76 +17386,49 @@ impl crate::__private::DecodeFields for TimeOffPlan {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activityCodeIds",
-                    )
-                }
-                "timeOffLimits" => {
-                    crate::__private::set(
-                        &mut self.time_off_limits,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeOffLimits",
-                    )
-                }
-                "autoApprovalRule" => {
-                    crate::__private::set(
-                        &mut self.auto_approval_rule,
-                        map.next_value()?,
-                        "autoApprovalRule",
-                    )
-                }
-                "daysBeforeStartToExpireFromWaitlist" => {
-                    crate::__private::set(
-                        &mut self.days_before_start_to_expire_from_waitlist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "daysBeforeStartToExpireFromWaitlist",
-                    )
-                }
-                "hrisTimeOffType" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type,
-                        map.next_value()?,
-                        "hrisTimeOffType",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "activityCodeIds" => {
+                self.activity_code_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "timeOffLimits" => {
+                self.time_off_limits = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
+            "daysBeforeStartToExpireFromWaitlist" => {
+                self.days_before_start_to_expire_from_waitlist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "activityCodeIds",
+        "timeOffLimits",
+        "autoApprovalRule",
+        "daysBeforeStartToExpireFromWaitlist",
+        "hrisTimeOffType",
+        "active",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19058,30 +17606,26 @@ impl crate::__private::DecodeFields for TimeOffPlanBusinessUnitAssociation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnits" => {
-                    crate::__private::set(
-                        &mut self.management_units,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnits",
-                    )
-                }
-                "staffingGroups" => {
-                    crate::__private::set(
-                        &mut self.staffing_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staffingGroups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnits" => {
+                self.management_units = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnits", "staffingGroups"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19155,23 +17699,19 @@ impl crate::__private::DecodeFields for TimeOffPlanListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19251,30 +17791,22 @@ impl crate::__private::DecodeFields for TimeOffPlanManagementUnitAssociation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "staffingGroups" => {
-                    crate::__private::set(
-                        &mut self.staffing_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "staffingGroups",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "staffingGroups" => {
+                self.staffing_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "staffingGroups"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19366,34 +17898,29 @@ impl crate::__private::DecodeFields for TimeOffRequestList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "timeOffRequests" => {
-                    crate::__private::set(
-                        &mut self.time_off_requests,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timeOffRequests",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "timeOffRequests" => {
+                self.time_off_requests = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "timeOffRequests",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19704,159 +18231,99 @@ impl crate::__private::DecodeFields for TimeOffRequestListItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "isFullDayRequest" => {
-                    crate::__private::set(
-                        &mut self.is_full_day_request,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFullDayRequest",
-                    )
-                }
-                "markedAsRead" => {
-                    crate::__private::set(
-                        &mut self.marked_as_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "markedAsRead",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "substatus" => {
-                    crate::__private::set(
-                        &mut self.substatus,
-                        map.next_value()?,
-                        "substatus",
-                    )
-                }
-                "partialDayStartDateTimes" => {
-                    crate::__private::set(
-                        &mut self.partial_day_start_date_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "partialDayStartDateTimes",
-                    )
-                }
-                "fullDayManagementUnitDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_management_unit_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayManagementUnitDates",
-                    )
-                }
-                "dailyDurationMinutes" => {
-                    crate::__private::set(
-                        &mut self.daily_duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dailyDurationMinutes",
-                    )
-                }
-                "durationMinutes" => {
-                    crate::__private::set(
-                        &mut self.duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMinutes",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "fullDayEarliestStartOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.full_day_earliest_start_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fullDayEarliestStartOffsetMinutes",
-                    )
-                }
-                "fullDayLatestEndOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.full_day_latest_end_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fullDayLatestEndOffsetMinutes",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "submittedBy" => {
-                    crate::__private::set(
-                        &mut self.submitted_by,
-                        map.next_value()?,
-                        "submittedBy",
-                    )
-                }
-                "submittedDate" => {
-                    crate::__private::set(
-                        &mut self.submitted_date,
-                        map.next_value()?,
-                        "submittedDate",
-                    )
-                }
-                "reviewedBy" => {
-                    crate::__private::set(
-                        &mut self.reviewed_by,
-                        map.next_value()?,
-                        "reviewedBy",
-                    )
-                }
-                "reviewedDate" => {
-                    crate::__private::set(
-                        &mut self.reviewed_date,
-                        map.next_value()?,
-                        "reviewedDate",
-                    )
-                }
-                "syncVersion" => {
-                    crate::__private::set(
-                        &mut self.sync_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "syncVersion",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "isFullDayRequest" => {
+                self.is_full_day_request = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "markedAsRead" => {
+                self.marked_as_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "status" => self.status = map.next_value()?,
+            "substatus" => self.substatus = map.next_value()?,
+            "partialDayStartDateTimes" => {
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "fullDayManagementUnitDates" => {
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dailyDurationMinutes" => {
+                self.daily_duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "durationMinutes" => {
+                self.duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fullDayEarliestStartOffsetMinutes" => {
+                self.full_day_earliest_start_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fullDayLatestEndOffsetMinutes" => {
+                self.full_day_latest_end_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "notes" => self.notes = map.next_value()?,
+            "submittedBy" => self.submitted_by = map.next_value()?,
+            "submittedDate" => self.submitted_date = map.next_value()?,
+            "reviewedBy" => self.reviewed_by = map.next_value()?,
+            "reviewedDate" => self.reviewed_date = map.next_value()?,
+            "syncVersion" => {
+                self.sync_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "isFullDayRequest",
+        "markedAsRead",
+        "activityCodeId",
+        "paid",
+        "status",
+        "substatus",
+        "partialDayStartDateTimes",
+        "fullDayManagementUnitDates",
+        "dailyDurationMinutes",
+        "durationMinutes",
+        "payableMinutes",
+        "fullDayEarliestStartOffsetMinutes",
+        "fullDayLatestEndOffsetMinutes",
+        "notes",
+        "submittedBy",
+        "submittedDate",
+        "reviewedBy",
+        "reviewedDate",
+        "syncVersion",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20196,30 +18663,20 @@ impl crate::__private::DecodeFields for TimeOffRequestListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20312,26 +18769,18 @@ impl crate::__private::DecodeFields for TimeOffRequestLookup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["timeOffRequestId", "userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20433,50 +18882,41 @@ impl crate::__private::DecodeFields for TimeOffRequestNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "isFullDayRequest" => {
-                    crate::__private::set(
-                        &mut self.is_full_day_request,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFullDayRequest",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "partialDayStartDateTimes" => {
-                    crate::__private::set(
-                        &mut self.partial_day_start_date_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "partialDayStartDateTimes",
-                    )
-                }
-                "fullDayManagementUnitDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_management_unit_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayManagementUnitDates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "isFullDayRequest" => {
+                self.is_full_day_request = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "status" => self.status = map.next_value()?,
+            "partialDayStartDateTimes" => {
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "fullDayManagementUnitDates" => {
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffRequestId",
+        "user",
+        "isFullDayRequest",
+        "status",
+        "partialDayStartDateTimes",
+        "fullDayManagementUnitDates",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20644,58 +19084,37 @@ impl crate::__private::DecodeFields for TimeOffRequestQueryBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "statuses" => {
-                    crate::__private::set(
-                        &mut self.statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "statuses",
-                    )
-                }
-                "substatuses" => {
-                    crate::__private::set(
-                        &mut self.substatuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "substatuses",
-                    )
-                }
-                "dateRange" => {
-                    crate::__private::set(
-                        &mut self.date_range,
-                        map.next_value()?,
-                        "dateRange",
-                    )
-                }
-                "teamIds" => {
-                    crate::__private::set(
-                        &mut self.team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teamIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "statuses" => {
+                self.statuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "substatuses" => {
+                self.substatuses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateRange" => self.date_range = map.next_value()?,
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ids",
+        "userIds",
+        "statuses",
+        "substatuses",
+        "dateRange",
+        "teamIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20792,24 +19211,18 @@ impl crate::__private::DecodeFields for TimeOffRequestReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21116,173 +19529,103 @@ impl crate::__private::DecodeFields for TimeOffRequestResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "isFullDayRequest" => {
-                    crate::__private::set(
-                        &mut self.is_full_day_request,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFullDayRequest",
-                    )
-                }
-                "markedAsRead" => {
-                    crate::__private::set(
-                        &mut self.marked_as_read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "markedAsRead",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "paid" => {
-                    crate::__private::set(
-                        &mut self.paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "paid",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "substatus" => {
-                    crate::__private::set(
-                        &mut self.substatus,
-                        map.next_value()?,
-                        "substatus",
-                    )
-                }
-                "partialDayStartDateTimes" => {
-                    crate::__private::set(
-                        &mut self.partial_day_start_date_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "partialDayStartDateTimes",
-                    )
-                }
-                "fullDayManagementUnitDates" => {
-                    crate::__private::set(
-                        &mut self.full_day_management_unit_dates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayManagementUnitDates",
-                    )
-                }
-                "dailyDurationMinutes" => {
-                    crate::__private::set(
-                        &mut self.daily_duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dailyDurationMinutes",
-                    )
-                }
-                "durationMinutes" => {
-                    crate::__private::set(
-                        &mut self.duration_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMinutes",
-                    )
-                }
-                "payableMinutes" => {
-                    crate::__private::set(
-                        &mut self.payable_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "payableMinutes",
-                    )
-                }
-                "fullDayEarliestStartOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.full_day_earliest_start_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fullDayEarliestStartOffsetMinutes",
-                    )
-                }
-                "fullDayLatestEndOffsetMinutes" => {
-                    crate::__private::set(
-                        &mut self.full_day_latest_end_offset_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fullDayLatestEndOffsetMinutes",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "submittedBy" => {
-                    crate::__private::set(
-                        &mut self.submitted_by,
-                        map.next_value()?,
-                        "submittedBy",
-                    )
-                }
-                "submittedDate" => {
-                    crate::__private::set(
-                        &mut self.submitted_date,
-                        map.next_value()?,
-                        "submittedDate",
-                    )
-                }
-                "reviewedBy" => {
-                    crate::__private::set(
-                        &mut self.reviewed_by,
-                        map.next_value()?,
-                        "reviewedBy",
-                    )
-                }
-                "reviewedDate" => {
-                    crate::__private::set(
-                        &mut self.reviewed_date,
-                        map.next_value()?,
-                        "reviewedDate",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "syncVersion" => {
-                    crate::__private::set(
-                        &mut self.sync_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "syncVersion",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "isFullDayRequest" => {
+                self.is_full_day_request = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "markedAsRead" => {
+                self.marked_as_read = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "paid" => self.paid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "status" => self.status = map.next_value()?,
+            "substatus" => self.substatus = map.next_value()?,
+            "partialDayStartDateTimes" => {
+                self.partial_day_start_date_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "fullDayManagementUnitDates" => {
+                self.full_day_management_unit_dates = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dailyDurationMinutes" => {
+                self.daily_duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "durationMinutes" => {
+                self.duration_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "payableMinutes" => {
+                self.payable_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fullDayEarliestStartOffsetMinutes" => {
+                self.full_day_earliest_start_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fullDayLatestEndOffsetMinutes" => {
+                self.full_day_latest_end_offset_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "notes" => self.notes = map.next_value()?,
+            "submittedBy" => self.submitted_by = map.next_value()?,
+            "submittedDate" => self.submitted_date = map.next_value()?,
+            "reviewedBy" => self.reviewed_by = map.next_value()?,
+            "reviewedDate" => self.reviewed_date = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "syncVersion" => {
+                self.sync_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "user",
+        "isFullDayRequest",
+        "markedAsRead",
+        "activityCodeId",
+        "paid",
+        "status",
+        "substatus",
+        "partialDayStartDateTimes",
+        "fullDayManagementUnitDates",
+        "dailyDurationMinutes",
+        "durationMinutes",
+        "payableMinutes",
+        "fullDayEarliestStartOffsetMinutes",
+        "fullDayLatestEndOffsetMinutes",
+        "notes",
+        "submittedBy",
+        "submittedDate",
+        "reviewedBy",
+        "reviewedDate",
+        "modifiedBy",
+        "modifiedDate",
+        "syncVersion",
+        "metadata",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21650,51 +19993,39 @@ impl crate::__private::DecodeFields for TimeOffSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submissionRangeEnforced" => {
-                    crate::__private::set(
-                        &mut self.submission_range_enforced,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionRangeEnforced",
-                    )
-                }
-                "submissionRangeType" => {
-                    crate::__private::set(
-                        &mut self.submission_range_type,
-                        map.next_value()?,
-                        "submissionRangeType",
-                    )
-                }
-                "submissionEarliestDaysFromNow" => {
-                    crate::__private::set(
-                        &mut self.submission_earliest_days_from_now,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionEarliestDaysFromNow",
-                    )
-                }
-                "submissionLatestDaysFromNow" => {
-                    crate::__private::set(
-                        &mut self.submission_latest_days_from_now,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionLatestDaysFromNow",
-                    )
-                }
-                "submissionLatestDate" => {
-                    crate::__private::set(
-                        &mut self.submission_latest_date,
-                        map.next_value()?,
-                        "submissionLatestDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submissionRangeEnforced" => {
+                self.submission_range_enforced = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionRangeType" => self.submission_range_type = map.next_value()?,
+            "submissionEarliestDaysFromNow" => {
+                self.submission_earliest_days_from_now = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionLatestDaysFromNow" => {
+                self.submission_latest_days_from_now = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionLatestDate" => self.submission_latest_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submissionRangeEnforced",
+        "submissionRangeType",
+        "submissionEarliestDaysFromNow",
+        "submissionLatestDaysFromNow",
+        "submissionLatestDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21849,51 +20180,39 @@ impl crate::__private::DecodeFields for TimeOffSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submissionRangeEnforced" => {
-                    crate::__private::set(
-                        &mut self.submission_range_enforced,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionRangeEnforced",
-                    )
-                }
-                "submissionRangeType" => {
-                    crate::__private::set(
-                        &mut self.submission_range_type,
-                        map.next_value()?,
-                        "submissionRangeType",
-                    )
-                }
-                "submissionEarliestDaysFromNow" => {
-                    crate::__private::set(
-                        &mut self.submission_earliest_days_from_now,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionEarliestDaysFromNow",
-                    )
-                }
-                "submissionLatestDaysFromNow" => {
-                    crate::__private::set(
-                        &mut self.submission_latest_days_from_now,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionLatestDaysFromNow",
-                    )
-                }
-                "submissionLatestDate" => {
-                    crate::__private::set(
-                        &mut self.submission_latest_date,
-                        map.next_value()?,
-                        "submissionLatestDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submissionRangeEnforced" => {
+                self.submission_range_enforced = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionRangeType" => self.submission_range_type = map.next_value()?,
+            "submissionEarliestDaysFromNow" => {
+                self.submission_earliest_days_from_now = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionLatestDaysFromNow" => {
+                self.submission_latest_days_from_now = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "submissionLatestDate" => self.submission_latest_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submissionRangeEnforced",
+        "submissionRangeType",
+        "submissionEarliestDaysFromNow",
+        "submissionLatestDaysFromNow",
+        "submissionLatestDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22030,37 +20349,19 @@ impl crate::__private::DecodeFields for TimeSlot {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                "stopTime" => {
-                    crate::__private::set(
-                        &mut self.stop_time,
-                        map.next_value()?,
-                        "stopTime",
-                    )
-                }
-                "day" => {
-                    crate::__private::set(
-                        &mut self.day,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "day",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startTime" => self.start_time = map.next_value()?,
+            "stopTime" => self.stop_time = map.next_value()?,
+            "day" => self.day = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startTime", "stopTime", "day"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22171,86 +20472,45 @@ impl crate::__private::DecodeFields for TimeZoneEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22420,79 +20680,67 @@ impl crate::__private::DecodeFields for TimeZoneMappingPreview {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactList" => {
-                    crate::__private::set(
-                        &mut self.contact_list,
-                        map.next_value()?,
-                        "contactList",
-                    )
-                }
-                "contactsPerTimeZone" => {
-                    crate::__private::set(
-                        &mut self.contacts_per_time_zone,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsPerTimeZone",
-                    )
-                }
-                "contactsMappedUsingZipCode" => {
-                    crate::__private::set(
-                        &mut self.contacts_mapped_using_zip_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsMappedUsingZipCode",
-                    )
-                }
-                "contactsMappedToASingleZone" => {
-                    crate::__private::set(
-                        &mut self.contacts_mapped_to_a_single_zone,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsMappedToASingleZone",
-                    )
-                }
-                "contactsMappedToASingleZoneUsingZipCode" => {
-                    crate::__private::set(
-                        &mut self.contacts_mapped_to_a_single_zone_using_zip_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsMappedToASingleZoneUsingZipCode",
-                    )
-                }
-                "contactsMappedToMultipleZones" => {
-                    crate::__private::set(
-                        &mut self.contacts_mapped_to_multiple_zones,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsMappedToMultipleZones",
-                    )
-                }
-                "contactsMappedToMultipleZonesUsingZipCode" => {
-                    crate::__private::set(
-                        &mut self.contacts_mapped_to_multiple_zones_using_zip_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsMappedToMultipleZonesUsingZipCode",
-                    )
-                }
-                "contactsInDefaultWindow" => {
-                    crate::__private::set(
-                        &mut self.contacts_in_default_window,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactsInDefaultWindow",
-                    )
-                }
-                "contactListSize" => {
-                    crate::__private::set(
-                        &mut self.contact_list_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactListSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactList" => self.contact_list = map.next_value()?,
+            "contactsPerTimeZone" => {
+                self.contacts_per_time_zone = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsMappedUsingZipCode" => {
+                self.contacts_mapped_using_zip_code = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsMappedToASingleZone" => {
+                self.contacts_mapped_to_a_single_zone = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsMappedToASingleZoneUsingZipCode" => {
+                self.contacts_mapped_to_a_single_zone_using_zip_code = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsMappedToMultipleZones" => {
+                self.contacts_mapped_to_multiple_zones = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsMappedToMultipleZonesUsingZipCode" => {
+                self.contacts_mapped_to_multiple_zones_using_zip_code = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactsInDefaultWindow" => {
+                self.contacts_in_default_window = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactListSize" => {
+                self.contact_list_size = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "contactList",
+        "contactsPerTimeZone",
+        "contactsMappedUsingZipCode",
+        "contactsMappedToASingleZone",
+        "contactsMappedToASingleZoneUsingZipCode",
+        "contactsMappedToMultipleZones",
+        "contactsMappedToMultipleZonesUsingZipCode",
+        "contactsInDefaultWindow",
+        "contactListSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22636,58 +20884,33 @@ impl crate::__private::DecodeFields for TokenInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "homeOrganization" => {
-                    crate::__private::set(
-                        &mut self.home_organization,
-                        map.next_value()?,
-                        "homeOrganization",
-                    )
-                }
-                "authorizedScope" => {
-                    crate::__private::set(
-                        &mut self.authorized_scope,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "authorizedScope",
-                    )
-                }
-                "clonedUser" => {
-                    crate::__private::set(
-                        &mut self.cloned_user,
-                        map.next_value()?,
-                        "clonedUser",
-                    )
-                }
-                "dateTokenIdles" => {
-                    crate::__private::set(
-                        &mut self.date_token_idles,
-                        map.next_value()?,
-                        "dateTokenIdles",
-                    )
-                }
-                "OAuthClient" => {
-                    crate::__private::set(
-                        &mut self.o_auth_client,
-                        map.next_value()?,
-                        "OAuthClient",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "organization" => self.organization = map.next_value()?,
+            "homeOrganization" => self.home_organization = map.next_value()?,
+            "authorizedScope" => {
+                self.authorized_scope = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "clonedUser" => self.cloned_user = map.next_value()?,
+            "dateTokenIdles" => self.date_token_idles = map.next_value()?,
+            "OAuthClient" => self.o_auth_client = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organization",
+        "homeOrganization",
+        "authorizedScope",
+        "clonedUser",
+        "dateTokenIdles",
+        "OAuthClient",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22789,24 +21012,18 @@ impl crate::__private::DecodeFields for TokenInfoClonedUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "organization"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22935,118 +21152,55 @@ impl crate::__private::DecodeFields for Topic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                "matchingType" => {
-                    crate::__private::set(
-                        &mut self.matching_type,
-                        map.next_value()?,
-                        "matchingType",
-                    )
-                }
-                "programs" => {
-                    crate::__private::set(
-                        &mut self.programs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programs",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value()?,
-                        "participants",
-                    )
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "publishedBy" => {
-                    crate::__private::set(
-                        &mut self.published_by,
-                        map.next_value()?,
-                        "publishedBy",
-                    )
-                }
-                "datePublished" => {
-                    crate::__private::set(
-                        &mut self.date_published,
-                        map.next_value()?,
-                        "datePublished",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "strictness" => self.strictness = map.next_value()?,
+            "matchingType" => self.matching_type = map.next_value()?,
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dialect" => self.dialect = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "publishedBy" => self.published_by = map.next_value()?,
+            "datePublished" => self.date_published = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "published",
+        "strictness",
+        "matchingType",
+        "programs",
+        "tags",
+        "dialect",
+        "participants",
+        "phrases",
+        "modifiedBy",
+        "dateModified",
+        "publishedBy",
+        "datePublished",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23349,30 +21503,22 @@ impl crate::__private::DecodeFields for TopicCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "topicId" => {
-                    crate::__private::set(
-                        &mut self.topic_id,
-                        map.next_value()?,
-                        "topicId",
-                    )
-                }
-                "dataIngestionRules" => {
-                    crate::__private::set(
-                        &mut self.data_ingestion_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dataIngestionRules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "topicId" => self.topic_id = map.next_value()?,
+            "dataIngestionRules" => {
+                self.data_ingestion_rules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topicId", "dataIngestionRules"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23458,44 +21604,27 @@ impl crate::__private::DecodeFields for TopicCursorEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23619,23 +21748,21 @@ impl crate::__private::DecodeFields for TopicDuration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "totalMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.total_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalMilliseconds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "totalMilliseconds" => {
+                self.total_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["totalMilliseconds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23745,55 +21872,31 @@ impl crate::__private::DecodeFields for TopicJob {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "topics",
+        "createdBy",
+        "dateCreated",
+        "dateModified",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23939,23 +22042,19 @@ impl crate::__private::DecodeFields for TopicJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "topicIds" => {
-                    crate::__private::set(
-                        &mut self.topic_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topicIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["topicIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24063,30 +22162,24 @@ impl crate::__private::DecodeFields for TopicOffset {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "wordCount" => {
-                    crate::__private::set(
-                        &mut self.word_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "wordCount",
-                    )
-                }
-                "characterCount" => {
-                    crate::__private::set(
-                        &mut self.character_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "characterCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "wordCount" => {
+                self.word_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "characterCount" => {
+                self.character_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["wordCount", "characterCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24186,27 +22279,23 @@ impl crate::__private::DecodeFields for TopicPhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "utteranceCount" => {
-                    crate::__private::set(
-                        &mut self.utterance_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "utteranceCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "utteranceCount" => {
+                self.utterance_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "text", "utteranceCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24324,75 +22413,39 @@ impl crate::__private::DecodeFields for TopicRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "strictness" => {
-                    crate::__private::set(
-                        &mut self.strictness,
-                        map.next_value()?,
-                        "strictness",
-                    )
-                }
-                "programIds" => {
-                    crate::__private::set(
-                        &mut self.program_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programIds",
-                    )
-                }
-                "matchingType" => {
-                    crate::__private::set(
-                        &mut self.matching_type,
-                        map.next_value()?,
-                        "matchingType",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value()?,
-                        "participants",
-                    )
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "strictness" => self.strictness = map.next_value()?,
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "matchingType" => self.matching_type = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dialect" => self.dialect = map.next_value()?,
+            "participants" => self.participants = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "strictness",
+        "programIds",
+        "matchingType",
+        "tags",
+        "dialect",
+        "participants",
+        "phrases",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24655,51 +22708,27 @@ impl crate::__private::DecodeFields for TopicsDefinitionsProgramMappings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "program" => {
-                    crate::__private::set(
-                        &mut self.program,
-                        map.next_value()?,
-                        "program",
-                    )
-                }
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "program" => self.program = map.next_value()?,
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "program",
+        "queues",
+        "flows",
+        "modifiedBy",
+        "dateModified",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24811,58 +22840,35 @@ impl crate::__private::DecodeFields for TopicsDefinitionsProgramsMappingsEntityL
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "total",
+        "selfUri",
+        "pageCount",
+        "nextUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24980,58 +22986,35 @@ impl crate::__private::DecodeFields for TopicsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "total",
+        "selfUri",
+        "nextUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25160,51 +23143,31 @@ impl crate::__private::DecodeFields for Touchpoint {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "associatedValue",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "associatedValue" => {
+                self.associated_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "agentId",
+        "associatedValue",
+        "mediaType",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25381,61 +23344,35 @@ impl crate::__private::DecodeFields for TouchpointResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "associatedValue" => {
-                    crate::__private::set(
-                        &mut self.associated_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "associatedValue",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "associatedValue" => {
+                self.associated_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaType" => self.media_type = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "agentId",
+        "associatedValue",
+        "mediaType",
+        "state",
+        "message",
+        "createdDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25648,44 +23585,39 @@ impl crate::__private::DecodeFields for TrackingSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "excludedQueryParameters" => {
-                    crate::__private::set(
-                        &mut self.excluded_query_parameters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludedQueryParameters",
-                    )
-                }
-                "shouldKeepUrlFragment" => {
-                    crate::__private::set(
-                        &mut self.should_keep_url_fragment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shouldKeepUrlFragment",
-                    )
-                }
-                "searchQueryParameters" => {
-                    crate::__private::set(
-                        &mut self.search_query_parameters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "searchQueryParameters",
-                    )
-                }
-                "ipFilters" => {
-                    crate::__private::set(
-                        &mut self.ip_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ipFilters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "excludedQueryParameters" => {
+                self.excluded_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "shouldKeepUrlFragment" => {
+                self.should_keep_url_fragment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "searchQueryParameters" => {
+                self.search_query_parameters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipFilters" => {
+                self.ip_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "excludedQueryParameters",
+        "shouldKeepUrlFragment",
+        "searchQueryParameters",
+        "ipFilters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25775,26 +23707,18 @@ impl crate::__private::DecodeFields for TranscriptAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25883,26 +23807,20 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26027,33 +23945,23 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26186,39 +24094,27 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26527,23 +24423,19 @@ impl crate::__private::DecodeFields for TranscriptAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26672,96 +24564,49 @@ impl crate::__private::DecodeFields for TranscriptAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26984,26 +24829,18 @@ impl crate::__private::DecodeFields for TranscriptAggregationSort {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "function"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27245,32 +25082,25 @@ impl crate::__private::DecodeFields for TranscriptAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27478,26 +25308,20 @@ impl crate::__private::DecodeFields for TranscriptAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "cursor"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27636,103 +25460,53 @@ impl crate::__private::DecodeFields for TranscriptAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "queryType" => {
-                    crate::__private::set(
-                        &mut self.query_type,
-                        map.next_value()?,
-                        "queryType",
-                    )
-                }
-                "sortMetric" => {
-                    crate::__private::set(
-                        &mut self.sort_metric,
-                        map.next_value()?,
-                        "sortMetric",
-                    )
-                }
-                "limit" => {
-                    crate::__private::set(
-                        &mut self.limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "limit",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "queryType" => self.query_type = map.next_value()?,
+            "sortMetric" => self.sort_metric = map.next_value()?,
+            "limit" => self.limit = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "sortMetric",
+        "limit",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27950,30 +25724,22 @@ impl crate::__private::DecodeFields for TranscriptCategories {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "includes" => {
-                    crate::__private::set(
-                        &mut self.includes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "includes",
-                    )
-                }
-                "excludes" => {
-                    crate::__private::set(
-                        &mut self.excludes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "includes" => {
+                self.includes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["includes", "excludes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28079,71 +25845,35 @@ impl crate::__private::DecodeFields for TranscriptSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "type",
+        "fields",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28404,68 +26134,39 @@ impl crate::__private::DecodeFields for TranscriptSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "returnFields" => {
-                    crate::__private::set(
-                        &mut self.return_fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "returnFields",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "returnFields" => {
+                self.return_fields = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "returnFields",
+        "types",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28690,65 +26391,45 @@ impl crate::__private::DecodeFields for TranscriptTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "topicPhrase" => {
-                    crate::__private::set(
-                        &mut self.topic_phrase,
-                        map.next_value()?,
-                        "topicPhrase",
-                    )
-                }
-                "transcriptPhrase" => {
-                    crate::__private::set(
-                        &mut self.transcript_phrase,
-                        map.next_value()?,
-                        "transcriptPhrase",
-                    )
-                }
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "startTimeMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.start_time_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startTimeMilliseconds",
-                    )
-                }
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value()?,
-                        "duration",
-                    )
-                }
-                "offset" => {
-                    crate::__private::set(&mut self.offset, map.next_value()?, "offset")
-                }
-                "recordingLocation" => {
-                    crate::__private::set(
-                        &mut self.recording_location,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recordingLocation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "topicPhrase" => self.topic_phrase = map.next_value()?,
+            "transcriptPhrase" => self.transcript_phrase = map.next_value()?,
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startTimeMilliseconds" => {
+                self.start_time_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "duration" => self.duration = map.next_value()?,
+            "offset" => self.offset = map.next_value()?,
+            "recordingLocation" => {
+                self.recording_location = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "topicPhrase",
+        "transcriptPhrase",
+        "confidence",
+        "startTimeMilliseconds",
+        "duration",
+        "offset",
+        "recordingLocation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28881,30 +26562,22 @@ impl crate::__private::DecodeFields for TranscriptTopics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "includes" => {
-                    crate::__private::set(
-                        &mut self.includes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "includes",
-                    )
-                }
-                "excludes" => {
-                    crate::__private::set(
-                        &mut self.excludes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "excludes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "includes" => {
+                self.includes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "excludes" => {
+                self.excludes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["includes", "excludes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28992,31 +26665,21 @@ impl crate::__private::DecodeFields for TranscriptTranslation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "translateError" => {
-                    crate::__private::set(
-                        &mut self.translate_error,
-                        map.next_value()?,
-                        "translateError",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "translateError" => self.translate_error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "phrases", "translateError"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29091,17 +26754,17 @@ impl crate::__private::DecodeFields for TranscriptUrl {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29174,37 +26837,23 @@ impl crate::__private::DecodeFields for TranscriptUrls {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "urls" => {
-                    crate::__private::set(
-                        &mut self.urls,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "urls",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversation" => self.conversation = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "urls" => self.urls = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversation",
+        "communicationId",
+        "urls",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29315,23 +26964,17 @@ impl crate::__private::DecodeFields for TranscriptionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vendorName" => {
-                    crate::__private::set(
-                        &mut self.vendor_name,
-                        map.next_value()?,
-                        "vendorName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vendorName" => self.vendor_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["vendorName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29484,23 +27127,21 @@ impl crate::__private::DecodeFields for TranscriptionEnginesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transcriptionEngines" => {
-                    crate::__private::set(
-                        &mut self.transcription_engines,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptionEngines",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transcriptionEngines" => {
+                self.transcription_engines = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["transcriptionEngines"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29616,58 +27257,49 @@ impl crate::__private::DecodeFields for TranscriptionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transcription" => {
-                    crate::__private::set(
-                        &mut self.transcription,
-                        map.next_value()?,
-                        "transcription",
-                    )
-                }
-                "transcriptionConfidenceThreshold" => {
-                    crate::__private::set(
-                        &mut self.transcription_confidence_threshold,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "transcriptionConfidenceThreshold",
-                    )
-                }
-                "lowLatencyTranscriptionEnabled" => {
-                    crate::__private::set(
-                        &mut self.low_latency_transcription_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lowLatencyTranscriptionEnabled",
-                    )
-                }
-                "contentSearchEnabled" => {
-                    crate::__private::set(
-                        &mut self.content_search_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentSearchEnabled",
-                    )
-                }
-                "pciDssRedactionEnabled" => {
-                    crate::__private::set(
-                        &mut self.pci_dss_redaction_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pciDssRedactionEnabled",
-                    )
-                }
-                "piiRedactionEnabled" => {
-                    crate::__private::set(
-                        &mut self.pii_redaction_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "piiRedactionEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transcription" => self.transcription = map.next_value()?,
+            "transcriptionConfidenceThreshold" => {
+                self.transcription_confidence_threshold = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lowLatencyTranscriptionEnabled" => {
+                self.low_latency_transcription_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentSearchEnabled" => {
+                self.content_search_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "pciDssRedactionEnabled" => {
+                self.pci_dss_redaction_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "piiRedactionEnabled" => {
+                self.pii_redaction_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transcription",
+        "transcriptionConfidenceThreshold",
+        "lowLatencyTranscriptionEnabled",
+        "contentSearchEnabled",
+        "pciDssRedactionEnabled",
+        "piiRedactionEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29836,65 +27468,41 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptAlternative 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "offsetMs" => {
-                    crate::__private::set(
-                        &mut self.offset_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offsetMs",
-                    )
-                }
-                "durationMs" => {
-                    crate::__private::set(
-                        &mut self.duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMs",
-                    )
-                }
-                "transcript" => {
-                    crate::__private::set(
-                        &mut self.transcript,
-                        map.next_value()?,
-                        "transcript",
-                    )
-                }
-                "words" => {
-                    crate::__private::set(
-                        &mut self.words,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "words",
-                    )
-                }
-                "decoratedTranscript" => {
-                    crate::__private::set(
-                        &mut self.decorated_transcript,
-                        map.next_value()?,
-                        "decoratedTranscript",
-                    )
-                }
-                "decoratedWords" => {
-                    crate::__private::set(
-                        &mut self.decorated_words,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "decoratedWords",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "offsetMs" => {
+                self.offset_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "durationMs" => {
+                self.duration_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "transcript" => self.transcript = map.next_value()?,
+            "words" => self.words = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "decoratedTranscript" => self.decorated_transcript = map.next_value()?,
+            "decoratedWords" => {
+                self.decorated_words = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "confidence",
+        "offsetMs",
+        "durationMs",
+        "transcript",
+        "words",
+        "decoratedTranscript",
+        "decoratedWords",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30050,100 +27658,55 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "utteranceId" => {
-                    crate::__private::set(
-                        &mut self.utterance_id,
-                        map.next_value()?,
-                        "utteranceId",
-                    )
-                }
-                "isFinal" => {
-                    crate::__private::set(
-                        &mut self.is_final,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isFinal",
-                    )
-                }
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "alternatives" => {
-                    crate::__private::set(
-                        &mut self.alternatives,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alternatives",
-                    )
-                }
-                "agentAssistantId" => {
-                    crate::__private::set(
-                        &mut self.agent_assistant_id,
-                        map.next_value()?,
-                        "agentAssistantId",
-                    )
-                }
-                "engineProvider" => {
-                    crate::__private::set(
-                        &mut self.engine_provider,
-                        map.next_value()?,
-                        "engineProvider",
-                    )
-                }
-                "engineId" => {
-                    crate::__private::set(
-                        &mut self.engine_id,
-                        map.next_value()?,
-                        "engineId",
-                    )
-                }
-                "engineName" => {
-                    crate::__private::set(
-                        &mut self.engine_name,
-                        map.next_value()?,
-                        "engineName",
-                    )
-                }
-                "dialect" => {
-                    crate::__private::set(
-                        &mut self.dialect,
-                        map.next_value()?,
-                        "dialect",
-                    )
-                }
-                "speechTextAnalyticsProgramId" => {
-                    crate::__private::set(
-                        &mut self.speech_text_analytics_program_id,
-                        map.next_value()?,
-                        "speechTextAnalyticsProgramId",
-                    )
-                }
-                "agentAssistEnabled" => {
-                    crate::__private::set(
-                        &mut self.agent_assist_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentAssistEnabled",
-                    )
-                }
-                "voiceTranscriptionEnabled" => {
-                    crate::__private::set(
-                        &mut self.voice_transcription_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voiceTranscriptionEnabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "utteranceId" => self.utterance_id = map.next_value()?,
+            "isFinal" => {
+                self.is_final = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "channel" => self.channel = map.next_value()?,
+            "alternatives" => {
+                self.alternatives = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agentAssistantId" => self.agent_assistant_id = map.next_value()?,
+            "engineProvider" => self.engine_provider = map.next_value()?,
+            "engineId" => self.engine_id = map.next_value()?,
+            "engineName" => self.engine_name = map.next_value()?,
+            "dialect" => self.dialect = map.next_value()?,
+            "speechTextAnalyticsProgramId" => {
+                self.speech_text_analytics_program_id = map.next_value()?;
+            }
+            "agentAssistEnabled" => {
+                self.agent_assist_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "voiceTranscriptionEnabled" => {
+                self.voice_transcription_enabled = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "utteranceId",
+        "isFinal",
+        "channel",
+        "alternatives",
+        "agentAssistantId",
+        "engineProvider",
+        "engineId",
+        "engineName",
+        "dialect",
+        "speechTextAnalyticsProgramId",
+        "agentAssistEnabled",
+        "voiceTranscriptionEnabled",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30343,47 +27906,35 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptWord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "confidence" => {
-                    crate::__private::set(
-                        &mut self.confidence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "confidence",
-                    )
-                }
-                "startTimeMs" => {
-                    crate::__private::set(
-                        &mut self.start_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startTimeMs",
-                    )
-                }
-                "offsetMs" => {
-                    crate::__private::set(
-                        &mut self.offset_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offsetMs",
-                    )
-                }
-                "durationMs" => {
-                    crate::__private::set(
-                        &mut self.duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMs",
-                    )
-                }
-                "word" => {
-                    crate::__private::set(&mut self.word, map.next_value()?, "word")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "confidence" => {
+                self.confidence = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "startTimeMs" => {
+                self.start_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "offsetMs" => {
+                self.offset_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "durationMs" => {
+                self.duration_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "word" => self.word = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "confidence",
+        "startTimeMs",
+        "offsetMs",
+        "durationMs",
+        "word",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30515,75 +28066,47 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptionMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "sessionStartTimeMs" => {
-                    crate::__private::set(
-                        &mut self.session_start_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionStartTimeMs",
-                    )
-                }
-                "transcriptionStartTimeMs" => {
-                    crate::__private::set(
-                        &mut self.transcription_start_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "transcriptionStartTimeMs",
-                    )
-                }
-                "transcripts" => {
-                    crate::__private::set(
-                        &mut self.transcripts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcripts",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "speechTextAnalyticsProgramId" => {
-                    crate::__private::set(
-                        &mut self.speech_text_analytics_program_id,
-                        map.next_value()?,
-                        "speechTextAnalyticsProgramId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => self.event_time = map.next_value()?,
+            "organizationId" => self.organization_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "sessionStartTimeMs" => {
+                self.session_start_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "transcriptionStartTimeMs" => {
+                self.transcription_start_time_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "transcripts" => {
+                self.transcripts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "speechTextAnalyticsProgramId" => {
+                self.speech_text_analytics_program_id = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "organizationId",
+        "conversationId",
+        "communicationId",
+        "sessionStartTimeMs",
+        "transcriptionStartTimeMs",
+        "transcripts",
+        "status",
+        "speechTextAnalyticsProgramId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30703,26 +28226,20 @@ impl crate::__private::DecodeFields for TranscriptionTopicTranscriptionRequestSt
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "offsetMs" => {
-                    crate::__private::set(
-                        &mut self.offset_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "offsetMs",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "offsetMs" => {
+                self.offset_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["offsetMs", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30853,44 +28370,35 @@ impl crate::__private::DecodeFields for Transcripts {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "exactMatch" => {
-                    crate::__private::set(
-                        &mut self.exact_match,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "exactMatch",
-                    )
-                }
-                "contains" => {
-                    crate::__private::set(
-                        &mut self.contains,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contains",
-                    )
-                }
-                "doesNotContain" => {
-                    crate::__private::set(
-                        &mut self.does_not_contain,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "doesNotContain",
-                    )
-                }
-                "notSimilarTo" => {
-                    crate::__private::set(
-                        &mut self.not_similar_to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notSimilarTo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exactMatch" => {
+                self.exact_match = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "contains" => {
+                self.contains = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "doesNotContain" => {
+                self.does_not_contain = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "notSimilarTo" => {
+                self.not_similar_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "exactMatch",
+        "contains",
+        "doesNotContain",
+        "notSimilarTo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30996,58 +28504,35 @@ impl crate::__private::DecodeFields for TranscriptsFilters {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "startTimeMs" => {
-                    crate::__private::set(
-                        &mut self.start_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "startTimeMs",
-                    )
-                }
-                "endTimeMs" => {
-                    crate::__private::set(
-                        &mut self.end_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endTimeMs",
-                    )
-                }
-                "programs" => {
-                    crate::__private::set(
-                        &mut self.programs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programs",
-                    )
-                }
-                "queues" => {
-                    crate::__private::set(
-                        &mut self.queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queues",
-                    )
-                }
-                "flows" => {
-                    crate::__private::set(
-                        &mut self.flows,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flows",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            "startTimeMs" => {
+                self.start_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "endTimeMs" => {
+                self.end_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "programs" => {
+                self.programs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queues" => self.queues = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "flows" => self.flows = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaType",
+        "startTimeMs",
+        "endTimeMs",
+        "programs",
+        "queues",
+        "flows",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31245,26 +28730,18 @@ impl crate::__private::DecodeFields for TransferDestination {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "address"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31384,19 +28861,17 @@ impl crate::__private::DecodeFields for TransferInitiator {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31504,61 +28979,37 @@ impl crate::__private::DecodeFields for TransferRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "userName" => {
-                    crate::__private::set(
-                        &mut self.user_name,
-                        map.next_value()?,
-                        "userName",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "voicemail" => {
-                    crate::__private::set(
-                        &mut self.voicemail,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voicemail",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userId" => self.user_id = map.next_value()?,
+            "address" => self.address = map.next_value()?,
+            "userName" => self.user_name = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "voicemail" => {
+                self.voicemail = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "userId",
+        "address",
+        "userName",
+        "queueId",
+        "voicemail",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31751,55 +29202,31 @@ impl crate::__private::DecodeFields for TransferResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateIssued" => {
-                    crate::__private::set(
-                        &mut self.date_issued,
-                        map.next_value()?,
-                        "dateIssued",
-                    )
-                }
-                "initiator" => {
-                    crate::__private::set(
-                        &mut self.initiator,
-                        map.next_value()?,
-                        "initiator",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "destination" => {
-                    crate::__private::set(
-                        &mut self.destination,
-                        map.next_value()?,
-                        "destination",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateIssued" => self.date_issued = map.next_value()?,
+            "initiator" => self.initiator = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "destination" => self.destination = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "state",
+        "dateIssued",
+        "initiator",
+        "modifiedBy",
+        "destination",
+        "transferType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32088,24 +29515,18 @@ impl crate::__private::DecodeFields for TransferResponseModifiedBy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32198,37 +29619,27 @@ impl crate::__private::DecodeFields for TransferToAddressRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "address",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32369,54 +29780,35 @@ impl crate::__private::DecodeFields for TransferToAgentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "userName" => {
-                    crate::__private::set(
-                        &mut self.user_name,
-                        map.next_value()?,
-                        "userName",
-                    )
-                }
-                "userDisplayName" => {
-                    crate::__private::set(
-                        &mut self.user_display_name,
-                        map.next_value()?,
-                        "userDisplayName",
-                    )
-                }
-                "voicemail" => {
-                    crate::__private::set(
-                        &mut self.voicemail,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voicemail",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "userId" => self.user_id = map.next_value()?,
+            "userName" => self.user_name = map.next_value()?,
+            "userDisplayName" => self.user_display_name = map.next_value()?,
+            "voicemail" => {
+                self.voicemail = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "userId",
+        "userName",
+        "userDisplayName",
+        "voicemail",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32576,44 +29968,29 @@ impl crate::__private::DecodeFields for TransferToExternalContactRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "contactId" => {
-                    crate::__private::set(
-                        &mut self.contact_id,
-                        map.next_value()?,
-                        "contactId",
-                    )
-                }
-                "phoneType" => {
-                    crate::__private::set(
-                        &mut self.phone_type,
-                        map.next_value()?,
-                        "phoneType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactId" => self.contact_id = map.next_value()?,
+            "phoneType" => self.phone_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "contactId",
+        "phoneType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32796,37 +30173,27 @@ impl crate::__private::DecodeFields for TransferToExternalRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "address",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32957,44 +30324,29 @@ impl crate::__private::DecodeFields for TransferToQueueRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "keepInternalMessageAlive" => {
-                    crate::__private::set(
-                        &mut self.keep_internal_message_alive,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "keepInternalMessageAlive",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "queueName" => {
-                    crate::__private::set(
-                        &mut self.queue_name,
-                        map.next_value()?,
-                        "queueName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transferType" => self.transfer_type = map.next_value()?,
+            "keepInternalMessageAlive" => {
+                self.keep_internal_message_alive = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queueId" => self.queue_id = map.next_value()?,
+            "queueName" => self.queue_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "transferType",
+        "keepInternalMessageAlive",
+        "queueId",
+        "queueName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33123,30 +30475,23 @@ impl crate::__private::DecodeFields for TransfersFullTimeEquivalent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "destinationStaffingGroupId" => {
-                    crate::__private::set(
-                        &mut self.destination_staffing_group_id,
-                        map.next_value()?,
-                        "destinationStaffingGroupId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "destinationStaffingGroupId" => {
+                self.destination_staffing_group_id = map.next_value()?;
+            }
+            "transferType" => self.transfer_type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "destinationStaffingGroupId",
+        "transferType",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33276,30 +30621,18 @@ impl crate::__private::DecodeFields for TranslateSupportedLanguage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "languageName" => {
-                    crate::__private::set(
-                        &mut self.language_name,
-                        map.next_value()?,
-                        "languageName",
-                    )
-                }
-                "languageCode" => {
-                    crate::__private::set(
-                        &mut self.language_code,
-                        map.next_value()?,
-                        "languageCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "languageName" => self.language_name = map.next_value()?,
+            "languageCode" => self.language_code = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["languageName", "languageCode"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33373,23 +30706,19 @@ impl crate::__private::DecodeFields for TranslateSupportedLanguageList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33471,44 +30800,31 @@ impl crate::__private::DecodeFields for TrendData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                "averageValue" => {
-                    crate::__private::set(
-                        &mut self.average_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageValue" => {
+                self.average_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "percentOfGoal",
+        "averageValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33636,79 +30952,53 @@ impl crate::__private::DecodeFields for Trigger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "topicName" => {
-                    crate::__private::set(
-                        &mut self.topic_name,
-                        map.next_value()?,
-                        "topicName",
-                    )
-                }
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "matchCriteria" => {
-                    crate::__private::set(
-                        &mut self.match_criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "matchCriteria",
-                    )
-                }
-                "eventTTLSeconds" => {
-                    crate::__private::set(
-                        &mut self.event_ttl_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTTLSeconds",
-                    )
-                }
-                "delayBySeconds" => {
-                    crate::__private::set(
-                        &mut self.delay_by_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delayBySeconds",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "topicName" => self.topic_name = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "matchCriteria" => {
+                self.match_criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "eventTTLSeconds" => {
+                self.event_ttl_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "delayBySeconds" => {
+                self.delay_by_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "topicName",
+        "target",
+        "version",
+        "enabled",
+        "matchCriteria",
+        "eventTTLSeconds",
+        "delayBySeconds",
+        "description",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33843,44 +31133,27 @@ impl crate::__private::DecodeFields for TriggerEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33986,50 +31259,29 @@ impl crate::__private::DecodeFields for TriggerSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minutes" => {
-                    crate::__private::set(
-                        &mut self.minutes,
-                        map.next_value()?,
-                        "minutes",
-                    )
-                }
-                "hours" => {
-                    crate::__private::set(&mut self.hours, map.next_value()?, "hours")
-                }
-                "daysOfMonth" => {
-                    crate::__private::set(
-                        &mut self.days_of_month,
-                        map.next_value()?,
-                        "daysOfMonth",
-                    )
-                }
-                "months" => {
-                    crate::__private::set(&mut self.months, map.next_value()?, "months")
-                }
-                "daysOfWeek" => {
-                    crate::__private::set(
-                        &mut self.days_of_week,
-                        map.next_value()?,
-                        "daysOfWeek",
-                    )
-                }
-                "timezone" => {
-                    crate::__private::set(
-                        &mut self.timezone,
-                        map.next_value()?,
-                        "timezone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minutes" => self.minutes = map.next_value()?,
+            "hours" => self.hours = map.next_value()?,
+            "daysOfMonth" => self.days_of_month = map.next_value()?,
+            "months" => self.months = map.next_value()?,
+            "daysOfWeek" => self.days_of_week = map.next_value()?,
+            "timezone" => self.timezone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minutes",
+        "hours",
+        "daysOfMonth",
+        "months",
+        "daysOfWeek",
+        "timezone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34137,27 +31389,23 @@ impl crate::__private::DecodeFields for TriggerTarget {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "workflowTargetSettings" => {
-                    crate::__private::set(
-                        &mut self.workflow_target_settings,
-                        map.next_value()?,
-                        "workflowTargetSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "workflowTargetSettings" => self.workflow_target_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "id",
+        "workflowTargetSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34403,201 +31651,91 @@ impl crate::__private::DecodeFields for Trunk {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "trunkType" => {
-                    crate::__private::set(
-                        &mut self.trunk_type,
-                        map.next_value()?,
-                        "trunkType",
-                    )
-                }
-                "edge" => {
-                    crate::__private::set(&mut self.edge, map.next_value()?, "edge")
-                }
-                "trunkBase" => {
-                    crate::__private::set(
-                        &mut self.trunk_base,
-                        map.next_value()?,
-                        "trunkBase",
-                    )
-                }
-                "trunkMetabase" => {
-                    crate::__private::set(
-                        &mut self.trunk_metabase,
-                        map.next_value()?,
-                        "trunkMetabase",
-                    )
-                }
-                "edgeGroup" => {
-                    crate::__private::set(
-                        &mut self.edge_group,
-                        map.next_value()?,
-                        "edgeGroup",
-                    )
-                }
-                "inService" => {
-                    crate::__private::set(
-                        &mut self.in_service,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inService",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "logicalInterface" => {
-                    crate::__private::set(
-                        &mut self.logical_interface,
-                        map.next_value()?,
-                        "logicalInterface",
-                    )
-                }
-                "connectedStatus" => {
-                    crate::__private::set(
-                        &mut self.connected_status,
-                        map.next_value()?,
-                        "connectedStatus",
-                    )
-                }
-                "optionsStatus" => {
-                    crate::__private::set(
-                        &mut self.options_status,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "optionsStatus",
-                    )
-                }
-                "registersStatus" => {
-                    crate::__private::set(
-                        &mut self.registers_status,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "registersStatus",
-                    )
-                }
-                "ipStatus" => {
-                    crate::__private::set(
-                        &mut self.ip_status,
-                        map.next_value()?,
-                        "ipStatus",
-                    )
-                }
-                "optionsEnabledStatus" => {
-                    crate::__private::set(
-                        &mut self.options_enabled_status,
-                        map.next_value()?,
-                        "optionsEnabledStatus",
-                    )
-                }
-                "registersEnabledStatus" => {
-                    crate::__private::set(
-                        &mut self.registers_enabled_status,
-                        map.next_value()?,
-                        "registersEnabledStatus",
-                    )
-                }
-                "family" => {
-                    crate::__private::set(
-                        &mut self.family,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "family",
-                    )
-                }
-                "proxyAddressList" => {
-                    crate::__private::set(
-                        &mut self.proxy_address_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "proxyAddressList",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "trunkType" => self.trunk_type = map.next_value()?,
+            "edge" => self.edge = map.next_value()?,
+            "trunkBase" => self.trunk_base = map.next_value()?,
+            "trunkMetabase" => self.trunk_metabase = map.next_value()?,
+            "edgeGroup" => self.edge_group = map.next_value()?,
+            "inService" => {
+                self.in_service = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "logicalInterface" => self.logical_interface = map.next_value()?,
+            "connectedStatus" => self.connected_status = map.next_value()?,
+            "optionsStatus" => {
+                self.options_status = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "registersStatus" => {
+                self.registers_status = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipStatus" => self.ip_status = map.next_value()?,
+            "optionsEnabledStatus" => self.options_enabled_status = map.next_value()?,
+            "registersEnabledStatus" => self.registers_enabled_status = map.next_value()?,
+            "family" => self.family = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "proxyAddressList" => {
+                self.proxy_address_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "trunkType",
+        "edge",
+        "trunkBase",
+        "trunkMetabase",
+        "edgeGroup",
+        "inService",
+        "enabled",
+        "logicalInterface",
+        "connectedStatus",
+        "optionsStatus",
+        "registersStatus",
+        "ipStatus",
+        "optionsEnabledStatus",
+        "registersEnabledStatus",
+        "family",
+        "proxyAddressList",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35096,131 +32234,59 @@ impl crate::__private::DecodeFields for TrunkBase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "modifiedByApp" => {
-                    crate::__private::set(
-                        &mut self.modified_by_app,
-                        map.next_value()?,
-                        "modifiedByApp",
-                    )
-                }
-                "createdByApp" => {
-                    crate::__private::set(
-                        &mut self.created_by_app,
-                        map.next_value()?,
-                        "createdByApp",
-                    )
-                }
-                "trunkMetabase" => {
-                    crate::__private::set(
-                        &mut self.trunk_metabase,
-                        map.next_value()?,
-                        "trunkMetabase",
-                    )
-                }
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "trunkType" => {
-                    crate::__private::set(
-                        &mut self.trunk_type,
-                        map.next_value()?,
-                        "trunkType",
-                    )
-                }
-                "managed" => {
-                    crate::__private::set(
-                        &mut self.managed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "managed",
-                    )
-                }
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "inboundSite" => {
-                    crate::__private::set(
-                        &mut self.inbound_site,
-                        map.next_value()?,
-                        "inboundSite",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "modifiedByApp" => self.modified_by_app = map.next_value()?,
+            "createdByApp" => self.created_by_app = map.next_value()?,
+            "trunkMetabase" => self.trunk_metabase = map.next_value()?,
+            "properties" => self.properties = map.next_value()?,
+            "trunkType" => self.trunk_type = map.next_value()?,
+            "managed" => {
+                self.managed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "site" => self.site = map.next_value()?,
+            "inboundSite" => self.inbound_site = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "state",
+        "modifiedByApp",
+        "createdByApp",
+        "trunkMetabase",
+        "properties",
+        "trunkType",
+        "managed",
+        "site",
+        "inboundSite",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35477,30 +32543,18 @@ impl crate::__private::DecodeFields for TrunkBaseAssignment {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "family" => {
-                    crate::__private::set(
-                        &mut self.family,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "family",
-                    )
-                }
-                "trunkBase" => {
-                    crate::__private::set(
-                        &mut self.trunk_base,
-                        map.next_value()?,
-                        "trunkBase",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "family" => self.family = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "trunkBase" => self.trunk_base = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["family", "trunkBase"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35616,93 +32670,51 @@ impl crate::__private::DecodeFields for TrunkBaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35901,79 +32913,43 @@ impl crate::__private::DecodeFields for TrunkBasesSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36095,30 +33071,20 @@ impl crate::__private::DecodeFields for TrunkConnectedStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "connected" => {
-                    crate::__private::set(
-                        &mut self.connected,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "connected",
-                    )
-                }
-                "connectedStateTime" => {
-                    crate::__private::set(
-                        &mut self.connected_state_time,
-                        map.next_value()?,
-                        "connectedStateTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "connected" => {
+                self.connected = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "connectedStateTime" => self.connected_state_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["connected", "connectedStateTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36234,93 +33200,51 @@ impl crate::__private::DecodeFields for TrunkEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36456,29 +33380,19 @@ impl crate::__private::DecodeFields for TrunkErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value()?,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "text" => self.text = map.next_value()?,
+            "code" => self.code = map.next_value()?,
+            "details" => self.details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["text", "code", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36566,33 +33480,19 @@ impl crate::__private::DecodeFields for TrunkErrorInfoDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "code" => {
-                    crate::__private::set(&mut self.code, map.next_value()?, "code")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "hostname" => {
-                    crate::__private::set(
-                        &mut self.hostname,
-                        map.next_value()?,
-                        "hostname",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "hostname" => self.hostname = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["code", "message", "hostname"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36743,79 +33643,43 @@ impl crate::__private::DecodeFields for TrunkInstanceSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36951,45 +33815,33 @@ impl crate::__private::DecodeFields for TrunkInstanceTopicTrunk {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "connectedStatus" => {
-                    crate::__private::set(
-                        &mut self.connected_status,
-                        map.next_value()?,
-                        "connectedStatus",
-                    )
-                }
-                "optionsStatus" => {
-                    crate::__private::set(
-                        &mut self.options_status,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "optionsStatus",
-                    )
-                }
-                "registersStatus" => {
-                    crate::__private::set(
-                        &mut self.registers_status,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "registersStatus",
-                    )
-                }
-                "ipStatus" => {
-                    crate::__private::set(
-                        &mut self.ip_status,
-                        map.next_value()?,
-                        "ipStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "connectedStatus" => self.connected_status = map.next_value()?,
+            "optionsStatus" => {
+                self.options_status = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "registersStatus" => {
+                self.registers_status = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ipStatus" => self.ip_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "connectedStatus",
+        "optionsStatus",
+        "registersStatus",
+        "ipStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37148,93 +34000,51 @@ impl crate::__private::DecodeFields for TrunkMetabaseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "totalNumberOfEntities" => {
-                    crate::__private::set(
-                        &mut self.total_number_of_entities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalNumberOfEntities",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "totalNumberOfEntities" => {
+                self.total_number_of_entities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "totalNumberOfEntities",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37380,37 +34190,27 @@ impl crate::__private::DecodeFields for TrunkMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "logicalInterface" => {
-                    crate::__private::set(
-                        &mut self.logical_interface,
-                        map.next_value()?,
-                        "logicalInterface",
-                    )
-                }
-                "trunk" => {
-                    crate::__private::set(&mut self.trunk, map.next_value()?, "trunk")
-                }
-                "calls" => {
-                    crate::__private::set(&mut self.calls, map.next_value()?, "calls")
-                }
-                "qos" => crate::__private::set(&mut self.qos, map.next_value()?, "qos"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => self.event_time = map.next_value()?,
+            "logicalInterface" => self.logical_interface = map.next_value()?,
+            "trunk" => self.trunk = map.next_value()?,
+            "calls" => self.calls = map.next_value()?,
+            "qos" => self.qos = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "logicalInterface",
+        "trunk",
+        "calls",
+        "qos",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37505,30 +34305,29 @@ impl crate::__private::DecodeFields for TrunkMetricsCalls {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inboundCallCount" => {
-                    crate::__private::set(
-                        &mut self.inbound_call_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inboundCallCount",
-                    )
-                }
-                "outboundCallCount" => {
-                    crate::__private::set(
-                        &mut self.outbound_call_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundCallCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inboundCallCount" => {
+                self.inbound_call_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outboundCallCount" => {
+                self.outbound_call_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inboundCallCount",
+        "outboundCallCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37606,30 +34405,18 @@ impl crate::__private::DecodeFields for TrunkMetricsNetworkTypeIp {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["address", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37717,44 +34504,27 @@ impl crate::__private::DecodeFields for TrunkMetricsOptions {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "proxyAddress" => {
-                    crate::__private::set(
-                        &mut self.proxy_address,
-                        map.next_value()?,
-                        "proxyAddress",
-                    )
-                }
-                "optionState" => {
-                    crate::__private::set(
-                        &mut self.option_state,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "optionState",
-                    )
-                }
-                "optionStateTime" => {
-                    crate::__private::set(
-                        &mut self.option_state_time,
-                        map.next_value()?,
-                        "optionStateTime",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "proxyAddress" => self.proxy_address = map.next_value()?,
+            "optionState" => {
+                self.option_state = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "optionStateTime" => self.option_state_time = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "proxyAddress",
+        "optionState",
+        "optionStateTime",
+        "errorInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37848,23 +34618,19 @@ impl crate::__private::DecodeFields for TrunkMetricsQoS {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mismatchCount" => {
-                    crate::__private::set(
-                        &mut self.mismatch_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mismatchCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mismatchCount" => {
+                self.mismatch_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mismatchCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37946,44 +34712,27 @@ impl crate::__private::DecodeFields for TrunkMetricsRegisters {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "proxyAddress" => {
-                    crate::__private::set(
-                        &mut self.proxy_address,
-                        map.next_value()?,
-                        "proxyAddress",
-                    )
-                }
-                "registerState" => {
-                    crate::__private::set(
-                        &mut self.register_state,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "registerState",
-                    )
-                }
-                "registerStateTime" => {
-                    crate::__private::set(
-                        &mut self.register_state_time,
-                        map.next_value()?,
-                        "registerStateTime",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "proxyAddress" => self.proxy_address = map.next_value()?,
+            "registerState" => {
+                self.register_state = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "registerStateTime" => self.register_state_time = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "proxyAddress",
+        "registerState",
+        "registerStateTime",
+        "errorInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38081,30 +34830,20 @@ impl crate::__private::DecodeFields for TrunkMetricsTopicTrunkMetrics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "calls" => {
-                    crate::__private::set(&mut self.calls, map.next_value()?, "calls")
-                }
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value()?,
-                        "eventTime",
-                    )
-                }
-                "qos" => crate::__private::set(&mut self.qos, map.next_value()?, "qos"),
-                "trunk" => {
-                    crate::__private::set(&mut self.trunk, map.next_value()?, "trunk")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "calls" => self.calls = map.next_value()?,
+            "eventTime" => self.event_time = map.next_value()?,
+            "qos" => self.qos = map.next_value()?,
+            "trunk" => self.trunk = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["calls", "eventTime", "qos", "trunk"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38193,30 +34932,29 @@ impl crate::__private::DecodeFields for TrunkMetricsTopicTrunkMetricsCalls {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inboundCallCount" => {
-                    crate::__private::set(
-                        &mut self.inbound_call_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inboundCallCount",
-                    )
-                }
-                "outboundCallCount" => {
-                    crate::__private::set(
-                        &mut self.outbound_call_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "outboundCallCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inboundCallCount" => {
+                self.inbound_call_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "outboundCallCount" => {
+                self.outbound_call_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "inboundCallCount",
+        "outboundCallCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38290,23 +35028,19 @@ impl crate::__private::DecodeFields for TrunkMetricsTopicTrunkMetricsQoS {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mismatchCount" => {
-                    crate::__private::set(
-                        &mut self.mismatch_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mismatchCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mismatchCount" => {
+                self.mismatch_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mismatchCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38383,30 +35117,22 @@ impl crate::__private::DecodeFields for TrunkRecordingEnabledCount {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabledCount" => {
-                    crate::__private::set(
-                        &mut self.enabled_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabledCount",
-                    )
-                }
-                "disabledCount" => {
-                    crate::__private::set(
-                        &mut self.disabled_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disabledCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabledCount" => {
+                self.enabled_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "disabledCount" => {
+                self.disabled_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabledCount", "disabledCount"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38502,51 +35228,29 @@ impl crate::__private::DecodeFields for TrustCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "pairingId" => {
-                    crate::__private::set(
-                        &mut self.pairing_id,
-                        map.next_value()?,
-                        "pairingId",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "pairingId" => self.pairing_id = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateExpired" => self.date_expired = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "pairingId",
+        "enabled",
+        "users",
+        "groups",
+        "dateExpired",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38674,86 +35378,45 @@ impl crate::__private::DecodeFields for TrustEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38989,127 +35652,69 @@ impl crate::__private::DecodeFields for TrustGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "rulesVisible" => {
-                    crate::__private::set(
-                        &mut self.rules_visible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rulesVisible",
-                    )
-                }
-                "visibility" => {
-                    crate::__private::set(
-                        &mut self.visibility,
-                        map.next_value()?,
-                        "visibility",
-                    )
-                }
-                "rolesEnabled" => {
-                    crate::__private::set(
-                        &mut self.roles_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rolesEnabled",
-                    )
-                }
-                "includeOwners" => {
-                    crate::__private::set(
-                        &mut self.include_owners,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeOwners",
-                    )
-                }
-                "callsEnabled" => {
-                    crate::__private::set(
-                        &mut self.calls_enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callsEnabled",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "owners" => {
-                    crate::__private::set(
-                        &mut self.owners,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "owners",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "rulesVisible" => {
+                self.rules_visible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "visibility" => self.visibility = map.next_value()?,
+            "rolesEnabled" => {
+                self.roles_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "includeOwners" => {
+                self.include_owners = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "callsEnabled" => {
+                self.calls_enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "email" => self.email = map.next_value()?,
+            "owners" => self.owners = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "dateModified",
+        "memberCount",
+        "state",
+        "version",
+        "type",
+        "images",
+        "addresses",
+        "rulesVisible",
+        "visibility",
+        "rolesEnabled",
+        "includeOwners",
+        "callsEnabled",
+        "email",
+        "owners",
+        "dateCreated",
+        "createdBy",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39435,86 +36040,45 @@ impl crate::__private::DecodeFields for TrustGroupEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39650,31 +36214,21 @@ impl crate::__private::DecodeFields for TrustMemberCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "roleIds" => {
-                    crate::__private::set(
-                        &mut self.role_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleIds",
-                    )
-                }
-                "roleDivisions" => {
-                    crate::__private::set(
-                        &mut self.role_divisions,
-                        map.next_value()?,
-                        "roleDivisions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "roleDivisions" => self.role_divisions = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "roleIds", "roleDivisions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39791,59 +36345,31 @@ impl crate::__private::DecodeFields for TrustRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "trustee" => {
-                    crate::__private::set(
-                        &mut self.trustee,
-                        map.next_value()?,
-                        "trustee",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "trustee" => self.trustee = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "createdBy",
+        "dateCreated",
+        "trustee",
+        "users",
+        "groups",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39946,30 +36472,22 @@ impl crate::__private::DecodeFields for TrustRequestCreate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "groupIds" => {
-                    crate::__private::set(
-                        &mut self.group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupIds" => {
+                self.group_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userIds", "groupIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40053,30 +36571,20 @@ impl crate::__private::DecodeFields for TrustUpdate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateExpired" => self.date_expired = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled", "dateExpired"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40350,259 +36858,115 @@ impl crate::__private::DecodeFields for TrustUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "trustUserDetails" => {
-                    crate::__private::set(
-                        &mut self.trust_user_details,
-                        map.next_value()?,
-                        "trustUserDetails",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "trustUserDetails" => self.trust_user_details = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "trustUserDetails",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40942,30 +37306,18 @@ impl crate::__private::DecodeFields for TrustUserDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateCreated", "createdBy"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41075,86 +37427,45 @@ impl crate::__private::DecodeFields for TrustUserEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41284,37 +37595,23 @@ impl crate::__private::DecodeFields for TrustedCertificateInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "serialNumber" => {
-                    crate::__private::set(
-                        &mut self.serial_number,
-                        map.next_value()?,
-                        "serialNumber",
-                    )
-                }
-                "signature" => {
-                    crate::__private::set(
-                        &mut self.signature,
-                        map.next_value()?,
-                        "signature",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "serialNumber" => self.serial_number = map.next_value()?,
+            "signature" => self.signature = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "serialNumber",
+        "signature",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41398,30 +37695,20 @@ impl crate::__private::DecodeFields for TrustedCertificates {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "total"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41549,80 +37836,51 @@ impl crate::__private::DecodeFields for Trustee {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "usesDefaultRole" => {
-                    crate::__private::set(
-                        &mut self.uses_default_role,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usesDefaultRole",
-                    )
-                }
-                "hasFullAccess" => {
-                    crate::__private::set(
-                        &mut self.has_full_access,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasFullAccess",
-                    )
-                }
-                "isTrustedUser" => {
-                    crate::__private::set(
-                        &mut self.is_trusted_user,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isTrustedUser",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateExpired" => {
-                    crate::__private::set(
-                        &mut self.date_expired,
-                        map.next_value()?,
-                        "dateExpired",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "usesDefaultRole" => {
+                self.uses_default_role = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasFullAccess" => {
+                self.has_full_access = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isTrustedUser" => {
+                self.is_trusted_user = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateExpired" => self.date_expired = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "enabled",
+        "usesDefaultRole",
+        "hasFullAccess",
+        "isTrustedUser",
+        "dateCreated",
+        "dateExpired",
+        "createdBy",
+        "organization",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41783,65 +38041,41 @@ impl crate::__private::DecodeFields for TrusteeAuditQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trusteeOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.trustee_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "trusteeOrganizationIds",
-                    )
-                }
-                "trusteeUserIds" => {
-                    crate::__private::set(
-                        &mut self.trustee_user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "trusteeUserIds",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "queryPhrase" => {
-                    crate::__private::set(
-                        &mut self.query_phrase,
-                        map.next_value()?,
-                        "queryPhrase",
-                    )
-                }
-                "facets" => {
-                    crate::__private::set(
-                        &mut self.facets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "facets",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trusteeOrganizationIds" => {
+                self.trustee_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "trusteeUserIds" => {
+                self.trustee_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "queryPhrase" => self.query_phrase = map.next_value()?,
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trusteeOrganizationIds",
+        "trusteeUserIds",
+        "startDate",
+        "endDate",
+        "queryPhrase",
+        "facets",
+        "filters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41977,23 +38211,19 @@ impl crate::__private::DecodeFields for TrusteeAuthorization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["permissions"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42199,125 +38429,59 @@ impl crate::__private::DecodeFields for TrusteeBillingOverview {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "currency" => {
-                    crate::__private::set(
-                        &mut self.currency,
-                        map.next_value()?,
-                        "currency",
-                    )
-                }
-                "enabledProducts" => {
-                    crate::__private::set(
-                        &mut self.enabled_products,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "enabledProducts",
-                    )
-                }
-                "subscriptionType" => {
-                    crate::__private::set(
-                        &mut self.subscription_type,
-                        map.next_value()?,
-                        "subscriptionType",
-                    )
-                }
-                "rampPeriodStartDate" => {
-                    crate::__private::set(
-                        &mut self.ramp_period_start_date,
-                        map.next_value()?,
-                        "rampPeriodStartDate",
-                    )
-                }
-                "rampPeriodEndDate" => {
-                    crate::__private::set(
-                        &mut self.ramp_period_end_date,
-                        map.next_value()?,
-                        "rampPeriodEndDate",
-                    )
-                }
-                "billingPeriodStartDate" => {
-                    crate::__private::set(
-                        &mut self.billing_period_start_date,
-                        map.next_value()?,
-                        "billingPeriodStartDate",
-                    )
-                }
-                "billingPeriodEndDate" => {
-                    crate::__private::set(
-                        &mut self.billing_period_end_date,
-                        map.next_value()?,
-                        "billingPeriodEndDate",
-                    )
-                }
-                "usages" => {
-                    crate::__private::set(
-                        &mut self.usages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "usages",
-                    )
-                }
-                "contractAmendmentDate" => {
-                    crate::__private::set(
-                        &mut self.contract_amendment_date,
-                        map.next_value()?,
-                        "contractAmendmentDate",
-                    )
-                }
-                "contractEffectiveDate" => {
-                    crate::__private::set(
-                        &mut self.contract_effective_date,
-                        map.next_value()?,
-                        "contractEffectiveDate",
-                    )
-                }
-                "contractEndDate" => {
-                    crate::__private::set(
-                        &mut self.contract_end_date,
-                        map.next_value()?,
-                        "contractEndDate",
-                    )
-                }
-                "minimumMonthlyAmount" => {
-                    crate::__private::set(
-                        &mut self.minimum_monthly_amount,
-                        map.next_value()?,
-                        "minimumMonthlyAmount",
-                    )
-                }
-                "inRampPeriod" => {
-                    crate::__private::set(
-                        &mut self.in_ramp_period,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inRampPeriod",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            "currency" => self.currency = map.next_value()?,
+            "enabledProducts" => {
+                self.enabled_products = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "subscriptionType" => self.subscription_type = map.next_value()?,
+            "rampPeriodStartDate" => self.ramp_period_start_date = map.next_value()?,
+            "rampPeriodEndDate" => self.ramp_period_end_date = map.next_value()?,
+            "billingPeriodStartDate" => {
+                self.billing_period_start_date = map.next_value()?;
+            }
+            "billingPeriodEndDate" => self.billing_period_end_date = map.next_value()?,
+            "usages" => self.usages = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "contractAmendmentDate" => self.contract_amendment_date = map.next_value()?,
+            "contractEffectiveDate" => self.contract_effective_date = map.next_value()?,
+            "contractEndDate" => self.contract_end_date = map.next_value()?,
+            "minimumMonthlyAmount" => self.minimum_monthly_amount = map.next_value()?,
+            "inRampPeriod" => {
+                self.in_ramp_period = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "organization",
+        "currency",
+        "enabledProducts",
+        "subscriptionType",
+        "rampPeriodStartDate",
+        "rampPeriodEndDate",
+        "billingPeriodStartDate",
+        "billingPeriodEndDate",
+        "usages",
+        "contractAmendmentDate",
+        "contractEffectiveDate",
+        "contractEndDate",
+        "minimumMonthlyAmount",
+        "inRampPeriod",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42546,23 +38710,19 @@ impl crate::__private::DecodeFields for TrusteeReferenceList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42702,59 +38862,33 @@ impl crate::__private::DecodeFields for Trustor {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "enabled",
+        "dateCreated",
+        "createdBy",
+        "organization",
+        "authorization",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42913,65 +39047,37 @@ impl crate::__private::DecodeFields for TrustorAuditQueryRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trustorOrganizationId" => {
-                    crate::__private::set(
-                        &mut self.trustor_organization_id,
-                        map.next_value()?,
-                        "trustorOrganizationId",
-                    )
-                }
-                "trusteeUserIds" => {
-                    crate::__private::set(
-                        &mut self.trustee_user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "trusteeUserIds",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "queryPhrase" => {
-                    crate::__private::set(
-                        &mut self.query_phrase,
-                        map.next_value()?,
-                        "queryPhrase",
-                    )
-                }
-                "facets" => {
-                    crate::__private::set(
-                        &mut self.facets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "facets",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustorOrganizationId" => self.trustor_organization_id = map.next_value()?,
+            "trusteeUserIds" => {
+                self.trustee_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "queryPhrase" => self.query_phrase = map.next_value()?,
+            "facets" => self.facets = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "filters" => {
+                self.filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "trustorOrganizationId",
+        "trusteeUserIds",
+        "startDate",
+        "endDate",
+        "queryPhrase",
+        "facets",
+        "filters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43111,86 +39217,45 @@ impl crate::__private::DecodeFields for TrustorEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43353,62 +39418,41 @@ impl crate::__private::DecodeFields for TtsEngineEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "outputFormats" => {
-                    crate::__private::set(
-                        &mut self.output_formats,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputFormats",
-                    )
-                }
-                "voices" => {
-                    crate::__private::set(
-                        &mut self.voices,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "voices",
-                    )
-                }
-                "isDefault" => {
-                    crate::__private::set(
-                        &mut self.is_default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isDefault",
-                    )
-                }
-                "isSecure" => {
-                    crate::__private::set(
-                        &mut self.is_secure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSecure",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outputFormats" => {
+                self.output_formats = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "voices" => self.voices = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "isDefault" => {
+                self.is_default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isSecure" => {
+                self.is_secure = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "languages",
+        "outputFormats",
+        "voices",
+        "isDefault",
+        "isSecure",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43549,86 +39593,45 @@ impl crate::__private::DecodeFields for TtsEngineEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43771,30 +39774,22 @@ impl crate::__private::DecodeFields for TtsSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultEngine" => {
-                    crate::__private::set(
-                        &mut self.default_engine,
-                        map.next_value()?,
-                        "defaultEngine",
-                    )
-                }
-                "languageOverrides" => {
-                    crate::__private::set(
-                        &mut self.language_overrides,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languageOverrides",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultEngine" => self.default_engine = map.next_value()?,
+            "languageOverrides" => {
+                self.language_overrides = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultEngine", "languageOverrides"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43926,75 +39921,45 @@ impl crate::__private::DecodeFields for TtsVoiceEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "gender" => {
-                    crate::__private::set(&mut self.gender, map.next_value()?, "gender")
-                }
-                "voiceType" => {
-                    crate::__private::set(
-                        &mut self.voice_type,
-                        map.next_value()?,
-                        "voiceType",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "engine" => {
-                    crate::__private::set(&mut self.engine, map.next_value()?, "engine")
-                }
-                "isDefault" => {
-                    crate::__private::set(
-                        &mut self.is_default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isDefault",
-                    )
-                }
-                "supportedModels" => {
-                    crate::__private::set(
-                        &mut self.supported_models,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "supportedModels",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "gender" => self.gender = map.next_value()?,
+            "voiceType" => self.voice_type = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "engine" => self.engine = map.next_value()?,
+            "isDefault" => {
+                self.is_default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "supportedModels" => {
+                self.supported_models = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "provider" => self.provider = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "displayName",
+        "gender",
+        "voiceType",
+        "language",
+        "engine",
+        "isDefault",
+        "supportedModels",
+        "provider",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44223,86 +40188,45 @@ impl crate::__private::DecodeFields for TtsVoiceEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44432,37 +40356,29 @@ impl crate::__private::DecodeFields for TweetUsage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "ingestionLimit" => {
-                    crate::__private::set(
-                        &mut self.ingestion_limit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "ingestionLimit",
-                    )
-                }
-                "tweetCount" => {
-                    crate::__private::set(
-                        &mut self.tweet_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tweetCount",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ingestionLimit" => {
+                self.ingestion_limit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "tweetCount" => {
+                self.tweet_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateStart" => self.date_start = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "ingestionLimit",
+        "tweetCount",
+        "dateStart",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44554,30 +40470,20 @@ impl crate::__private::DecodeFields for TwitterDataHistoricalTweetRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "searchTerms" => {
-                    crate::__private::set(
-                        &mut self.search_terms,
-                        map.next_value()?,
-                        "searchTerms",
-                    )
-                }
-                "countries" => {
-                    crate::__private::set(
-                        &mut self.countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "countries",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "searchTerms" => self.search_terms = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["searchTerms", "countries"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44663,37 +40569,31 @@ impl crate::__private::DecodeFields for TwitterDataHistoricalTweetResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "matchingTweets" => {
-                    crate::__private::set(
-                        &mut self.matching_tweets,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "matchingTweets",
-                    )
-                }
-                "previousNumberOfDays" => {
-                    crate::__private::set(
-                        &mut self.previous_number_of_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "previousNumberOfDays",
-                    )
-                }
-                "usageStatistics" => {
-                    crate::__private::set(
-                        &mut self.usage_statistics,
-                        map.next_value()?,
-                        "usageStatistics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "matchingTweets" => {
+                self.matching_tweets = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "previousNumberOfDays" => {
+                self.previous_number_of_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "usageStatistics" => self.usage_statistics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "matchingTweets",
+        "previousNumberOfDays",
+        "usageStatistics",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44798,40 +40698,27 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "searchTerms" => {
-                    crate::__private::set(
-                        &mut self.search_terms,
-                        map.next_value()?,
-                        "searchTerms",
-                    )
-                }
-                "countries" => {
-                    crate::__private::set(
-                        &mut self.countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "countries",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "searchTerms" => self.search_terms = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "searchTerms",
+        "countries",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44963,86 +40850,45 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "searchTerms" => {
-                    crate::__private::set(
-                        &mut self.search_terms,
-                        map.next_value()?,
-                        "searchTerms",
-                    )
-                }
-                "countries" => {
-                    crate::__private::set(
-                        &mut self.countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "countries",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "searchTerms" => self.search_terms = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "searchTerms",
+        "countries",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45277,86 +41123,45 @@ impl crate::__private::DecodeFields for TwitterDataIngestionRuleVersionResponse 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "ingestionRuleInfo" => {
-                    crate::__private::set(
-                        &mut self.ingestion_rule_info,
-                        map.next_value()?,
-                        "ingestionRuleInfo",
-                    )
-                }
-                "searchTerms" => {
-                    crate::__private::set(
-                        &mut self.search_terms,
-                        map.next_value()?,
-                        "searchTerms",
-                    )
-                }
-                "countries" => {
-                    crate::__private::set(
-                        &mut self.countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "countries",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "ingestionRuleInfo" => self.ingestion_rule_info = map.next_value()?,
+            "searchTerms" => self.search_terms = map.next_value()?,
+            "countries" => {
+                self.countries = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "status",
+        "version",
+        "dateCreated",
+        "dateModified",
+        "platform",
+        "ingestionRuleInfo",
+        "searchTerms",
+        "countries",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45582,86 +41387,45 @@ for TwitterDataIngestionRuleVersionResponseEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45831,41 +41595,29 @@ impl crate::__private::DecodeFields for TwitterId {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "screenName" => {
-                    crate::__private::set(
-                        &mut self.screen_name,
-                        map.next_value()?,
-                        "screenName",
-                    )
-                }
-                "verified" => {
-                    crate::__private::set(
-                        &mut self.verified,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "verified",
-                    )
-                }
-                "profileUrl" => {
-                    crate::__private::set(
-                        &mut self.profile_url,
-                        map.next_value()?,
-                        "profileUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "screenName" => self.screen_name = map.next_value()?,
+            "verified" => {
+                self.verified = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "profileUrl" => self.profile_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "screenName",
+        "verified",
+        "profileUrl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45984,37 +41736,27 @@ impl crate::__private::DecodeFields for TwitterIdentityResolutionConfig {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "resolveIdentities" => {
-                    crate::__private::set(
-                        &mut self.resolve_identities,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resolveIdentities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "division" => self.division = map.next_value()?,
+            "resolveIdentities" => {
+                self.resolve_identities = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "division",
+        "resolveIdentities",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46166,100 +41908,47 @@ impl crate::__private::DecodeFields for TwitterIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "createStatus" => {
-                    crate::__private::set(
-                        &mut self.create_status,
-                        map.next_value()?,
-                        "createStatus",
-                    )
-                }
-                "createError" => {
-                    crate::__private::set(
-                        &mut self.create_error,
-                        map.next_value()?,
-                        "createError",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createStatus" => self.create_status = map.next_value()?,
+            "createError" => self.create_error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "status",
+        "recipient",
+        "dateCreated",
+        "dateModified",
+        "createdBy",
+        "modifiedBy",
+        "version",
+        "createStatus",
+        "createError",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46477,86 +42166,45 @@ impl crate::__private::DecodeFields for TwitterIntegrationEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46751,65 +42399,35 @@ impl crate::__private::DecodeFields for TwitterIntegrationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "signupCode" => {
-                    crate::__private::set(
-                        &mut self.signup_code,
-                        map.next_value()?,
-                        "signupCode",
-                    )
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                "codeChallenge" => {
-                    crate::__private::set(
-                        &mut self.code_challenge,
-                        map.next_value()?,
-                        "codeChallenge",
-                    )
-                }
-                "redirectUri" => {
-                    crate::__private::set(
-                        &mut self.redirect_uri,
-                        map.next_value()?,
-                        "redirectUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "signupCode" => self.signup_code = map.next_value()?,
+            "appId" => self.app_id = map.next_value()?,
+            "codeChallenge" => self.code_challenge = map.next_value()?,
+            "redirectUri" => self.redirect_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "signupCode",
+        "appId",
+        "codeChallenge",
+        "redirectUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46952,62 +42570,33 @@ impl crate::__private::DecodeFields for TwitterIntegrationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "supportedContent" => {
-                    crate::__private::set(
-                        &mut self.supported_content,
-                        map.next_value()?,
-                        "supportedContent",
-                    )
-                }
-                "messagingSetting" => {
-                    crate::__private::set(
-                        &mut self.messaging_setting,
-                        map.next_value()?,
-                        "messagingSetting",
-                    )
-                }
-                "signupCode" => {
-                    crate::__private::set(
-                        &mut self.signup_code,
-                        map.next_value()?,
-                        "signupCode",
-                    )
-                }
-                "codeChallenge" => {
-                    crate::__private::set(
-                        &mut self.code_challenge,
-                        map.next_value()?,
-                        "codeChallenge",
-                    )
-                }
-                "redirectUri" => {
-                    crate::__private::set(
-                        &mut self.redirect_uri,
-                        map.next_value()?,
-                        "redirectUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "supportedContent" => self.supported_content = map.next_value()?,
+            "messagingSetting" => self.messaging_setting = map.next_value()?,
+            "signupCode" => self.signup_code = map.next_value()?,
+            "codeChallenge" => self.code_challenge = map.next_value()?,
+            "redirectUri" => self.redirect_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "supportedContent",
+        "messagingSetting",
+        "signupCode",
+        "codeChallenge",
+        "redirectUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47116,30 +42705,18 @@ impl crate::__private::DecodeFields for TwitterOAuthSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "scopes" => {
-                    crate::__private::set(
-                        &mut self.scopes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scopes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "clientId" => self.client_id = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["clientId", "scopes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47221,33 +42798,19 @@ impl crate::__private::DecodeFields for TwitterSignupOAuthSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "scopes" => {
-                    crate::__private::set(
-                        &mut self.scopes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "scopes",
-                    )
-                }
-                "appId" => {
-                    crate::__private::set(&mut self.app_id, map.next_value()?, "appId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "clientId" => self.client_id = map.next_value()?,
+            "scopes" => self.scopes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "appId" => self.app_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["clientId", "scopes", "appId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47331,22 +42894,18 @@ impl crate::__private::DecodeFields for TypedAttribute {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47420,17 +42979,17 @@ impl crate::__private::DecodeFields for TypingSetting {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "on" => crate::__private::set(&mut self.on, map.next_value()?, "on"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "on" => self.on = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["on"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

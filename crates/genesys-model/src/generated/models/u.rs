@@ -51,19 +51,17 @@ impl crate::__private::DecodeFields for UCI10n {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -137,19 +135,17 @@ impl crate::__private::DecodeFields for UCIcon {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "vector" => {
-                    crate::__private::set(&mut self.vector, map.next_value()?, "vector")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "vector" => self.vector = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["vector"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -240,40 +236,25 @@ impl crate::__private::DecodeFields for UCThirdPartyPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "email" => self.email = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "email",
+        "presence",
+        "message",
+        "dateModified",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -393,61 +374,35 @@ impl crate::__private::DecodeFields for UcUserPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "userId",
+        "source",
+        "sourceId",
+        "presenceDefinition",
+        "message",
+        "modifiedDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -580,48 +535,35 @@ impl crate::__private::DecodeFields for UnansweredGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "phraseGroups" => {
-                    crate::__private::set(
-                        &mut self.phrase_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phraseGroups",
-                    )
-                }
-                "suggestedDocuments" => {
-                    crate::__private::set(
-                        &mut self.suggested_documents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "suggestedDocuments",
-                    )
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "phraseGroups" => {
+                self.phrase_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "suggestedDocuments" => {
+                self.suggested_documents = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "statistics" => self.statistics = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "label",
+        "phraseGroups",
+        "suggestedDocuments",
+        "statistics",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -718,24 +660,18 @@ impl crate::__private::DecodeFields for UnansweredGroupSuggestedDocument {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -804,23 +740,19 @@ impl crate::__private::DecodeFields for UnansweredGroups {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -898,27 +830,27 @@ impl crate::__private::DecodeFields for UnansweredPhrase {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "text" => {
-                    crate::__private::set(&mut self.text, map.next_value()?, "text")
-                }
-                "unlinkedPhraseHitCount" => {
-                    crate::__private::set(
-                        &mut self.unlinked_phrase_hit_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unlinkedPhraseHitCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "unlinkedPhraseHitCount" => {
+                self.unlinked_phrase_hit_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "text",
+        "unlinkedPhraseHitCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1017,48 +949,39 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "label" => {
-                    crate::__private::set(&mut self.label, map.next_value()?, "label")
-                }
-                "phrases" => {
-                    crate::__private::set(
-                        &mut self.phrases,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phrases",
-                    )
-                }
-                "unlinkedPhraseHitCount" => {
-                    crate::__private::set(
-                        &mut self.unlinked_phrase_hit_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unlinkedPhraseHitCount",
-                    )
-                }
-                "unlinkedPhraseCount" => {
-                    crate::__private::set(
-                        &mut self.unlinked_phrase_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unlinkedPhraseCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "phrases" => {
+                self.phrases = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "unlinkedPhraseHitCount" => {
+                self.unlinked_phrase_hit_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "unlinkedPhraseCount" => {
+                self.unlinked_phrase_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "label",
+        "phrases",
+        "unlinkedPhraseHitCount",
+        "unlinkedPhraseCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1169,37 +1092,27 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroupPatchRequestBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phraseAssociations" => {
-                    crate::__private::set(
-                        &mut self.phrase_associations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phraseAssociations",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phraseAssociations" => {
+                self.phrase_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "phraseAssociations",
+        "dateStart",
+        "dateEnd",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1285,26 +1198,22 @@ impl crate::__private::DecodeFields for UnansweredPhraseGroupUpdateResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "phraseAssociations" => {
-                    crate::__private::set(
-                        &mut self.phrase_associations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "phraseAssociations",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phraseAssociations" => {
+                self.phrase_associations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "group" => self.group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["phraseAssociations", "group"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1392,27 +1301,19 @@ impl crate::__private::DecodeFields for UnavailableTime {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "timeSpan" => {
-                    crate::__private::set(
-                        &mut self.time_span,
-                        map.next_value()?,
-                        "timeSpan",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "timeSpan" => self.time_span = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "timeSpan", "notes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1487,23 +1388,19 @@ impl crate::__private::DecodeFields for UnavailableTimeListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1588,30 +1485,20 @@ impl crate::__private::DecodeFields for UnavailableTimesManagementUnitSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["managementUnit", "enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1712,37 +1599,29 @@ impl crate::__private::DecodeFields for UnavailableTimesValidationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "valid" => {
-                    crate::__private::set(
-                        &mut self.valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valid",
-                    )
-                }
-                "invalidWorkPlans" => {
-                    crate::__private::set(
-                        &mut self.invalid_work_plans,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "invalidWorkPlans",
-                    )
-                }
-                "workPlanConstraintsViolationMessage" => {
-                    crate::__private::set(
-                        &mut self.work_plan_constraints_violation_message,
-                        map.next_value()?,
-                        "workPlanConstraintsViolationMessage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "invalidWorkPlans" => {
+                self.invalid_work_plans = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workPlanConstraintsViolationMessage" => {
+                self.work_plan_constraints_violation_message = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "valid",
+        "invalidWorkPlans",
+        "workPlanConstraintsViolationMessage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1837,22 +1716,18 @@ impl crate::__private::DecodeFields for UnavailableTimesViolationMessageArgument
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2109,96 +1984,63 @@ impl crate::__private::DecodeFields for UnifiedCommunicationsIntegration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "ucIntegrationKey" => {
-                    crate::__private::set(
-                        &mut self.uc_integration_key,
-                        map.next_value()?,
-                        "ucIntegrationKey",
-                    )
-                }
-                "integrationPresenceSource" => {
-                    crate::__private::set(
-                        &mut self.integration_presence_source,
-                        map.next_value()?,
-                        "integrationPresenceSource",
-                    )
-                }
-                "pbxPermission" => {
-                    crate::__private::set(
-                        &mut self.pbx_permission,
-                        map.next_value()?,
-                        "pbxPermission",
-                    )
-                }
-                "icon" => {
-                    crate::__private::set(&mut self.icon, map.next_value()?, "icon")
-                }
-                "badgeIcons" => {
-                    crate::__private::set(
-                        &mut self.badge_icons,
-                        map.next_value()?,
-                        "badgeIcons",
-                    )
-                }
-                "i10n" => {
-                    crate::__private::set(&mut self.i10n, map.next_value()?, "i10n")
-                }
-                "polledPresence" => {
-                    crate::__private::set(
-                        &mut self.polled_presence,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "polledPresence",
-                    )
-                }
-                "pollIntervalSec" => {
-                    crate::__private::set(
-                        &mut self.poll_interval_sec,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pollIntervalSec",
-                    )
-                }
-                "includeBadge" => {
-                    crate::__private::set(
-                        &mut self.include_badge,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeBadge",
-                    )
-                }
-                "userPermissions" => {
-                    crate::__private::set(
-                        &mut self.user_permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userPermissions",
-                    )
-                }
-                "oauthScopes" => {
-                    crate::__private::set(
-                        &mut self.oauth_scopes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "oauthScopes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "ucIntegrationKey" => self.uc_integration_key = map.next_value()?,
+            "integrationPresenceSource" => {
+                self.integration_presence_source = map.next_value()?;
+            }
+            "pbxPermission" => self.pbx_permission = map.next_value()?,
+            "icon" => self.icon = map.next_value()?,
+            "badgeIcons" => self.badge_icons = map.next_value()?,
+            "i10n" => self.i10n = map.next_value()?,
+            "polledPresence" => {
+                self.polled_presence = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "pollIntervalSec" => {
+                self.poll_interval_sec = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeBadge" => {
+                self.include_badge = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userPermissions" => {
+                self.user_permissions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "oauthScopes" => {
+                self.oauth_scopes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "ucIntegrationKey",
+        "integrationPresenceSource",
+        "pbxPermission",
+        "icon",
+        "badgeIcons",
+        "i10n",
+        "polledPresence",
+        "pollIntervalSec",
+        "includeBadge",
+        "userPermissions",
+        "oauthScopes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2425,86 +2267,45 @@ impl crate::__private::DecodeFields for UnifiedCommunicationsIntegrationListing 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2630,22 +2431,18 @@ impl crate::__private::DecodeFields for UnifiedGeneralTopic {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2779,23 +2576,19 @@ impl crate::__private::DecodeFields for UnifiedGeneralTopicEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2913,47 +2706,35 @@ impl crate::__private::DecodeFields for UnprocessedExternalEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "event" => {
-                    crate::__private::set(&mut self.event, map.next_value()?, "event")
-                }
-                "originalRequestIndex" => {
-                    crate::__private::set(
-                        &mut self.original_request_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "originalRequestIndex",
-                    )
-                }
-                "isRetryable" => {
-                    crate::__private::set(
-                        &mut self.is_retryable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRetryable",
-                    )
-                }
-                "errorMessage" => {
-                    crate::__private::set(
-                        &mut self.error_message,
-                        map.next_value()?,
-                        "errorMessage",
-                    )
-                }
-                "statusCode" => {
-                    crate::__private::set(
-                        &mut self.status_code,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "statusCode",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "event" => self.event = map.next_value()?,
+            "originalRequestIndex" => {
+                self.original_request_index = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isRetryable" => {
+                self.is_retryable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "errorMessage" => self.error_message = map.next_value()?,
+            "statusCode" => {
+                self.status_code = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "event",
+        "originalRequestIndex",
+        "isRetryable",
+        "errorMessage",
+        "statusCode",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3059,33 +2840,19 @@ impl crate::__private::DecodeFields for UnprocessedSegmentAssignments {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assign" => {
-                    crate::__private::set(&mut self.assign, map.next_value()?, "assign")
-                }
-                "unassign" => {
-                    crate::__private::set(
-                        &mut self.unassign,
-                        map.next_value()?,
-                        "unassign",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assign" => self.assign = map.next_value()?,
+            "unassign" => self.unassign = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assign", "unassign", "count"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3185,58 +2952,35 @@ impl crate::__private::DecodeFields for UnpublishedProgramsEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "total",
+        "selfUri",
+        "pageCount",
+        "nextUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3340,23 +3084,17 @@ impl crate::__private::DecodeFields for UnreadFields {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(
-                        &mut self.state,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "state",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["state"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3442,36 +3180,27 @@ impl crate::__private::DecodeFields for UpdateActionInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "config" => {
-                    crate::__private::set(&mut self.config, map.next_value()?, "config")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "config" => self.config = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "name",
+        "config",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3627,99 +3356,69 @@ impl crate::__private::DecodeFields for UpdateActivityCodeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "countsAsPaidTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsPaidTime",
-                    )
-                }
-                "countsAsWorkTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_work_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsWorkTime",
-                    )
-                }
-                "agentTimeOffSelectable" => {
-                    crate::__private::set(
-                        &mut self.agent_time_off_selectable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "agentTimeOffSelectable",
-                    )
-                }
-                "countsTowardShrinkage" => {
-                    crate::__private::set(
-                        &mut self.counts_toward_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsTowardShrinkage",
-                    )
-                }
-                "plannedShrinkage" => {
-                    crate::__private::set(
-                        &mut self.planned_shrinkage,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "plannedShrinkage",
-                    )
-                }
-                "interruptible" => {
-                    crate::__private::set(
-                        &mut self.interruptible,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interruptible",
-                    )
-                }
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value()?,
-                        "planningGroupIds",
-                    )
-                }
-                "style" => {
-                    crate::__private::set(&mut self.style, map.next_value()?, "style")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "secondaryPresences" => {
-                    crate::__private::set(
-                        &mut self.secondary_presences,
-                        map.next_value()?,
-                        "secondaryPresences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "category" => self.category = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsPaidTime" => {
+                self.counts_as_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsAsWorkTime" => {
+                self.counts_as_work_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentTimeOffSelectable" => {
+                self.agent_time_off_selectable = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "countsTowardShrinkage" => {
+                self.counts_toward_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "plannedShrinkage" => {
+                self.planned_shrinkage = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "interruptible" => {
+                self.interruptible = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "style" => self.style = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "secondaryPresences" => self.secondary_presences = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "category",
+        "lengthInMinutes",
+        "countsAsPaidTime",
+        "countsAsWorkTime",
+        "agentTimeOffSelectable",
+        "countsTowardShrinkage",
+        "plannedShrinkage",
+        "interruptible",
+        "planningGroupIds",
+        "style",
+        "metadata",
+        "secondaryPresences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4003,109 +3702,59 @@ impl crate::__private::DecodeFields for UpdateActivityPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "groupSettings" => {
-                    crate::__private::set(
-                        &mut self.group_settings,
-                        map.next_value()?,
-                        "groupSettings",
-                    )
-                }
-                "attendeesSearchRule" => {
-                    crate::__private::set(
-                        &mut self.attendees_search_rule,
-                        map.next_value()?,
-                        "attendeesSearchRule",
-                    )
-                }
-                "facilitatorsSearchRule" => {
-                    crate::__private::set(
-                        &mut self.facilitators_search_rule,
-                        map.next_value()?,
-                        "facilitatorsSearchRule",
-                    )
-                }
-                "transitionTimeMinutes" => {
-                    crate::__private::set(
-                        &mut self.transition_time_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "transitionTimeMinutes",
-                    )
-                }
-                "serviceGoalImpactOverrides" => {
-                    crate::__private::set(
-                        &mut self.service_goal_impact_overrides,
-                        map.next_value()?,
-                        "serviceGoalImpactOverrides",
-                    )
-                }
-                "optimizationObjective" => {
-                    crate::__private::set(
-                        &mut self.optimization_objective,
-                        map.next_value()?,
-                        "optimizationObjective",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "fixedAvailability" => {
-                    crate::__private::set(
-                        &mut self.fixed_availability,
-                        map.next_value()?,
-                        "fixedAvailability",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "countsAsPaidTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsPaidTime",
-                    )
-                }
-                "recurrenceSettings" => {
-                    crate::__private::set(
-                        &mut self.recurrence_settings,
-                        map.next_value()?,
-                        "recurrenceSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "groupSettings" => self.group_settings = map.next_value()?,
+            "attendeesSearchRule" => self.attendees_search_rule = map.next_value()?,
+            "facilitatorsSearchRule" => self.facilitators_search_rule = map.next_value()?,
+            "transitionTimeMinutes" => {
+                self.transition_time_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "serviceGoalImpactOverrides" => {
+                self.service_goal_impact_overrides = map.next_value()?;
+            }
+            "optimizationObjective" => self.optimization_objective = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "fixedAvailability" => self.fixed_availability = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "countsAsPaidTime" => {
+                self.counts_as_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recurrenceSettings" => self.recurrence_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "groupSettings",
+        "attendeesSearchRule",
+        "facilitatorsSearchRule",
+        "transitionTimeMinutes",
+        "serviceGoalImpactOverrides",
+        "optimizationObjective",
+        "state",
+        "fixedAvailability",
+        "activityCodeId",
+        "type",
+        "lengthMinutes",
+        "countsAsPaidTime",
+        "recurrenceSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4391,54 +4040,31 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentAdminRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reasonCodeId" => {
-                    crate::__private::set(
-                        &mut self.reason_code_id,
-                        map.next_value()?,
-                        "reasonCodeId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "reviewerNotes" => {
-                    crate::__private::set(
-                        &mut self.reviewer_notes,
-                        map.next_value()?,
-                        "reviewerNotes",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reasonCodeId" => self.reason_code_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "reviewerNotes" => self.reviewer_notes = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "reasonCodeId",
+        "startDate",
+        "lengthMinutes",
+        "metadata",
+        "reviewerNotes",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4593,51 +4219,29 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentAgentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reasonCodeId" => {
-                    crate::__private::set(
-                        &mut self.reason_code_id,
-                        map.next_value()?,
-                        "reasonCodeId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "submitterNotes" => {
-                    crate::__private::set(
-                        &mut self.submitter_notes,
-                        map.next_value()?,
-                        "submitterNotes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reasonCodeId" => self.reason_code_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            "submitterNotes" => self.submitter_notes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "reasonCodeId",
+        "startDate",
+        "lengthMinutes",
+        "metadata",
+        "submitterNotes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4741,34 +4345,25 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentsBulkItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "reviewerNotes" => {
-                    crate::__private::set(
-                        &mut self.reviewer_notes,
-                        map.next_value()?,
-                        "reviewerNotes",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "reviewerNotes" => self.reviewer_notes = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "reviewerNotes",
+        "status",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4890,23 +4485,19 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentsBulkRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "adjustments" => {
-                    crate::__private::set(
-                        &mut self.adjustments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "adjustments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "adjustments" => {
+                self.adjustments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["adjustments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4982,29 +4573,19 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentsReasonCodeRequ
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "state", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5133,30 +4714,20 @@ impl crate::__private::DecodeFields for UpdateAdherenceAdjustmentsReasonCodesBul
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "state", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5275,23 +4846,19 @@ for UpdateAdherenceAdjustmentsReasonCodesBulkRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reasonCodes" => {
-                    crate::__private::set(
-                        &mut self.reason_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reasonCodes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reasonCodes" => {
+                self.reason_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reasonCodes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5359,19 +4926,17 @@ impl crate::__private::DecodeFields for UpdateAdherenceExplanationStatusRequest 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5504,30 +5069,27 @@ impl crate::__private::DecodeFields for UpdateAgentScheduleBiddingPreference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submitted" => {
-                    crate::__private::set(
-                        &mut self.submitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submitted",
-                    )
-                }
-                "agentScheduleBidPreferences" => {
-                    crate::__private::set(
-                        &mut self.agent_schedule_bid_preferences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentScheduleBidPreferences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submitted" => {
+                self.submitted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentScheduleBidPreferences" => {
+                self.agent_schedule_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submitted",
+        "agentScheduleBidPreferences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5609,30 +5171,29 @@ impl crate::__private::DecodeFields for UpdateAgentSchedulingPreferencesRequest 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "preferencesToAdd" => {
-                    crate::__private::set(
-                        &mut self.preferences_to_add,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "preferencesToAdd",
-                    )
-                }
-                "preferenceIdsToRemove" => {
-                    crate::__private::set(
-                        &mut self.preference_ids_to_remove,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "preferenceIdsToRemove",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "preferencesToAdd" => {
+                self.preferences_to_add = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "preferenceIdsToRemove" => {
+                self.preference_ids_to_remove = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "preferencesToAdd",
+        "preferenceIdsToRemove",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5730,30 +5291,27 @@ impl crate::__private::DecodeFields for UpdateAgentWorkPlanBiddingPreference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submitted" => {
-                    crate::__private::set(
-                        &mut self.submitted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submitted",
-                    )
-                }
-                "agentWorkPlanBidPreferences" => {
-                    crate::__private::set(
-                        &mut self.agent_work_plan_bid_preferences,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentWorkPlanBidPreferences",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submitted" => {
+                self.submitted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentWorkPlanBidPreferences" => {
+                self.agent_work_plan_bid_preferences = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submitted",
+        "agentWorkPlanBidPreferences",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5837,26 +5395,18 @@ impl crate::__private::DecodeFields for UpdateAgenticVirtualAgent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "imageUri" => {
-                    crate::__private::set(
-                        &mut self.image_uri,
-                        map.next_value()?,
-                        "imageUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "imageUri" => self.image_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "imageUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5958,44 +5508,31 @@ impl crate::__private::DecodeFields for UpdateAlternativeShiftBuSettingsRequest 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabledGranularities" => {
-                    crate::__private::set(
-                        &mut self.enabled_granularities,
-                        map.next_value()?,
-                        "enabledGranularities",
-                    )
-                }
-                "minMinutesBeforeStartTime" => {
-                    crate::__private::set(
-                        &mut self.min_minutes_before_start_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "minMinutesBeforeStartTime",
-                    )
-                }
-                "retainedActivityCategories" => {
-                    crate::__private::set(
-                        &mut self.retained_activity_categories,
-                        map.next_value()?,
-                        "retainedActivityCategories",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabledGranularities" => self.enabled_granularities = map.next_value()?,
+            "minMinutesBeforeStartTime" => {
+                self.min_minutes_before_start_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "retainedActivityCategories" => {
+                self.retained_activity_categories = map.next_value()?;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabledGranularities",
+        "minMinutesBeforeStartTime",
+        "retainedActivityCategories",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6089,23 +5626,19 @@ impl crate::__private::DecodeFields for UpdateAnalyticsDataRetentionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "retentionDays" => {
-                    crate::__private::set(
-                        &mut self.retention_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "retentionDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "retentionDays" => {
+                self.retention_days = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["retentionDays"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6179,30 +5712,25 @@ impl crate::__private::DecodeFields for UpdateBuAdherenceAdjustmentsSettingsRequ
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "submissionRangeConstraintDays" => {
-                    crate::__private::set(
-                        &mut self.submission_range_constraint_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "submissionRangeConstraintDays",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "submissionRangeConstraintDays" => {
+                self.submission_range_constraint_days = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "submissionRangeConstraintDays",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6284,33 +5812,19 @@ impl crate::__private::DecodeFields for UpdateBusinessUnitRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "divisionId", "settings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6391,23 +5905,19 @@ for UpdateBusinessUnitSchedulingPreferencesSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6513,72 +6023,33 @@ impl crate::__private::DecodeFields for UpdateBusinessUnitSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDayOfWeek" => {
-                    crate::__private::set(
-                        &mut self.start_day_of_week,
-                        map.next_value()?,
-                        "startDayOfWeek",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "shortTermForecasting" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecasting,
-                        map.next_value()?,
-                        "shortTermForecasting",
-                    )
-                }
-                "scheduling" => {
-                    crate::__private::set(
-                        &mut self.scheduling,
-                        map.next_value()?,
-                        "scheduling",
-                    )
-                }
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value()?,
-                        "notifications",
-                    )
-                }
-                "learning" => {
-                    crate::__private::set(
-                        &mut self.learning,
-                        map.next_value()?,
-                        "learning",
-                    )
-                }
-                "coaching" => {
-                    crate::__private::set(
-                        &mut self.coaching,
-                        map.next_value()?,
-                        "coaching",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDayOfWeek" => self.start_day_of_week = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "shortTermForecasting" => self.short_term_forecasting = map.next_value()?,
+            "scheduling" => self.scheduling = map.next_value()?,
+            "notifications" => self.notifications = map.next_value()?,
+            "learning" => self.learning = map.next_value()?,
+            "coaching" => self.coaching = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDayOfWeek",
+        "timeZone",
+        "shortTermForecasting",
+        "scheduling",
+        "notifications",
+        "learning",
+        "coaching",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6795,68 +6266,41 @@ impl crate::__private::DecodeFields for UpdateCapacityPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "startBusinessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.start_business_unit_date,
-                        map.next_value()?,
-                        "startBusinessUnitDate",
-                    )
-                }
-                "endBusinessUnitDate" => {
-                    crate::__private::set(
-                        &mut self.end_business_unit_date,
-                        map.next_value()?,
-                        "endBusinessUnitDate",
-                    )
-                }
-                "forecast" => {
-                    crate::__private::set(
-                        &mut self.forecast,
-                        map.next_value()?,
-                        "forecast",
-                    )
-                }
-                "fullTimeEquivalentWeeklyHours" => {
-                    crate::__private::set(
-                        &mut self.full_time_equivalent_weekly_hours,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fullTimeEquivalentWeeklyHours",
-                    )
-                }
-                "useLatestPlanningGroupStaffingGroupAssociation" => {
-                    crate::__private::set(
-                        &mut self.use_latest_planning_group_staffing_group_association,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "useLatestPlanningGroupStaffingGroupAssociation",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "startBusinessUnitDate" => self.start_business_unit_date = map.next_value()?,
+            "endBusinessUnitDate" => self.end_business_unit_date = map.next_value()?,
+            "forecast" => self.forecast = map.next_value()?,
+            "fullTimeEquivalentWeeklyHours" => {
+                self.full_time_equivalent_weekly_hours = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "useLatestPlanningGroupStaffingGroupAssociation" => {
+                self.use_latest_planning_group_staffing_group_association = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "startBusinessUnitDate",
+        "endBusinessUnitDate",
+        "forecast",
+        "fullTimeEquivalentWeeklyHours",
+        "useLatestPlanningGroupStaffingGroupAssociation",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7016,92 +6460,61 @@ impl crate::__private::DecodeFields for UpdateCoachingAppointmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "conversationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationIds",
-                    )
-                }
-                "documentIds" => {
-                    crate::__private::set(
-                        &mut self.document_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "documentIds",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "wfmSchedule" => {
-                    crate::__private::set(
-                        &mut self.wfm_schedule,
-                        map.next_value()?,
-                        "wfmSchedule",
-                    )
-                }
-                "externalLinks" => {
-                    crate::__private::set(
-                        &mut self.external_links,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalLinks",
-                    )
-                }
-                "location" => {
-                    crate::__private::set(
-                        &mut self.location,
-                        map.next_value()?,
-                        "location",
-                    )
-                }
-                "shareInsightsData" => {
-                    crate::__private::set(
-                        &mut self.share_insights_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "shareInsightsData",
-                    )
-                }
-                "addToSchedule" => {
-                    crate::__private::set(
-                        &mut self.add_to_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "addToSchedule",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "documentIds" => {
+                self.document_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "status" => self.status = map.next_value()?,
+            "wfmSchedule" => self.wfm_schedule = map.next_value()?,
+            "externalLinks" => {
+                self.external_links = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "location" => self.location = map.next_value()?,
+            "shareInsightsData" => {
+                self.share_insights_data = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "addToSchedule" => {
+                self.add_to_schedule = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "dateStart",
+        "lengthInMinutes",
+        "conversationIds",
+        "documentIds",
+        "status",
+        "wfmSchedule",
+        "externalLinks",
+        "location",
+        "shareInsightsData",
+        "addToSchedule",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7282,23 +6695,21 @@ impl crate::__private::DecodeFields for UpdateConferenceRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["conversationIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7383,30 +6794,18 @@ impl crate::__private::DecodeFields for UpdateContactColumnActionSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "properties" => {
-                    crate::__private::set(
-                        &mut self.properties,
-                        map.next_value()?,
-                        "properties",
-                    )
-                }
-                "updateOption" => {
-                    crate::__private::set(
-                        &mut self.update_option,
-                        map.next_value()?,
-                        "updateOption",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "properties" => self.properties = map.next_value()?,
+            "updateOption" => self.update_option = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["properties", "updateOption"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7534,30 +6933,20 @@ impl crate::__private::DecodeFields for UpdateDecisionTableColumnsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "inputs" => {
-                    crate::__private::set(
-                        &mut self.inputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "inputs",
-                    )
-                }
-                "outputs" => {
-                    crate::__private::set(
-                        &mut self.outputs,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outputs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inputs" => self.inputs = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "outputs" => {
+                self.outputs = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["inputs", "outputs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7637,19 +7026,17 @@ impl crate::__private::DecodeFields for UpdateDecisionTableImportJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7780,33 +7167,19 @@ impl crate::__private::DecodeFields for UpdateDecisionTableRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "columns" => {
-                    crate::__private::set(
-                        &mut self.columns,
-                        map.next_value()?,
-                        "columns",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "columns" => self.columns = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "columns"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7886,23 +7259,17 @@ impl crate::__private::DecodeFields for UpdateDecisionTableVersionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowIndexUpdate" => {
-                    crate::__private::set(
-                        &mut self.row_index_update,
-                        map.next_value()?,
-                        "rowIndexUpdate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowIndexUpdate" => self.row_index_update = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowIndexUpdate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7996,50 +7363,31 @@ impl crate::__private::DecodeFields for UpdateDraftInput {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "category" => {
-                    crate::__private::set(
-                        &mut self.category,
-                        map.next_value()?,
-                        "category",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "config" => {
-                    crate::__private::set(&mut self.config, map.next_value()?, "config")
-                }
-                "contract" => {
-                    crate::__private::set(
-                        &mut self.contract,
-                        map.next_value()?,
-                        "contract",
-                    )
-                }
-                "secure" => {
-                    crate::__private::set(
-                        &mut self.secure,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "secure",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "config" => self.config = map.next_value()?,
+            "contract" => self.contract = map.next_value()?,
+            "secure" => self.secure = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "category",
+        "name",
+        "config",
+        "contract",
+        "secure",
+        "version",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8154,30 +7502,18 @@ impl crate::__private::DecodeFields for UpdateExternalEventRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "displayName" => self.display_name = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["displayName", "rank"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8269,51 +7605,27 @@ impl crate::__private::DecodeFields for UpdateExternalEventResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaId" => {
-                    crate::__private::set(
-                        &mut self.schema_id,
-                        map.next_value()?,
-                        "schemaId",
-                    )
-                }
-                "eventName" => {
-                    crate::__private::set(
-                        &mut self.event_name,
-                        map.next_value()?,
-                        "eventName",
-                    )
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                "activationStatus" => {
-                    crate::__private::set(
-                        &mut self.activation_status,
-                        map.next_value()?,
-                        "activationStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaId" => self.schema_id = map.next_value()?,
+            "eventName" => self.event_name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "activationStatus" => self.activation_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "schemaId",
+        "eventName",
+        "displayName",
+        "rank",
+        "activationStatus",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8446,26 +7758,18 @@ impl crate::__private::DecodeFields for UpdateExternalEventsConfigurationRequest
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8539,19 +7843,17 @@ impl crate::__private::DecodeFields for UpdateGuide {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8633,44 +7935,27 @@ impl crate::__private::DecodeFields for UpdateGuideVersion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "instruction" => {
-                    crate::__private::set(
-                        &mut self.instruction,
-                        map.next_value()?,
-                        "instruction",
-                    )
-                }
-                "variables" => {
-                    crate::__private::set(
-                        &mut self.variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "variables",
-                    )
-                }
-                "resources" => {
-                    crate::__private::set(
-                        &mut self.resources,
-                        map.next_value()?,
-                        "resources",
-                    )
-                }
-                "knowledgeSettings" => {
-                    crate::__private::set(
-                        &mut self.knowledge_settings,
-                        map.next_value()?,
-                        "knowledgeSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instruction" => self.instruction = map.next_value()?,
+            "variables" => {
+                self.variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "resources" => self.resources = map.next_value()?,
+            "knowledgeSettings" => self.knowledge_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "instruction",
+        "variables",
+        "resources",
+        "knowledgeSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8764,29 +8049,19 @@ impl crate::__private::DecodeFields for UpdateKpiRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8911,33 +8186,19 @@ impl crate::__private::DecodeFields for UpdateManagementUnitRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "settings" => {
-                    crate::__private::set(
-                        &mut self.settings,
-                        map.next_value()?,
-                        "settings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "settings" => self.settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "divisionId", "settings"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9017,23 +8278,19 @@ impl crate::__private::DecodeFields for UpdateManagementUnitsSettingsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enabled"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9111,26 +8368,20 @@ impl crate::__private::DecodeFields for UpdateMuAgentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schedulable" => {
-                    crate::__private::set(
-                        &mut self.schedulable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "schedulable",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schedulable" => {
+                self.schedulable = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["schedulable", "userId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9225,33 +8476,23 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlanFailureResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "failure" => {
-                    crate::__private::set(
-                        &mut self.failure,
-                        map.next_value()?,
-                        "failure",
-                    )
-                }
-                "notFoundWorkPlanId" => {
-                    crate::__private::set(
-                        &mut self.not_found_work_plan_id,
-                        map.next_value()?,
-                        "notFoundWorkPlanId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "failure" => self.failure = map.next_value()?,
+            "notFoundWorkPlanId" => self.not_found_work_plan_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "failure",
+        "notFoundWorkPlanId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9404,33 +8645,23 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                "workPlanOverrides" => {
-                    crate::__private::set(
-                        &mut self.work_plan_overrides,
-                        map.next_value()?,
-                        "workPlanOverrides",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            "workPlanOverrides" => self.work_plan_overrides = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "workPlanId",
+        "workPlanOverrides",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9510,23 +8741,19 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlansBatchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9600,23 +8827,19 @@ impl crate::__private::DecodeFields for UpdateMuAgentWorkPlansBatchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "failures" => {
-                    crate::__private::set(
-                        &mut self.failures,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "failures",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "failures" => {
+                self.failures = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["failures"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9684,23 +8907,19 @@ impl crate::__private::DecodeFields for UpdateMuAgentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9772,24 +8991,18 @@ impl crate::__private::DecodeFields for UpdateNotificationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mutableGroupId" => {
-                    crate::__private::set(
-                        &mut self.mutable_group_id,
-                        map.next_value()?,
-                        "mutableGroupId",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mutableGroupId" => self.mutable_group_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mutableGroupId", "id"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9864,23 +9077,19 @@ impl crate::__private::DecodeFields for UpdateNotificationsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9948,23 +9157,19 @@ impl crate::__private::DecodeFields for UpdateNotificationsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10052,40 +9257,25 @@ impl crate::__private::DecodeFields for UpdatePlanningGroupRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "routePaths" => {
-                    crate::__private::set(
-                        &mut self.route_paths,
-                        map.next_value()?,
-                        "routePaths",
-                    )
-                }
-                "serviceGoalTemplateId" => {
-                    crate::__private::set(
-                        &mut self.service_goal_template_id,
-                        map.next_value()?,
-                        "serviceGoalTemplateId",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "routePaths" => self.route_paths = map.next_value()?,
+            "serviceGoalTemplateId" => self.service_goal_template_id = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "routePaths",
+        "serviceGoalTemplateId",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10186,26 +9376,20 @@ impl crate::__private::DecodeFields for UpdateRowIndexRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rowId" => {
-                    crate::__private::set(&mut self.row_id, map.next_value()?, "rowId")
-                }
-                "rowIndex" => {
-                    crate::__private::set(
-                        &mut self.row_index,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rowIndex",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowId" => self.row_id = map.next_value()?,
+            "rowIndex" => {
+                self.row_index = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["rowId", "rowIndex"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10327,78 +9511,45 @@ impl crate::__private::DecodeFields for UpdateScheduleBid {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "forecast" => {
-                    crate::__private::set(
-                        &mut self.forecast,
-                        map.next_value()?,
-                        "forecast",
-                    )
-                }
-                "bidWindowStartDate" => {
-                    crate::__private::set(
-                        &mut self.bid_window_start_date,
-                        map.next_value()?,
-                        "bidWindowStartDate",
-                    )
-                }
-                "bidWindowEndDate" => {
-                    crate::__private::set(
-                        &mut self.bid_window_end_date,
-                        map.next_value()?,
-                        "bidWindowEndDate",
-                    )
-                }
-                "effectiveDate" => {
-                    crate::__private::set(
-                        &mut self.effective_date,
-                        map.next_value()?,
-                        "effectiveDate",
-                    )
-                }
-                "weeksToSchedule" => {
-                    crate::__private::set(
-                        &mut self.weeks_to_schedule,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "weeksToSchedule",
-                    )
-                }
-                "endOverridesAndRotations" => {
-                    crate::__private::set(
-                        &mut self.end_overrides_and_rotations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endOverridesAndRotations",
-                    )
-                }
-                "agentRankingType" => {
-                    crate::__private::set(
-                        &mut self.agent_ranking_type,
-                        map.next_value()?,
-                        "agentRankingType",
-                    )
-                }
-                "rankingTiebreakerType" => {
-                    crate::__private::set(
-                        &mut self.ranking_tiebreaker_type,
-                        map.next_value()?,
-                        "rankingTiebreakerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "forecast" => self.forecast = map.next_value()?,
+            "bidWindowStartDate" => self.bid_window_start_date = map.next_value()?,
+            "bidWindowEndDate" => self.bid_window_end_date = map.next_value()?,
+            "effectiveDate" => self.effective_date = map.next_value()?,
+            "weeksToSchedule" => {
+                self.weeks_to_schedule = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "endOverridesAndRotations" => {
+                self.end_overrides_and_rotations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentRankingType" => self.agent_ranking_type = map.next_value()?,
+            "rankingTiebreakerType" => self.ranking_tiebreaker_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "forecast",
+        "bidWindowStartDate",
+        "bidWindowEndDate",
+        "effectiveDate",
+        "weeksToSchedule",
+        "endOverridesAndRotations",
+        "agentRankingType",
+        "rankingTiebreakerType",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10691,38 +9842,25 @@ impl crate::__private::DecodeFields for UpdateScheduleUploadResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "uploadBodySchema" => {
-                    crate::__private::set(
-                        &mut self.upload_body_schema,
-                        map.next_value()?,
-                        "uploadBodySchema",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "uploadBodySchema" => self.upload_body_schema = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "uploadKey",
+        "url",
+        "headers",
+        "uploadBodySchema",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10835,58 +9973,35 @@ impl crate::__private::DecodeFields for UpdateScheduleUploadSchema {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "published" => {
-                    crate::__private::set(
-                        &mut self.published,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "published",
-                    )
-                }
-                "shortTermForecast" => {
-                    crate::__private::set(
-                        &mut self.short_term_forecast,
-                        map.next_value()?,
-                        "shortTermForecast",
-                    )
-                }
-                "headcountForecast" => {
-                    crate::__private::set(
-                        &mut self.headcount_forecast,
-                        map.next_value()?,
-                        "headcountForecast",
-                    )
-                }
-                "agentSchedules" => {
-                    crate::__private::set(
-                        &mut self.agent_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentSchedules",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            "published" => {
+                self.published = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "shortTermForecast" => self.short_term_forecast = map.next_value()?,
+            "headcountForecast" => self.headcount_forecast = map.next_value()?,
+            "agentSchedules" => {
+                self.agent_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "description",
+        "published",
+        "shortTermForecast",
+        "headcountForecast",
+        "agentSchedules",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11036,50 +10151,33 @@ impl crate::__private::DecodeFields for UpdateScheduledTriggerRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "schedule" => {
-                    crate::__private::set(
-                        &mut self.schedule,
-                        map.next_value()?,
-                        "schedule",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "schedule" => self.schedule = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "enabled",
+        "target",
+        "name",
+        "schedule",
+        "description",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11181,26 +10279,18 @@ impl crate::__private::DecodeFields for UpdateSegmentAssignmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "assign" => {
-                    crate::__private::set(&mut self.assign, map.next_value()?, "assign")
-                }
-                "unassign" => {
-                    crate::__private::set(
-                        &mut self.unassign,
-                        map.next_value()?,
-                        "unassign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "assign" => self.assign = map.next_value()?,
+            "unassign" => self.unassign = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["assign", "unassign"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11284,23 +10374,17 @@ impl crate::__private::DecodeFields for UpdateSegmentAssignmentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "unprocessedItems" => {
-                    crate::__private::set(
-                        &mut self.unprocessed_items,
-                        map.next_value()?,
-                        "unprocessedItems",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "unprocessedItems" => self.unprocessed_items = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["unprocessedItems"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11396,54 +10480,29 @@ impl crate::__private::DecodeFields for UpdateServiceGoalTemplate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "serviceLevel" => {
-                    crate::__private::set(
-                        &mut self.service_level,
-                        map.next_value()?,
-                        "serviceLevel",
-                    )
-                }
-                "averageSpeedOfAnswer" => {
-                    crate::__private::set(
-                        &mut self.average_speed_of_answer,
-                        map.next_value()?,
-                        "averageSpeedOfAnswer",
-                    )
-                }
-                "abandonRate" => {
-                    crate::__private::set(
-                        &mut self.abandon_rate,
-                        map.next_value()?,
-                        "abandonRate",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "impactOverride" => {
-                    crate::__private::set(
-                        &mut self.impact_override,
-                        map.next_value()?,
-                        "impactOverride",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "serviceLevel" => self.service_level = map.next_value()?,
+            "averageSpeedOfAnswer" => self.average_speed_of_answer = map.next_value()?,
+            "abandonRate" => self.abandon_rate = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "impactOverride" => self.impact_override = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "serviceLevel",
+        "averageSpeedOfAnswer",
+        "abandonRate",
+        "metadata",
+        "impactOverride",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11574,54 +10633,29 @@ impl crate::__private::DecodeFields for UpdateShiftTradeJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "expirationDate" => {
-                    crate::__private::set(
-                        &mut self.expiration_date,
-                        map.next_value()?,
-                        "expirationDate",
-                    )
-                }
-                "acceptableIntervals" => {
-                    crate::__private::set(
-                        &mut self.acceptable_intervals,
-                        map.next_value()?,
-                        "acceptableIntervals",
-                    )
-                }
-                "reviewNote" => {
-                    crate::__private::set(
-                        &mut self.review_note,
-                        map.next_value()?,
-                        "reviewNote",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekDate" => self.week_date = map.next_value()?,
+            "target" => self.target = map.next_value()?,
+            "expirationDate" => self.expiration_date = map.next_value()?,
+            "acceptableIntervals" => self.acceptable_intervals = map.next_value()?,
+            "reviewNote" => self.review_note = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "weekDate",
+        "target",
+        "expirationDate",
+        "acceptableIntervals",
+        "reviewNote",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11743,33 +10777,19 @@ impl crate::__private::DecodeFields for UpdateShiftTradeStateJobRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekDate" => {
-                    crate::__private::set(
-                        &mut self.week_date,
-                        map.next_value()?,
-                        "weekDate",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekDate" => self.week_date = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["weekDate", "state", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11909,23 +10929,17 @@ impl crate::__private::DecodeFields for UpdateSkillDivisionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "divisionId" => self.division_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["divisionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12013,40 +11027,25 @@ impl crate::__private::DecodeFields for UpdateStaffingGroupRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value()?,
-                        "userIds",
-                    )
-                }
-                "planningGroupIds" => {
-                    crate::__private::set(
-                        &mut self.planning_group_ids,
-                        map.next_value()?,
-                        "planningGroupIds",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "userIds" => self.user_ids = map.next_value()?,
+            "planningGroupIds" => self.planning_group_ids = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "userIds",
+        "planningGroupIds",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12144,30 +11143,22 @@ impl crate::__private::DecodeFields for UpdateTimeOffLimitRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "defaultLimitMinutes" => {
-                    crate::__private::set(
-                        &mut self.default_limit_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "defaultLimitMinutes",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultLimitMinutes" => {
+                self.default_limit_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["defaultLimitMinutes", "metadata"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12249,30 +11240,21 @@ impl crate::__private::DecodeFields for UpdateTimeOffPlanBusinessUnitAssociation
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value()?,
-                        "managementUnitIds",
-                    )
-                }
-                "staffingGroupIds" => {
-                    crate::__private::set(
-                        &mut self.staffing_group_ids,
-                        map.next_value()?,
-                        "staffingGroupIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitIds" => self.management_unit_ids = map.next_value()?,
+            "staffingGroupIds" => self.staffing_group_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitIds",
+        "staffingGroupIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12348,23 +11330,17 @@ impl crate::__private::DecodeFields for UpdateTimeOffPlanManagementUnitAssociati
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "staffingGroupIds" => {
-                    crate::__private::set(
-                        &mut self.staffing_group_ids,
-                        map.next_value()?,
-                        "staffingGroupIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "staffingGroupIds" => self.staffing_group_ids = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["staffingGroupIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12476,68 +11452,37 @@ impl crate::__private::DecodeFields for UpdateTimeOffPlanRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "activityCodeIds" => {
-                    crate::__private::set(
-                        &mut self.activity_code_ids,
-                        map.next_value()?,
-                        "activityCodeIds",
-                    )
-                }
-                "timeOffLimitIds" => {
-                    crate::__private::set(
-                        &mut self.time_off_limit_ids,
-                        map.next_value()?,
-                        "timeOffLimitIds",
-                    )
-                }
-                "autoApprovalRule" => {
-                    crate::__private::set(
-                        &mut self.auto_approval_rule,
-                        map.next_value()?,
-                        "autoApprovalRule",
-                    )
-                }
-                "daysBeforeStartToExpireFromWaitlist" => {
-                    crate::__private::set(
-                        &mut self.days_before_start_to_expire_from_waitlist,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "daysBeforeStartToExpireFromWaitlist",
-                    )
-                }
-                "hrisTimeOffType" => {
-                    crate::__private::set(
-                        &mut self.hris_time_off_type,
-                        map.next_value()?,
-                        "hrisTimeOffType",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "activityCodeIds" => self.activity_code_ids = map.next_value()?,
+            "timeOffLimitIds" => self.time_off_limit_ids = map.next_value()?,
+            "autoApprovalRule" => self.auto_approval_rule = map.next_value()?,
+            "daysBeforeStartToExpireFromWaitlist" => {
+                self.days_before_start_to_expire_from_waitlist = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hrisTimeOffType" => self.hris_time_off_type = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "activityCodeIds",
+        "timeOffLimitIds",
+        "autoApprovalRule",
+        "daysBeforeStartToExpireFromWaitlist",
+        "hrisTimeOffType",
+        "active",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12768,71 +11713,49 @@ impl crate::__private::DecodeFields for UpdateTriggerRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "matchCriteria" => {
-                    crate::__private::set(
-                        &mut self.match_criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "matchCriteria",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "topicName" => {
-                    crate::__private::set(
-                        &mut self.topic_name,
-                        map.next_value()?,
-                        "topicName",
-                    )
-                }
-                "eventTTLSeconds" => {
-                    crate::__private::set(
-                        &mut self.event_ttl_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTTLSeconds",
-                    )
-                }
-                "delayBySeconds" => {
-                    crate::__private::set(
-                        &mut self.delay_by_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delayBySeconds",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "target" => self.target = map.next_value()?,
+            "matchCriteria" => {
+                self.match_criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "name" => self.name = map.next_value()?,
+            "topicName" => self.topic_name = map.next_value()?,
+            "eventTTLSeconds" => {
+                self.event_ttl_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "delayBySeconds" => {
+                self.delay_by_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "version",
+        "enabled",
+        "target",
+        "matchCriteria",
+        "name",
+        "topicName",
+        "eventTTLSeconds",
+        "delayBySeconds",
+        "description",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12960,34 +11883,20 @@ impl crate::__private::DecodeFields for UpdateUnavailableTime {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "timeSpan" => {
-                    crate::__private::set(
-                        &mut self.time_span,
-                        map.next_value()?,
-                        "timeSpan",
-                    )
-                }
-                "notes" => {
-                    crate::__private::set(&mut self.notes, map.next_value()?, "notes")
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "timeSpan" => self.time_span = map.next_value()?,
+            "notes" => self.notes = map.next_value()?,
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "timeSpan", "notes", "delete"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13074,23 +11983,19 @@ impl crate::__private::DecodeFields for UpdateUnavailableTimesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13256,144 +12161,79 @@ impl crate::__private::DecodeFields for UpdateUser {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "state" => self.state = map.next_value()?,
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "title",
+        "username",
+        "preferredName",
+        "manager",
+        "images",
+        "version",
+        "profileSkills",
+        "locations",
+        "groups",
+        "state",
+        "acdAutoAnswer",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13639,26 +12479,18 @@ impl crate::__private::DecodeFields for UpdateUserAssignmentsRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "assignments" => {
-                    crate::__private::set(
-                        &mut self.assignments,
-                        map.next_value()?,
-                        "assignments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "assignments" => self.assignments = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userId", "assignments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13738,19 +12570,17 @@ impl crate::__private::DecodeFields for UpdateUtilizationLabelRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13836,40 +12666,29 @@ impl crate::__private::DecodeFields for UpdateVerifierRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "credential" => {
-                    crate::__private::set(
-                        &mut self.credential,
-                        map.next_value()?,
-                        "credential",
-                    )
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "default",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "credential" => self.credential = map.next_value()?,
+            "default" => {
+                self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "enabled",
+        "credential",
+        "default",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14003,78 +12822,43 @@ impl crate::__private::DecodeFields for UpdateWorkPlanBid {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "forecast" => {
-                    crate::__private::set(
-                        &mut self.forecast,
-                        map.next_value()?,
-                        "forecast",
-                    )
-                }
-                "bidWindowStartDate" => {
-                    crate::__private::set(
-                        &mut self.bid_window_start_date,
-                        map.next_value()?,
-                        "bidWindowStartDate",
-                    )
-                }
-                "bidWindowEndDate" => {
-                    crate::__private::set(
-                        &mut self.bid_window_end_date,
-                        map.next_value()?,
-                        "bidWindowEndDate",
-                    )
-                }
-                "effectiveDate" => {
-                    crate::__private::set(
-                        &mut self.effective_date,
-                        map.next_value()?,
-                        "effectiveDate",
-                    )
-                }
-                "agentRankingType" => {
-                    crate::__private::set(
-                        &mut self.agent_ranking_type,
-                        map.next_value()?,
-                        "agentRankingType",
-                    )
-                }
-                "rankingTiebreakerType" => {
-                    crate::__private::set(
-                        &mut self.ranking_tiebreaker_type,
-                        map.next_value()?,
-                        "rankingTiebreakerType",
-                    )
-                }
-                "endOverridesAndRotations" => {
-                    crate::__private::set(
-                        &mut self.end_overrides_and_rotations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "endOverridesAndRotations",
-                    )
-                }
-                "workPlanFieldsVisibleToAgents" => {
-                    crate::__private::set(
-                        &mut self.work_plan_fields_visible_to_agents,
-                        map.next_value()?,
-                        "workPlanFieldsVisibleToAgents",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "forecast" => self.forecast = map.next_value()?,
+            "bidWindowStartDate" => self.bid_window_start_date = map.next_value()?,
+            "bidWindowEndDate" => self.bid_window_end_date = map.next_value()?,
+            "effectiveDate" => self.effective_date = map.next_value()?,
+            "agentRankingType" => self.agent_ranking_type = map.next_value()?,
+            "rankingTiebreakerType" => self.ranking_tiebreaker_type = map.next_value()?,
+            "endOverridesAndRotations" => {
+                self.end_overrides_and_rotations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "workPlanFieldsVisibleToAgents" => {
+                self.work_plan_fields_visible_to_agents = map.next_value()?;
+            }
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "forecast",
+        "bidWindowStartDate",
+        "bidWindowEndDate",
+        "effectiveDate",
+        "agentRankingType",
+        "rankingTiebreakerType",
+        "endOverridesAndRotations",
+        "workPlanFieldsVisibleToAgents",
+        "status",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14371,40 +13155,27 @@ impl crate::__private::DecodeFields for UpdateWorkPlanRotationAgentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "dateRange" => {
-                    crate::__private::set(
-                        &mut self.date_range,
-                        map.next_value()?,
-                        "dateRange",
-                    )
-                }
-                "position" => {
-                    crate::__private::set(
-                        &mut self.position,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "position",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "dateRange" => self.date_range = map.next_value()?,
+            "position" => {
+                self.position = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "dateRange",
+        "position",
+        "delete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14516,54 +13287,31 @@ impl crate::__private::DecodeFields for UpdateWorkPlanRotationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "dateRange" => {
-                    crate::__private::set(
-                        &mut self.date_range,
-                        map.next_value()?,
-                        "dateRange",
-                    )
-                }
-                "agents" => {
-                    crate::__private::set(
-                        &mut self.agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agents",
-                    )
-                }
-                "pattern" => {
-                    crate::__private::set(
-                        &mut self.pattern,
-                        map.next_value()?,
-                        "pattern",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateRange" => self.date_range = map.next_value()?,
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "pattern" => self.pattern = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "enabled",
+        "dateRange",
+        "agents",
+        "pattern",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14661,23 +13409,17 @@ impl crate::__private::DecodeFields for UpdatedSettingsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14738,13 +13480,14 @@ impl crate::__private::DecodeFields for UpdatedTopicObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14844,40 +13587,31 @@ impl crate::__private::DecodeFields for UploadAttachmentRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                "inlineImage" => {
-                    crate::__private::set(
-                        &mut self.inline_image,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inlineImage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            "inlineImage" => {
+                self.inline_image = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "contentLengthBytes",
+        "contentMd5",
+        "inlineImage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14979,41 +13713,27 @@ impl crate::__private::DecodeFields for UploadAttachmentResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "attachmentId" => {
-                    crate::__private::set(
-                        &mut self.attachment_id,
-                        map.next_value()?,
-                        "attachmentId",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "attachmentId" => self.attachment_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "attachmentId",
+        "name",
+        "url",
+        "headers",
+        "conversationId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15123,37 +13843,27 @@ impl crate::__private::DecodeFields for UploadMediaRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentLengthBytes",
+        "contentMd5",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15253,51 +13963,31 @@ impl crate::__private::DecodeFields for UploadUrlRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                "signedUrlTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.signed_url_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "signedUrlTimeoutSeconds",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "serverSideEncryption" => {
-                    crate::__private::set(
-                        &mut self.server_side_encryption,
-                        map.next_value()?,
-                        "serverSideEncryption",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            "signedUrlTimeoutSeconds" => {
+                self.signed_url_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contentType" => self.content_type = map.next_value()?,
+            "serverSideEncryption" => self.server_side_encryption = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "signedUrlTimeoutSeconds",
+        "contentType",
+        "serverSideEncryption",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15432,23 +14122,21 @@ impl crate::__private::DecodeFields for UploadUrlRequestBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contentLengthBytes" => {
-                    crate::__private::set(
-                        &mut self.content_length_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLengthBytes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contentLengthBytes" => {
+                self.content_length_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contentLengthBytes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15560,31 +14248,19 @@ impl crate::__private::DecodeFields for UploadUrlResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url", "uploadKey", "headers"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15692,30 +14368,18 @@ impl crate::__private::DecodeFields for UrlCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "operator" => self.operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["values", "operator"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15879,17 +14543,17 @@ impl crate::__private::DecodeFields for UrlResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "url" => self.url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["url"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15952,23 +14616,17 @@ impl crate::__private::DecodeFields for Usage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["types"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16040,30 +14698,18 @@ impl crate::__private::DecodeFields for UsageExecutionResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "executionId" => {
-                    crate::__private::set(
-                        &mut self.execution_id,
-                        map.next_value()?,
-                        "executionId",
-                    )
-                }
-                "resultsUri" => {
-                    crate::__private::set(
-                        &mut self.results_uri,
-                        map.next_value()?,
-                        "resultsUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "executionId" => self.execution_id = map.next_value()?,
+            "resultsUri" => self.results_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["executionId", "resultsUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16149,33 +14795,31 @@ impl crate::__private::DecodeFields for UsageItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "totalDocumentByteCount" => {
-                    crate::__private::set(
-                        &mut self.total_document_byte_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalDocumentByteCount",
-                    )
-                }
-                "totalDocumentCount" => {
-                    crate::__private::set(
-                        &mut self.total_document_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalDocumentCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "totalDocumentByteCount" => {
+                self.total_document_byte_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalDocumentCount" => {
+                self.total_document_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "totalDocumentByteCount",
+        "totalDocumentCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16309,26 +14953,18 @@ impl crate::__private::DecodeFields for UsageQuerySortBy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fieldName" => {
-                    crate::__private::set(
-                        &mut self.field_name,
-                        map.next_value()?,
-                        "fieldName",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fieldName" => self.field_name = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fieldName", "order"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16727,259 +15363,115 @@ impl crate::__private::DecodeFields for User {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17456,52 +15948,35 @@ impl crate::__private::DecodeFields for UserActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "activeQueueIds" => {
-                    crate::__private::set(
-                        &mut self.active_queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activeQueueIds",
-                    )
-                }
-                "dateActiveQueuesChanged" => {
-                    crate::__private::set(
-                        &mut self.date_active_queues_changed,
-                        map.next_value()?,
-                        "dateActiveQueuesChanged",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "activeQueueIds" => {
+                self.active_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dateActiveQueuesChanged" => {
+                self.date_active_queues_changed = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "routingStatus",
+        "presence",
+        "outOfOffice",
+        "activeQueueIds",
+        "dateActiveQueuesChanged",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17621,37 +16096,23 @@ impl crate::__private::DecodeFields for UserActivityAdherencePresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "presenceMessage" => {
-                    crate::__private::set(
-                        &mut self.presence_message,
-                        map.next_value()?,
-                        "presenceMessage",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "presenceMessage" => self.presence_message = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "presenceDefinition",
+        "presenceMessage",
+        "modifiedDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17743,40 +16204,29 @@ impl crate::__private::DecodeFields for UserActivityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                "truncated" => {
-                    crate::__private::set(
-                        &mut self.truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "truncated",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "truncated" => {
+                self.truncated = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "group",
+        "data",
+        "truncated",
+        "entities",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17912,78 +16362,37 @@ impl crate::__private::DecodeFields for UserActivityEntityData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityDate" => {
-                    crate::__private::set(
-                        &mut self.activity_date,
-                        map.next_value()?,
-                        "activityDate",
-                    )
-                }
-                "organizationPresenceId" => {
-                    crate::__private::set(
-                        &mut self.organization_presence_id,
-                        map.next_value()?,
-                        "organizationPresenceId",
-                    )
-                }
-                "presenceDate" => {
-                    crate::__private::set(
-                        &mut self.presence_date,
-                        map.next_value()?,
-                        "presenceDate",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "queueMembershipStatus" => {
-                    crate::__private::set(
-                        &mut self.queue_membership_status,
-                        map.next_value()?,
-                        "queueMembershipStatus",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "routingStatusDate" => {
-                    crate::__private::set(
-                        &mut self.routing_status_date,
-                        map.next_value()?,
-                        "routingStatusDate",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "teamId" => {
-                    crate::__private::set(&mut self.team_id, map.next_value()?, "teamId")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityDate" => self.activity_date = map.next_value()?,
+            "organizationPresenceId" => self.organization_presence_id = map.next_value()?,
+            "presenceDate" => self.presence_date = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "queueMembershipStatus" => self.queue_membership_status = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "routingStatusDate" => self.routing_status_date = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "teamId" => self.team_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityDate",
+        "organizationPresenceId",
+        "presenceDate",
+        "queueId",
+        "queueMembershipStatus",
+        "routingStatus",
+        "routingStatusDate",
+        "systemPresence",
+        "teamId",
+        "userId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18105,23 +16514,19 @@ impl crate::__private::DecodeFields for UserActivityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18201,40 +16606,27 @@ impl crate::__private::DecodeFields for UserActivityMetricValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "qualifier" => {
-                    crate::__private::set(
-                        &mut self.qualifier,
-                        map.next_value()?,
-                        "qualifier",
-                    )
-                }
-                "entityIds" => {
-                    crate::__private::set(
-                        &mut self.entity_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entityIds",
-                    )
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "qualifier" => self.qualifier = map.next_value()?,
+            "entityIds" => {
+                self.entity_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "qualifier",
+        "entityIds",
+        "count",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18361,30 +16753,18 @@ impl crate::__private::DecodeFields for UserActivityOutOfOffice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["active", "modifiedDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18475,24 +16855,18 @@ impl crate::__private::DecodeFields for UserActivityPresenceDefinition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "systemPresence"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18664,36 +17038,29 @@ impl crate::__private::DecodeFields for UserActivityQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "order" => self.order = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metrics",
+        "groupBy",
+        "filter",
+        "order",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18835,26 +17202,20 @@ impl crate::__private::DecodeFields for UserActivityQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18979,33 +17340,23 @@ impl crate::__private::DecodeFields for UserActivityQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19132,26 +17483,20 @@ impl crate::__private::DecodeFields for UserActivityQueryMetric {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "details" => {
-                    crate::__private::set(
-                        &mut self.details,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "details",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "details" => {
+                self.details = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "details"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19274,36 +17619,25 @@ impl crate::__private::DecodeFields for UserActivityQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19552,30 +17886,20 @@ impl crate::__private::DecodeFields for UserActivityResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "entityIdDimension" => {
-                    crate::__private::set(
-                        &mut self.entity_id_dimension,
-                        map.next_value()?,
-                        "entityIdDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "entityIdDimension" => self.entity_id_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results", "entityIdDimension"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19739,26 +18063,18 @@ impl crate::__private::DecodeFields for UserActivityRoutingStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "startTime" => {
-                    crate::__private::set(
-                        &mut self.start_time,
-                        map.next_value()?,
-                        "startTime",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "startTime" => self.start_time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "startTime"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19897,33 +18213,23 @@ impl crate::__private::DecodeFields for UserAgentInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "firmwareVersion" => {
-                    crate::__private::set(
-                        &mut self.firmware_version,
-                        map.next_value()?,
-                        "firmwareVersion",
-                    )
-                }
-                "manufacturer" => {
-                    crate::__private::set(
-                        &mut self.manufacturer,
-                        map.next_value()?,
-                        "manufacturer",
-                    )
-                }
-                "model" => {
-                    crate::__private::set(&mut self.model, map.next_value()?, "model")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "firmwareVersion" => self.firmware_version = map.next_value()?,
+            "manufacturer" => self.manufacturer = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "firmwareVersion",
+        "manufacturer",
+        "model",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20007,26 +18313,18 @@ impl crate::__private::DecodeFields for UserAggregateDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20115,26 +18413,20 @@ impl crate::__private::DecodeFields for UserAggregateQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20259,33 +18551,23 @@ impl crate::__private::DecodeFields for UserAggregateQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20418,39 +18700,27 @@ impl crate::__private::DecodeFields for UserAggregateQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20665,30 +18935,25 @@ impl crate::__private::DecodeFields for UserAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "systemToOrganizationMappings" => {
-                    crate::__private::set(
-                        &mut self.system_to_organization_mappings,
-                        map.next_value()?,
-                        "systemToOrganizationMappings",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "systemToOrganizationMappings" => {
+                self.system_to_organization_mappings = map.next_value()?;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "systemToOrganizationMappings",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20809,75 +19074,43 @@ impl crate::__private::DecodeFields for UserAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21054,32 +19287,25 @@ impl crate::__private::DecodeFields for UserAggregationView {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "target" => {
-                    crate::__private::set(&mut self.target, map.next_value()?, "target")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "function" => {
-                    crate::__private::set(
-                        &mut self.function,
-                        map.next_value()?,
-                        "function",
-                    )
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "target" => self.target = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "function" => self.function = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "target",
+        "name",
+        "function",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21261,37 +19487,27 @@ impl crate::__private::DecodeFields for UserApp {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "integrationType" => {
-                    crate::__private::set(
-                        &mut self.integration_type,
-                        map.next_value()?,
-                        "integrationType",
-                    )
-                }
-                "config" => {
-                    crate::__private::set(&mut self.config, map.next_value()?, "config")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "integrationType" => self.integration_type = map.next_value()?,
+            "config" => self.config = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "integrationType",
+        "config",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21382,30 +19598,18 @@ impl crate::__private::DecodeFields for UserAppConfigurationInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "current" => {
-                    crate::__private::set(
-                        &mut self.current,
-                        map.next_value()?,
-                        "current",
-                    )
-                }
-                "effective" => {
-                    crate::__private::set(
-                        &mut self.effective,
-                        map.next_value()?,
-                        "effective",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "current" => self.current = map.next_value()?,
+            "effective" => self.effective = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["current", "effective"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21515,86 +19719,45 @@ impl crate::__private::DecodeFields for UserAppEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21732,26 +19895,20 @@ impl crate::__private::DecodeFields for UserAssignmentsResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "assignments" => {
-                    crate::__private::set(
-                        &mut self.assignments,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "assignments" => {
+                self.assignments = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "assignments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21837,33 +19994,27 @@ impl crate::__private::DecodeFields for UserAsyncAggregateQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "systemToOrganizationMappings" => {
-                    crate::__private::set(
-                        &mut self.system_to_organization_mappings,
-                        map.next_value()?,
-                        "systemToOrganizationMappings",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "systemToOrganizationMappings" => {
+                self.system_to_organization_mappings = map.next_value()?;
+            }
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "systemToOrganizationMappings",
+        "results",
+        "cursor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -21996,82 +20147,47 @@ impl crate::__private::DecodeFields for UserAsyncAggregationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "timeZone" => {
-                    crate::__private::set(
-                        &mut self.time_zone,
-                        map.next_value()?,
-                        "timeZone",
-                    )
-                }
-                "groupBy" => {
-                    crate::__private::set(
-                        &mut self.group_by,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupBy",
-                    )
-                }
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "flattenMultivaluedDimensions" => {
-                    crate::__private::set(
-                        &mut self.flatten_multivalued_dimensions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flattenMultivaluedDimensions",
-                    )
-                }
-                "views" => {
-                    crate::__private::set(
-                        &mut self.views,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "views",
-                    )
-                }
-                "alternateTimeDimension" => {
-                    crate::__private::set(
-                        &mut self.alternate_time_dimension,
-                        map.next_value()?,
-                        "alternateTimeDimension",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "timeZone" => self.time_zone = map.next_value()?,
+            "groupBy" => {
+                self.group_by = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flattenMultivaluedDimensions" => {
+                self.flatten_multivalued_dimensions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "views" => self.views = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "alternateTimeDimension" => self.alternate_time_dimension = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "pageSize",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22332,44 +20448,33 @@ impl crate::__private::DecodeFields for UserAuthorization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "roles" => {
-                    crate::__private::set(
-                        &mut self.roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roles",
-                    )
-                }
-                "unusedRoles" => {
-                    crate::__private::set(
-                        &mut self.unused_roles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unusedRoles",
-                    )
-                }
-                "permissions" => {
-                    crate::__private::set(
-                        &mut self.permissions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissions",
-                    )
-                }
-                "permissionPolicies" => {
-                    crate::__private::set(
-                        &mut self.permission_policies,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "permissionPolicies",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "roles" => self.roles = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "unusedRoles" => {
+                self.unused_roles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissions" => {
+                self.permissions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "permissionPolicies" => {
+                self.permission_policies = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "roles",
+        "unusedRoles",
+        "permissions",
+        "permissionPolicies",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22503,26 +20608,22 @@ impl crate::__private::DecodeFields for UserAvailableTimes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "availableTimes" => {
-                    crate::__private::set(
-                        &mut self.available_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "availableTimes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "availableTimes" => {
+                self.available_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "availableTimes"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22600,26 +20701,20 @@ impl crate::__private::DecodeFields for UserBestPoints {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "bestPoints" => {
-                    crate::__private::set(
-                        &mut self.best_points,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "bestPoints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "bestPoints" => {
+                self.best_points = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "bestPoints"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22713,51 +20808,27 @@ impl crate::__private::DecodeFields for UserBestPointsItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "granularityType" => {
-                    crate::__private::set(
-                        &mut self.granularity_type,
-                        map.next_value()?,
-                        "granularityType",
-                    )
-                }
-                "points" => {
-                    crate::__private::set(
-                        &mut self.points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "points",
-                    )
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "granularityType" => self.granularity_type = map.next_value()?,
+            "points" => self.points = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "granularityType",
+        "points",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "rank",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22900,37 +20971,29 @@ impl crate::__private::DecodeFields for UserChatSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "muted" => {
-                    crate::__private::set(
-                        &mut self.muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "muted",
-                    )
-                }
-                "mentionsOnly" => {
-                    crate::__private::set(
-                        &mut self.mentions_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mentionsOnly",
-                    )
-                }
-                "notifyOnReactions" => {
-                    crate::__private::set(
-                        &mut self.notify_on_reactions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notifyOnReactions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "muted" => self.muted = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "mentionsOnly" => {
+                self.mentions_only = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notifyOnReactions" => {
+                self.notify_on_reactions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "muted",
+        "mentionsOnly",
+        "notifyOnReactions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23026,37 +21089,29 @@ impl crate::__private::DecodeFields for UserChatSettingsPost {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "muted" => {
-                    crate::__private::set(
-                        &mut self.muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "muted",
-                    )
-                }
-                "mentionsOnly" => {
-                    crate::__private::set(
-                        &mut self.mentions_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mentionsOnly",
-                    )
-                }
-                "notifyOnReactions" => {
-                    crate::__private::set(
-                        &mut self.notify_on_reactions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notifyOnReactions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "muted" => self.muted = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "mentionsOnly" => {
+                self.mentions_only = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notifyOnReactions" => {
+                self.notify_on_reactions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "muted",
+        "mentionsOnly",
+        "notifyOnReactions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23254,52 +21309,33 @@ impl crate::__private::DecodeFields for UserConversationSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "call" => {
-                    crate::__private::set(&mut self.call, map.next_value()?, "call")
-                }
-                "callback" => {
-                    crate::__private::set(
-                        &mut self.callback,
-                        map.next_value()?,
-                        "callback",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "socialExpression" => {
-                    crate::__private::set(
-                        &mut self.social_expression,
-                        map.next_value()?,
-                        "socialExpression",
-                    )
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "call" => self.call = map.next_value()?,
+            "callback" => self.callback = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "socialExpression" => self.social_expression = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "call",
+        "callback",
+        "email",
+        "message",
+        "chat",
+        "socialExpression",
+        "video",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23457,30 +21493,18 @@ impl crate::__private::DecodeFields for UserConversationsEventMediaSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contactCenter" => {
-                    crate::__private::set(
-                        &mut self.contact_center,
-                        map.next_value()?,
-                        "contactCenter",
-                    )
-                }
-                "enterprise" => {
-                    crate::__private::set(
-                        &mut self.enterprise,
-                        map.next_value()?,
-                        "enterprise",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contactCenter" => self.contact_center = map.next_value()?,
+            "enterprise" => self.enterprise = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contactCenter", "enterprise"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23558,30 +21582,18 @@ impl crate::__private::DecodeFields for UserConversationsEventMediaSummaryDetail
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "acw" => {
-                    crate::__private::set(
-                        &mut self.acw,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acw",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "acw" => self.acw = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["active", "acw"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23680,52 +21692,33 @@ impl crate::__private::DecodeFields for UserConversationsEventUserConversationSu
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "call" => {
-                    crate::__private::set(&mut self.call, map.next_value()?, "call")
-                }
-                "callback" => {
-                    crate::__private::set(
-                        &mut self.callback,
-                        map.next_value()?,
-                        "callback",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "socialExpression" => {
-                    crate::__private::set(
-                        &mut self.social_expression,
-                        map.next_value()?,
-                        "socialExpression",
-                    )
-                }
-                "video" => {
-                    crate::__private::set(&mut self.video, map.next_value()?, "video")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "call" => self.call = map.next_value()?,
+            "callback" => self.callback = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "socialExpression" => self.social_expression = map.next_value()?,
+            "video" => self.video = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "call",
+        "callback",
+        "email",
+        "message",
+        "chat",
+        "socialExpression",
+        "video",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -23851,47 +21844,31 @@ impl crate::__private::DecodeFields for UserCursorEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "results",
-                    )
-                }
-                "cursor" => {
-                    crate::__private::set(&mut self.cursor, map.next_value()?, "cursor")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "cursor" => self.cursor = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "results",
+        "cursor",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24009,40 +21986,29 @@ impl crate::__private::DecodeFields for UserCustomAttributes {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "schema" => {
-                    crate::__private::set(&mut self.schema, map.next_value()?, "schema")
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "schema" => self.schema = map.next_value()?,
+            "attributes" => self.attributes = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "userId",
+        "schema",
+        "attributes",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24149,37 +22115,25 @@ impl crate::__private::DecodeFields for UserCustomAttributesUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "schemaId" => {
-                    crate::__private::set(
-                        &mut self.schema_id,
-                        map.next_value()?,
-                        "schemaId",
-                    )
-                }
-                "schemaVersion" => {
-                    crate::__private::set(
-                        &mut self.schema_version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "schemaVersion",
-                    )
-                }
-                "attributes" => {
-                    crate::__private::set(
-                        &mut self.attributes,
-                        map.next_value()?,
-                        "attributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "schemaId" => self.schema_id = map.next_value()?,
+            "schemaVersion" => {
+                self.schema_version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "attributes" => self.attributes = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "schemaId",
+        "schemaVersion",
+        "attributes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24274,26 +22228,20 @@ impl crate::__private::DecodeFields for UserDetailQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24418,33 +22366,23 @@ impl crate::__private::DecodeFields for UserDetailQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24577,39 +22515,27 @@ impl crate::__private::DecodeFields for UserDetailQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -24863,64 +22789,51 @@ impl crate::__private::DecodeFields for UserDetailsQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "interval" => {
-                    crate::__private::set(
-                        &mut self.interval,
-                        map.next_value()?,
-                        "interval",
-                    )
-                }
-                "userFilters" => {
-                    crate::__private::set(
-                        &mut self.user_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userFilters",
-                    )
-                }
-                "presenceFilters" => {
-                    crate::__private::set(
-                        &mut self.presence_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "presenceFilters",
-                    )
-                }
-                "routingStatusFilters" => {
-                    crate::__private::set(
-                        &mut self.routing_status_filters,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingStatusFilters",
-                    )
-                }
-                "order" => {
-                    crate::__private::set(&mut self.order, map.next_value()?, "order")
-                }
-                "presenceAggregations" => {
-                    crate::__private::set(
-                        &mut self.presence_aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "presenceAggregations",
-                    )
-                }
-                "routingStatusAggregations" => {
-                    crate::__private::set(
-                        &mut self.routing_status_aggregations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingStatusAggregations",
-                    )
-                }
-                "paging" => {
-                    crate::__private::set(&mut self.paging, map.next_value()?, "paging")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "interval" => self.interval = map.next_value()?,
+            "userFilters" => {
+                self.user_filters = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "presenceFilters" => {
+                self.presence_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatusFilters" => {
+                self.routing_status_filters = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "order" => self.order = map.next_value()?,
+            "presenceAggregations" => {
+                self.presence_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "routingStatusAggregations" => {
+                self.routing_status_aggregations = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "paging" => self.paging = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "interval",
+        "userFilters",
+        "presenceFilters",
+        "routingStatusFilters",
+        "order",
+        "presenceAggregations",
+        "routingStatusAggregations",
+        "paging",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25157,64 +23070,41 @@ impl crate::__private::DecodeFields for UserDevice {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "deviceToken" => {
-                    crate::__private::set(
-                        &mut self.device_token,
-                        map.next_value()?,
-                        "deviceToken",
-                    )
-                }
-                "notificationId" => {
-                    crate::__private::set(
-                        &mut self.notification_id,
-                        map.next_value()?,
-                        "notificationId",
-                    )
-                }
-                "make" => {
-                    crate::__private::set(&mut self.make, map.next_value()?, "make")
-                }
-                "model" => {
-                    crate::__private::set(&mut self.model, map.next_value()?, "model")
-                }
-                "acceptNotifications" => {
-                    crate::__private::set(
-                        &mut self.accept_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acceptNotifications",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "sessionHash" => {
-                    crate::__private::set(
-                        &mut self.session_hash,
-                        map.next_value()?,
-                        "sessionHash",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "deviceToken" => self.device_token = map.next_value()?,
+            "notificationId" => self.notification_id = map.next_value()?,
+            "make" => self.make = map.next_value()?,
+            "model" => self.model = map.next_value()?,
+            "acceptNotifications" => {
+                self.accept_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            "sessionHash" => self.session_hash = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "deviceToken",
+        "notificationId",
+        "make",
+        "model",
+        "acceptNotifications",
+        "type",
+        "sessionHash",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25502,205 +23392,117 @@ impl crate::__private::DecodeFields for UserEndDetailEventTopicUserEndEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "callbackUserName" => {
-                    crate::__private::set(
-                        &mut self.callback_user_name,
-                        map.next_value()?,
-                        "callbackUserName",
-                    )
-                }
-                "callbackNumbers" => {
-                    crate::__private::set(
-                        &mut self.callback_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackNumbers",
-                    )
-                }
-                "callbackScheduledTime" => {
-                    crate::__private::set(
-                        &mut self.callback_scheduled_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callbackScheduledTime",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "interactingDurationMs" => {
-                    crate::__private::set(
-                        &mut self.interacting_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interactingDurationMs",
-                    )
-                }
-                "heldDurationMs" => {
-                    crate::__private::set(
-                        &mut self.held_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "heldDurationMs",
-                    )
-                }
-                "alertingDurationMs" => {
-                    crate::__private::set(
-                        &mut self.alerting_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertingDurationMs",
-                    )
-                }
-                "contactingDurationMs" => {
-                    crate::__private::set(
-                        &mut self.contacting_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contactingDurationMs",
-                    )
-                }
-                "dialingDurationMs" => {
-                    crate::__private::set(
-                        &mut self.dialing_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dialingDurationMs",
-                    )
-                }
-                "callbackDurationMs" => {
-                    crate::__private::set(
-                        &mut self.callback_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callbackDurationMs",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "callbackUserName" => self.callback_user_name = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "callbackScheduledTime" => {
+                self.callback_scheduled_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "interactingDurationMs" => {
+                self.interacting_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "heldDurationMs" => {
+                self.held_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "alertingDurationMs" => {
+                self.alerting_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "contactingDurationMs" => {
+                self.contacting_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dialingDurationMs" => {
+                self.dialing_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "callbackDurationMs" => {
+                self.callback_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "disconnectType",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "callbackUserName",
+        "callbackNumbers",
+        "callbackScheduledTime",
+        "subject",
+        "messageType",
+        "userId",
+        "divisionId",
+        "queueId",
+        "interactingDurationMs",
+        "heldDurationMs",
+        "alertingDurationMs",
+        "contactingDurationMs",
+        "dialingDurationMs",
+        "callbackDurationMs",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26308,27 +24110,19 @@ impl crate::__private::DecodeFields for UserEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "displayName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26439,86 +24233,45 @@ impl crate::__private::DecodeFields for UserEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26750,93 +24503,47 @@ impl crate::__private::DecodeFields for UserEstablishedEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "phoneNumber" => {
-                    crate::__private::set(
-                        &mut self.phone_number,
-                        map.next_value()?,
-                        "phoneNumber",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "stationId" => {
-                    crate::__private::set(
-                        &mut self.station_id,
-                        map.next_value()?,
-                        "stationId",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "initialConfiguration" => {
-                    crate::__private::set(
-                        &mut self.initial_configuration,
-                        map.next_value()?,
-                        "initialConfiguration",
-                    )
-                }
-                "sourceConfiguration" => {
-                    crate::__private::set(
-                        &mut self.source_configuration,
-                        map.next_value()?,
-                        "sourceConfiguration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "phoneNumber" => self.phone_number = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "stationId" => self.station_id = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queueId" => self.queue_id = map.next_value()?,
+            "initialConfiguration" => self.initial_configuration = map.next_value()?,
+            "sourceConfiguration" => self.source_configuration = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "communicationId",
+        "phoneNumber",
+        "userId",
+        "stationId",
+        "ani",
+        "dnis",
+        "afterCallWorkRequired",
+        "queueId",
+        "initialConfiguration",
+        "sourceConfiguration",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27017,72 +24724,33 @@ impl crate::__private::DecodeFields for UserExpands {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27215,37 +24883,23 @@ impl crate::__private::DecodeFields for UserExternalIdentifier {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "authorityName" => {
-                    crate::__private::set(
-                        &mut self.authority_name,
-                        map.next_value()?,
-                        "authorityName",
-                    )
-                }
-                "externalKey" => {
-                    crate::__private::set(
-                        &mut self.external_key,
-                        map.next_value()?,
-                        "externalKey",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "authorityName" => self.authority_name = map.next_value()?,
+            "externalKey" => self.external_key = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "authorityName",
+        "externalKey",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27497,259 +25151,115 @@ impl crate::__private::DecodeFields for UserFullReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28128,64 +25638,35 @@ impl crate::__private::DecodeFields for UserInsightsTrend {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "performanceProfile" => {
-                    crate::__private::set(
-                        &mut self.performance_profile,
-                        map.next_value()?,
-                        "performanceProfile",
-                    )
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "granularity" => {
-                    crate::__private::set(
-                        &mut self.granularity,
-                        map.next_value()?,
-                        "granularity",
-                    )
-                }
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value()?,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value()?,
-                        "primaryPeriod",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(&mut self.total, map.next_value()?, "total")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "performanceProfile" => self.performance_profile = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "granularity" => self.granularity = map.next_value()?,
+            "comparativePeriod" => self.comparative_period = map.next_value()?,
+            "primaryPeriod" => self.primary_period = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "total" => self.total = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "performanceProfile",
+        "division",
+        "granularity",
+        "comparativePeriod",
+        "primaryPeriod",
+        "user",
+        "entities",
+        "total",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28340,22 +25821,18 @@ impl crate::__private::DecodeFields for UserInsightsTrendMetricItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "trends" => {
-                    crate::__private::set(&mut self.trends, map.next_value()?, "trends")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "trends" => self.trends = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["metric", "trends"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28429,19 +25906,17 @@ impl crate::__private::DecodeFields for UserInsightsTrendTotalItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "trends" => {
-                    crate::__private::set(&mut self.trends, map.next_value()?, "trends")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trends" => self.trends = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["trends"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28515,30 +25990,24 @@ impl crate::__private::DecodeFields for UserInsightsTrends {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "comparativePeriod" => {
-                    crate::__private::set(
-                        &mut self.comparative_period,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "comparativePeriod",
-                    )
-                }
-                "primaryPeriod" => {
-                    crate::__private::set(
-                        &mut self.primary_period,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryPeriod",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "comparativePeriod" => {
+                self.comparative_period = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "primaryPeriod" => {
+                self.primary_period = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["comparativePeriod", "primaryPeriod"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28648,86 +26117,45 @@ impl crate::__private::DecodeFields for UserLanguageEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28857,31 +26285,21 @@ impl crate::__private::DecodeFields for UserLicenses {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "licenses" => {
-                    crate::__private::set(
-                        &mut self.licenses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "licenses",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "licenses" => {
+                self.licenses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "licenses", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28972,51 +26390,35 @@ impl crate::__private::DecodeFields for UserLicensesEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29136,44 +26538,31 @@ impl crate::__private::DecodeFields for UserListScheduleRequestBody {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "loadFullWeeks" => {
-                    crate::__private::set(
-                        &mut self.load_full_weeks,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "loadFullWeeks",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "loadFullWeeks" => {
+                self.load_full_weeks = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userIds",
+        "startDate",
+        "endDate",
+        "loadFullWeeks",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29567,370 +26956,177 @@ impl crate::__private::DecodeFields for UserMe {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "chat" => {
-                    crate::__private::set(&mut self.chat, map.next_value()?, "chat")
-                }
-                "department" => {
-                    crate::__private::set(
-                        &mut self.department,
-                        map.next_value()?,
-                        "department",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "primaryContactInfo" => {
-                    crate::__private::set(
-                        &mut self.primary_contact_info,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "primaryContactInfo",
-                    )
-                }
-                "addresses" => {
-                    crate::__private::set(
-                        &mut self.addresses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addresses",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "username" => {
-                    crate::__private::set(
-                        &mut self.username,
-                        map.next_value()?,
-                        "username",
-                    )
-                }
-                "manager" => {
-                    crate::__private::set(
-                        &mut self.manager,
-                        map.next_value()?,
-                        "manager",
-                    )
-                }
-                "images" => {
-                    crate::__private::set(
-                        &mut self.images,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "images",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "certifications" => {
-                    crate::__private::set(
-                        &mut self.certifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "certifications",
-                    )
-                }
-                "biography" => {
-                    crate::__private::set(
-                        &mut self.biography,
-                        map.next_value()?,
-                        "biography",
-                    )
-                }
-                "employerInfo" => {
-                    crate::__private::set(
-                        &mut self.employer_info,
-                        map.next_value()?,
-                        "employerInfo",
-                    )
-                }
-                "preferredName" => {
-                    crate::__private::set(
-                        &mut self.preferred_name,
-                        map.next_value()?,
-                        "preferredName",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "presence" => {
-                    crate::__private::set(
-                        &mut self.presence,
-                        map.next_value()?,
-                        "presence",
-                    )
-                }
-                "integrationPresence" => {
-                    crate::__private::set(
-                        &mut self.integration_presence,
-                        map.next_value()?,
-                        "integrationPresence",
-                    )
-                }
-                "conversationSummary" => {
-                    crate::__private::set(
-                        &mut self.conversation_summary,
-                        map.next_value()?,
-                        "conversationSummary",
-                    )
-                }
-                "outOfOffice" => {
-                    crate::__private::set(
-                        &mut self.out_of_office,
-                        map.next_value()?,
-                        "outOfOffice",
-                    )
-                }
-                "geolocation" => {
-                    crate::__private::set(
-                        &mut self.geolocation,
-                        map.next_value()?,
-                        "geolocation",
-                    )
-                }
-                "station" => {
-                    crate::__private::set(
-                        &mut self.station,
-                        map.next_value()?,
-                        "station",
-                    )
-                }
-                "authorization" => {
-                    crate::__private::set(
-                        &mut self.authorization,
-                        map.next_value()?,
-                        "authorization",
-                    )
-                }
-                "profileSkills" => {
-                    crate::__private::set(
-                        &mut self.profile_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profileSkills",
-                    )
-                }
-                "locations" => {
-                    crate::__private::set(
-                        &mut self.locations,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locations",
-                    )
-                }
-                "groups" => {
-                    crate::__private::set(
-                        &mut self.groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groups",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "workPlanBidRanks" => {
-                    crate::__private::set(
-                        &mut self.work_plan_bid_ranks,
-                        map.next_value()?,
-                        "workPlanBidRanks",
-                    )
-                }
-                "skills" => {
-                    crate::__private::set(
-                        &mut self.skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skills",
-                    )
-                }
-                "languages" => {
-                    crate::__private::set(
-                        &mut self.languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languages",
-                    )
-                }
-                "autoAnswerSettings" => {
-                    crate::__private::set(
-                        &mut self.auto_answer_settings,
-                        map.next_value()?,
-                        "autoAnswerSettings",
-                    )
-                }
-                "acdAutoAnswer" => {
-                    crate::__private::set(
-                        &mut self.acd_auto_answer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acdAutoAnswer",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "lastTokenIssued" => {
-                    crate::__private::set(
-                        &mut self.last_token_issued,
-                        map.next_value()?,
-                        "lastTokenIssued",
-                    )
-                }
-                "dateLastLogin" => {
-                    crate::__private::set(
-                        &mut self.date_last_login,
-                        map.next_value()?,
-                        "dateLastLogin",
-                    )
-                }
-                "dateWelcomeSent" => {
-                    crate::__private::set(
-                        &mut self.date_welcome_sent,
-                        map.next_value()?,
-                        "dateWelcomeSent",
-                    )
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                "geolocationSettings" => {
-                    crate::__private::set(
-                        &mut self.geolocation_settings,
-                        map.next_value()?,
-                        "geolocationSettings",
-                    )
-                }
-                "organization" => {
-                    crate::__private::set(
-                        &mut self.organization,
-                        map.next_value()?,
-                        "organization",
-                    )
-                }
-                "presenceDefinitions" => {
-                    crate::__private::set(
-                        &mut self.presence_definitions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "presenceDefinitions",
-                    )
-                }
-                "divisionedPresenceDefinitions" => {
-                    crate::__private::set(
-                        &mut self.divisioned_presence_definitions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionedPresenceDefinitions",
-                    )
-                }
-                "locationDefinitions" => {
-                    crate::__private::set(
-                        &mut self.location_definitions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locationDefinitions",
-                    )
-                }
-                "orgAuthorization" => {
-                    crate::__private::set(
-                        &mut self.org_authorization,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "orgAuthorization",
-                    )
-                }
-                "favorites" => {
-                    crate::__private::set(
-                        &mut self.favorites,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "favorites",
-                    )
-                }
-                "superiors" => {
-                    crate::__private::set(
-                        &mut self.superiors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "superiors",
-                    )
-                }
-                "directReports" => {
-                    crate::__private::set(
-                        &mut self.direct_reports,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "directReports",
-                    )
-                }
-                "adjacents" => {
-                    crate::__private::set(
-                        &mut self.adjacents,
-                        map.next_value()?,
-                        "adjacents",
-                    )
-                }
-                "routingSkills" => {
-                    crate::__private::set(
-                        &mut self.routing_skills,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingSkills",
-                    )
-                }
-                "fieldConfigs" => {
-                    crate::__private::set(
-                        &mut self.field_configs,
-                        map.next_value()?,
-                        "fieldConfigs",
-                    )
-                }
-                "token" => {
-                    crate::__private::set(&mut self.token, map.next_value()?, "token")
-                }
-                "trustors" => {
-                    crate::__private::set(
-                        &mut self.trustors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "trustors",
-                    )
-                }
-                "orgProducts" => {
-                    crate::__private::set(
-                        &mut self.org_products,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "orgProducts",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "chat" => self.chat = map.next_value()?,
+            "department" => self.department = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "primaryContactInfo" => {
+                self.primary_contact_info = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addresses" => {
+                self.addresses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "username" => self.username = map.next_value()?,
+            "manager" => self.manager = map.next_value()?,
+            "images" => self.images = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "certifications" => {
+                self.certifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "biography" => self.biography = map.next_value()?,
+            "employerInfo" => self.employer_info = map.next_value()?,
+            "preferredName" => self.preferred_name = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "presence" => self.presence = map.next_value()?,
+            "integrationPresence" => self.integration_presence = map.next_value()?,
+            "conversationSummary" => self.conversation_summary = map.next_value()?,
+            "outOfOffice" => self.out_of_office = map.next_value()?,
+            "geolocation" => self.geolocation = map.next_value()?,
+            "station" => self.station = map.next_value()?,
+            "authorization" => self.authorization = map.next_value()?,
+            "profileSkills" => {
+                self.profile_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locations" => {
+                self.locations = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groups" => self.groups = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "team" => self.team = map.next_value()?,
+            "workPlanBidRanks" => self.work_plan_bid_ranks = map.next_value()?,
+            "skills" => self.skills = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "languages" => {
+                self.languages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "autoAnswerSettings" => self.auto_answer_settings = map.next_value()?,
+            "acdAutoAnswer" => {
+                self.acd_auto_answer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "lastTokenIssued" => self.last_token_issued = map.next_value()?,
+            "dateLastLogin" => self.date_last_login = map.next_value()?,
+            "dateWelcomeSent" => self.date_welcome_sent = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            "geolocationSettings" => self.geolocation_settings = map.next_value()?,
+            "organization" => self.organization = map.next_value()?,
+            "presenceDefinitions" => {
+                self.presence_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "divisionedPresenceDefinitions" => {
+                self.divisioned_presence_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "locationDefinitions" => {
+                self.location_definitions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "orgAuthorization" => {
+                self.org_authorization = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "favorites" => {
+                self.favorites = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "superiors" => {
+                self.superiors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "directReports" => {
+                self.direct_reports = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "adjacents" => self.adjacents = map.next_value()?,
+            "routingSkills" => {
+                self.routing_skills = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "fieldConfigs" => self.field_configs = map.next_value()?,
+            "token" => self.token = map.next_value()?,
+            "trustors" => {
+                self.trustors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "orgProducts" => {
+                self.org_products = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "chat",
+        "department",
+        "email",
+        "primaryContactInfo",
+        "addresses",
+        "state",
+        "title",
+        "username",
+        "manager",
+        "images",
+        "version",
+        "certifications",
+        "biography",
+        "employerInfo",
+        "preferredName",
+        "routingStatus",
+        "presence",
+        "integrationPresence",
+        "conversationSummary",
+        "outOfOffice",
+        "geolocation",
+        "station",
+        "authorization",
+        "profileSkills",
+        "locations",
+        "groups",
+        "team",
+        "workPlanBidRanks",
+        "skills",
+        "languages",
+        "autoAnswerSettings",
+        "acdAutoAnswer",
+        "languagePreference",
+        "lastTokenIssued",
+        "dateLastLogin",
+        "dateWelcomeSent",
+        "date",
+        "geolocationSettings",
+        "organization",
+        "presenceDefinitions",
+        "divisionedPresenceDefinitions",
+        "locationDefinitions",
+        "orgAuthorization",
+        "favorites",
+        "superiors",
+        "directReports",
+        "adjacents",
+        "routingSkills",
+        "fieldConfigs",
+        "token",
+        "trustors",
+        "orgProducts",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30370,30 +27566,18 @@ impl crate::__private::DecodeFields for UserNextActivityReminder {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCategory" => {
-                    crate::__private::set(
-                        &mut self.activity_category,
-                        map.next_value()?,
-                        "activityCategory",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCategory" => self.activity_category = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["activityCategory", "startDate"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30546,26 +27730,18 @@ impl crate::__private::DecodeFields for UserObservationDataContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "group" => self.group = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["group", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30658,33 +27834,23 @@ impl crate::__private::DecodeFields for UserObservationQuery {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "filter" => {
-                    crate::__private::set(&mut self.filter, map.next_value()?, "filter")
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "detailMetrics" => {
-                    crate::__private::set(
-                        &mut self.detail_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "detailMetrics",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "filter" => self.filter = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "detailMetrics" => {
+                self.detail_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["filter", "metrics", "detailMetrics"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30779,26 +27945,20 @@ impl crate::__private::DecodeFields for UserObservationQueryClause {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30923,33 +28083,23 @@ impl crate::__private::DecodeFields for UserObservationQueryFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "clauses", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31082,39 +28232,27 @@ impl crate::__private::DecodeFields for UserObservationQueryPredicate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "dimension" => {
-                    crate::__private::set(
-                        &mut self.dimension,
-                        map.next_value()?,
-                        "dimension",
-                    )
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "range" => {
-                    crate::__private::set(&mut self.range, map.next_value()?, "range")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "dimension" => self.dimension = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "range" => self.range = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "type",
+        "dimension",
+        "operator",
+        "value",
+        "range",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31321,23 +28459,19 @@ impl crate::__private::DecodeFields for UserObservationQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31409,20 +28543,18 @@ impl crate::__private::DecodeFields for UserParam {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["key", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31627,72 +28759,41 @@ impl crate::__private::DecodeFields for UserPresence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "primary" => {
-                    crate::__private::set(
-                        &mut self.primary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "primary",
-                    )
-                }
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "futurePresenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.future_presence_definition,
-                        map.next_value()?,
-                        "futurePresenceDefinition",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "primary" => {
+                self.primary = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "futurePresenceDefinition" => {
+                self.future_presence_definition = map.next_value()?;
+            }
+            "message" => self.message = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "source",
+        "sourceId",
+        "primary",
+        "presenceDefinition",
+        "futurePresenceDefinition",
+        "message",
+        "modifiedDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -31905,54 +29006,29 @@ impl crate::__private::DecodeFields for UserPresenceEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "presenceDefinitionId" => {
-                    crate::__private::set(
-                        &mut self.presence_definition_id,
-                        map.next_value()?,
-                        "presenceDefinitionId",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "presenceDefinitionId" => self.presence_definition_id = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "userId",
+        "sourceId",
+        "presenceDefinitionId",
+        "message",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32066,41 +29142,29 @@ impl crate::__private::DecodeFields for UserPrimarySource {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                "registered" => {
-                    crate::__private::set(
-                        &mut self.registered,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "registered",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            "registered" => {
+                self.registered = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "sourceId",
+        "registered",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32225,51 +29289,33 @@ impl crate::__private::DecodeFields for UserProfile {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "expands" => {
-                    crate::__private::set(
-                        &mut self.expands,
-                        map.next_value()?,
-                        "expands",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "state" => self.state = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "expands" => self.expands = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "state",
+        "dateModified",
+        "version",
+        "expands",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32445,86 +29491,45 @@ impl crate::__private::DecodeFields for UserProfileEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32660,40 +29665,27 @@ impl crate::__private::DecodeFields for UserProfilesInDateRange {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "profiles" => {
-                    crate::__private::set(
-                        &mut self.profiles,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "profiles",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "profiles" => {
+                self.profiles = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "profiles",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -32797,30 +29789,18 @@ impl crate::__private::DecodeFields for UserProfilesInDateRangeRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startWorkday" => {
-                    crate::__private::set(
-                        &mut self.start_workday,
-                        map.next_value()?,
-                        "startWorkday",
-                    )
-                }
-                "endWorkday" => {
-                    crate::__private::set(
-                        &mut self.end_workday,
-                        map.next_value()?,
-                        "endWorkday",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startWorkday" => self.start_workday = map.next_value()?,
+            "endWorkday" => self.end_workday = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["startWorkday", "endWorkday"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33100,296 +30080,139 @@ impl crate::__private::DecodeFields for UserQueue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "division" => {
-                    crate::__private::set(
-                        &mut self.division,
-                        map.next_value()?,
-                        "division",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "memberCount" => {
-                    crate::__private::set(
-                        &mut self.member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "memberCount",
-                    )
-                }
-                "userMemberCount" => {
-                    crate::__private::set(
-                        &mut self.user_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "userMemberCount",
-                    )
-                }
-                "joinedMemberCount" => {
-                    crate::__private::set(
-                        &mut self.joined_member_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joinedMemberCount",
-                    )
-                }
-                "mediaSettings" => {
-                    crate::__private::set(
-                        &mut self.media_settings,
-                        map.next_value()?,
-                        "mediaSettings",
-                    )
-                }
-                "routingRules" => {
-                    crate::__private::set(
-                        &mut self.routing_rules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "routingRules",
-                    )
-                }
-                "conditionalGroupRouting" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_routing,
-                        map.next_value()?,
-                        "conditionalGroupRouting",
-                    )
-                }
-                "conditionalGroupActivation" => {
-                    crate::__private::set(
-                        &mut self.conditional_group_activation,
-                        map.next_value()?,
-                        "conditionalGroupActivation",
-                    )
-                }
-                "bullseye" => {
-                    crate::__private::set(
-                        &mut self.bullseye,
-                        map.next_value()?,
-                        "bullseye",
-                    )
-                }
-                "scoringMethod" => {
-                    crate::__private::set(
-                        &mut self.scoring_method,
-                        map.next_value()?,
-                        "scoringMethod",
-                    )
-                }
-                "lastAgentRoutingMode" => {
-                    crate::__private::set(
-                        &mut self.last_agent_routing_mode,
-                        map.next_value()?,
-                        "lastAgentRoutingMode",
-                    )
-                }
-                "acwSettings" => {
-                    crate::__private::set(
-                        &mut self.acw_settings,
-                        map.next_value()?,
-                        "acwSettings",
-                    )
-                }
-                "skillEvaluationMethod" => {
-                    crate::__private::set(
-                        &mut self.skill_evaluation_method,
-                        map.next_value()?,
-                        "skillEvaluationMethod",
-                    )
-                }
-                "memberGroups" => {
-                    crate::__private::set(
-                        &mut self.member_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "memberGroups",
-                    )
-                }
-                "queueFlow" => {
-                    crate::__private::set(
-                        &mut self.queue_flow,
-                        map.next_value()?,
-                        "queueFlow",
-                    )
-                }
-                "emailInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.email_in_queue_flow,
-                        map.next_value()?,
-                        "emailInQueueFlow",
-                    )
-                }
-                "messageInQueueFlow" => {
-                    crate::__private::set(
-                        &mut self.message_in_queue_flow,
-                        map.next_value()?,
-                        "messageInQueueFlow",
-                    )
-                }
-                "whisperPrompt" => {
-                    crate::__private::set(
-                        &mut self.whisper_prompt,
-                        map.next_value()?,
-                        "whisperPrompt",
-                    )
-                }
-                "onHoldPrompt" => {
-                    crate::__private::set(
-                        &mut self.on_hold_prompt,
-                        map.next_value()?,
-                        "onHoldPrompt",
-                    )
-                }
-                "defaultMediaLanguage" => {
-                    crate::__private::set(
-                        &mut self.default_media_language,
-                        map.next_value()?,
-                        "defaultMediaLanguage",
-                    )
-                }
-                "cannedResponseLibraries" => {
-                    crate::__private::set(
-                        &mut self.canned_response_libraries,
-                        map.next_value()?,
-                        "cannedResponseLibraries",
-                    )
-                }
-                "enableTranscription" => {
-                    crate::__private::set(
-                        &mut self.enable_transcription,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableTranscription",
-                    )
-                }
-                "enableAudioMonitoring" => {
-                    crate::__private::set(
-                        &mut self.enable_audio_monitoring,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableAudioMonitoring",
-                    )
-                }
-                "enableManualAssignment" => {
-                    crate::__private::set(
-                        &mut self.enable_manual_assignment,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enableManualAssignment",
-                    )
-                }
-                "agentOwnedRouting" => {
-                    crate::__private::set(
-                        &mut self.agent_owned_routing,
-                        map.next_value()?,
-                        "agentOwnedRouting",
-                    )
-                }
-                "directRouting" => {
-                    crate::__private::set(
-                        &mut self.direct_routing,
-                        map.next_value()?,
-                        "directRouting",
-                    )
-                }
-                "callingPartyName" => {
-                    crate::__private::set(
-                        &mut self.calling_party_name,
-                        map.next_value()?,
-                        "callingPartyName",
-                    )
-                }
-                "callingPartyNumber" => {
-                    crate::__private::set(
-                        &mut self.calling_party_number,
-                        map.next_value()?,
-                        "callingPartyNumber",
-                    )
-                }
-                "defaultScripts" => {
-                    crate::__private::set(
-                        &mut self.default_scripts,
-                        map.next_value()?,
-                        "defaultScripts",
-                    )
-                }
-                "outboundMessagingAddresses" => {
-                    crate::__private::set(
-                        &mut self.outbound_messaging_addresses,
-                        map.next_value()?,
-                        "outboundMessagingAddresses",
-                    )
-                }
-                "outboundEmailAddress" => {
-                    crate::__private::set(
-                        &mut self.outbound_email_address,
-                        map.next_value()?,
-                        "outboundEmailAddress",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "suppressInQueueCallRecording" => {
-                    crate::__private::set(
-                        &mut self.suppress_in_queue_call_recording,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suppressInQueueCallRecording",
-                    )
-                }
-                "joined" => {
-                    crate::__private::set(
-                        &mut self.joined,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "joined",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "division" => self.division = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "memberCount" => {
+                self.member_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "userMemberCount" => {
+                self.user_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "joinedMemberCount" => {
+                self.joined_member_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mediaSettings" => self.media_settings = map.next_value()?,
+            "routingRules" => {
+                self.routing_rules = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conditionalGroupRouting" => {
+                self.conditional_group_routing = map.next_value()?;
+            }
+            "conditionalGroupActivation" => {
+                self.conditional_group_activation = map.next_value()?;
+            }
+            "bullseye" => self.bullseye = map.next_value()?,
+            "scoringMethod" => self.scoring_method = map.next_value()?,
+            "lastAgentRoutingMode" => self.last_agent_routing_mode = map.next_value()?,
+            "acwSettings" => self.acw_settings = map.next_value()?,
+            "skillEvaluationMethod" => self.skill_evaluation_method = map.next_value()?,
+            "memberGroups" => {
+                self.member_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueFlow" => self.queue_flow = map.next_value()?,
+            "emailInQueueFlow" => self.email_in_queue_flow = map.next_value()?,
+            "messageInQueueFlow" => self.message_in_queue_flow = map.next_value()?,
+            "whisperPrompt" => self.whisper_prompt = map.next_value()?,
+            "onHoldPrompt" => self.on_hold_prompt = map.next_value()?,
+            "defaultMediaLanguage" => self.default_media_language = map.next_value()?,
+            "cannedResponseLibraries" => {
+                self.canned_response_libraries = map.next_value()?;
+            }
+            "enableTranscription" => {
+                self.enable_transcription = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableAudioMonitoring" => {
+                self.enable_audio_monitoring = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "enableManualAssignment" => {
+                self.enable_manual_assignment = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentOwnedRouting" => self.agent_owned_routing = map.next_value()?,
+            "directRouting" => self.direct_routing = map.next_value()?,
+            "callingPartyName" => self.calling_party_name = map.next_value()?,
+            "callingPartyNumber" => self.calling_party_number = map.next_value()?,
+            "defaultScripts" => self.default_scripts = map.next_value()?,
+            "outboundMessagingAddresses" => {
+                self.outbound_messaging_addresses = map.next_value()?;
+            }
+            "outboundEmailAddress" => self.outbound_email_address = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "suppressInQueueCallRecording" => {
+                self.suppress_in_queue_call_recording = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "joined" => self.joined = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "division",
+        "description",
+        "dateCreated",
+        "dateModified",
+        "modifiedBy",
+        "createdBy",
+        "memberCount",
+        "userMemberCount",
+        "joinedMemberCount",
+        "mediaSettings",
+        "routingRules",
+        "conditionalGroupRouting",
+        "conditionalGroupActivation",
+        "bullseye",
+        "scoringMethod",
+        "lastAgentRoutingMode",
+        "acwSettings",
+        "skillEvaluationMethod",
+        "memberGroups",
+        "queueFlow",
+        "emailInQueueFlow",
+        "messageInQueueFlow",
+        "whisperPrompt",
+        "onHoldPrompt",
+        "defaultMediaLanguage",
+        "cannedResponseLibraries",
+        "enableTranscription",
+        "enableAudioMonitoring",
+        "enableManualAssignment",
+        "agentOwnedRouting",
+        "directRouting",
+        "callingPartyName",
+        "callingPartyNumber",
+        "defaultScripts",
+        "outboundMessagingAddresses",
+        "outboundEmailAddress",
+        "peerId",
+        "suppressInQueueCallRecording",
+        "joined",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -33860,86 +30683,45 @@ impl crate::__private::DecodeFields for UserQueueEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34111,90 +30893,49 @@ impl crate::__private::DecodeFields for UserRecording {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "workspace" => {
-                    crate::__private::set(
-                        &mut self.workspace,
-                        map.next_value()?,
-                        "workspace",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "durationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.duration_milliseconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMilliseconds",
-                    )
-                }
-                "thumbnails" => {
-                    crate::__private::set(
-                        &mut self.thumbnails,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "thumbnails",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "workspace" => self.workspace = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "durationMilliseconds" => {
+                self.duration_milliseconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "thumbnails" => {
+                self.thumbnails = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "dateCreated",
+        "dateModified",
+        "workspace",
+        "createdBy",
+        "conversation",
+        "contentLength",
+        "durationMilliseconds",
+        "thumbnails",
+        "read",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34359,86 +31100,45 @@ impl crate::__private::DecodeFields for UserRecordingEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34670,24 +31370,18 @@ impl crate::__private::DecodeFields for UserReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -34824,51 +31518,35 @@ impl crate::__private::DecodeFields for UserReferenceEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35024,27 +31702,19 @@ impl crate::__private::DecodeFields for UserReferenceWithName {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35255,44 +31925,31 @@ impl crate::__private::DecodeFields for UserRoutingLanguage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "languageUri" => {
-                    crate::__private::set(
-                        &mut self.language_uri,
-                        map.next_value()?,
-                        "languageUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "languageUri" => self.language_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "proficiency",
+        "state",
+        "languageUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35560,38 +32217,27 @@ impl crate::__private::DecodeFields for UserRoutingLanguagePost {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "languageUri" => {
-                    crate::__private::set(
-                        &mut self.language_uri,
-                        map.next_value()?,
-                        "languageUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "languageUri" => self.language_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "proficiency",
+        "languageUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -35786,44 +32432,31 @@ impl crate::__private::DecodeFields for UserRoutingSkill {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "skillUri" => {
-                    crate::__private::set(
-                        &mut self.skill_uri,
-                        map.next_value()?,
-                        "skillUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "state" => self.state = map.next_value()?,
+            "skillUri" => self.skill_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "proficiency",
+        "state",
+        "skillUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36095,38 +32728,27 @@ impl crate::__private::DecodeFields for UserRoutingSkillPost {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "proficiency" => {
-                    crate::__private::set(
-                        &mut self.proficiency,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "proficiency",
-                    )
-                }
-                "skillUri" => {
-                    crate::__private::set(
-                        &mut self.skill_uri,
-                        map.next_value()?,
-                        "skillUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "proficiency" => {
+                self.proficiency = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "skillUri" => self.skill_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "proficiency",
+        "skillUri",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36229,58 +32851,31 @@ impl crate::__private::DecodeFields for UserRoutingStatusErrorInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(
-                        &mut self.status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "status",
-                    )
-                }
-                "correlationId" => {
-                    crate::__private::set(
-                        &mut self.correlation_id,
-                        map.next_value()?,
-                        "correlationId",
-                    )
-                }
-                "userMessage" => {
-                    crate::__private::set(
-                        &mut self.user_message,
-                        map.next_value()?,
-                        "userMessage",
-                    )
-                }
-                "userParamsMessage" => {
-                    crate::__private::set(
-                        &mut self.user_params_message,
-                        map.next_value()?,
-                        "userParamsMessage",
-                    )
-                }
-                "userParams" => {
-                    crate::__private::set(
-                        &mut self.user_params,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userParams",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "errorCode" => self.error_code = map.next_value()?,
+            "status" => self.status = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "correlationId" => self.correlation_id = map.next_value()?,
+            "userMessage" => self.user_message = map.next_value()?,
+            "userParamsMessage" => self.user_params_message = map.next_value()?,
+            "userParams" => {
+                self.user_params = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "errorCode",
+        "status",
+        "correlationId",
+        "userMessage",
+        "userParamsMessage",
+        "userParams",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36428,47 +33023,27 @@ impl crate::__private::DecodeFields for UserRoutingStatusEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "sourceId" => {
-                    crate::__private::set(
-                        &mut self.source_id,
-                        map.next_value()?,
-                        "sourceId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "agentId" => self.agent_id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "sourceId" => self.source_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "agentId",
+        "status",
+        "sourceId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36608,13 +33183,14 @@ impl crate::__private::DecodeFields for UserRoutingStatusObject {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36696,27 +33272,23 @@ impl crate::__private::DecodeFields for UserRoutingStatusUserParam {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "key" => crate::__private::set(&mut self.key, map.next_value()?, "key"),
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "key" => self.key = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "key",
+        "value",
+        "additionalProperties",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36799,31 +33371,19 @@ impl crate::__private::DecodeFields for UserRoutingStatusUserRoutingStatus {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "errorInfo" => {
-                    crate::__private::set(
-                        &mut self.error_info,
-                        map.next_value()?,
-                        "errorInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "errorInfo" => self.error_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "routingStatus", "errorInfo"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -36922,51 +33482,31 @@ impl crate::__private::DecodeFields for UserSchedule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "shifts" => {
-                    crate::__private::set(
-                        &mut self.shifts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "shifts",
-                    )
-                }
-                "fullDayTimeOffMarkers" => {
-                    crate::__private::set(
-                        &mut self.full_day_time_off_markers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fullDayTimeOffMarkers",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "workPlanId" => {
-                    crate::__private::set(
-                        &mut self.work_plan_id,
-                        map.next_value()?,
-                        "workPlanId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "shifts" => self.shifts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "fullDayTimeOffMarkers" => {
+                self.full_day_time_off_markers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "metadata" => self.metadata = map.next_value()?,
+            "workPlanId" => self.work_plan_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "shifts",
+        "fullDayTimeOffMarkers",
+        "delete",
+        "metadata",
+        "workPlanId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37088,65 +33628,43 @@ impl crate::__private::DecodeFields for UserScheduleActivity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "countsAsPaidTime" => {
-                    crate::__private::set(
-                        &mut self.counts_as_paid_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "countsAsPaidTime",
-                    )
-                }
-                "isDstFallback" => {
-                    crate::__private::set(
-                        &mut self.is_dst_fallback,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isDstFallback",
-                    )
-                }
-                "timeOffRequestId" => {
-                    crate::__private::set(
-                        &mut self.time_off_request_id,
-                        map.next_value()?,
-                        "timeOffRequestId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "countsAsPaidTime" => {
+                self.counts_as_paid_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isDstFallback" => {
+                self.is_dst_fallback = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "timeOffRequestId" => self.time_off_request_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "activityCodeId",
+        "startDate",
+        "lengthInMinutes",
+        "description",
+        "countsAsPaidTime",
+        "isDstFallback",
+        "timeOffRequestId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -37392,162 +33910,89 @@ impl crate::__private::DecodeFields for UserScheduleAdherence {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "businessUnit" => {
-                    crate::__private::set(
-                        &mut self.business_unit,
-                        map.next_value()?,
-                        "businessUnit",
-                    )
-                }
-                "managementUnit" => {
-                    crate::__private::set(
-                        &mut self.management_unit,
-                        map.next_value()?,
-                        "managementUnit",
-                    )
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "scheduledActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.scheduled_activity_category,
-                        map.next_value()?,
-                        "scheduledActivityCategory",
-                    )
-                }
-                "scheduledActivityCode" => {
-                    crate::__private::set(
-                        &mut self.scheduled_activity_code,
-                        map.next_value()?,
-                        "scheduledActivityCode",
-                    )
-                }
-                "systemPresence" => {
-                    crate::__private::set(
-                        &mut self.system_presence,
-                        map.next_value()?,
-                        "systemPresence",
-                    )
-                }
-                "organizationSecondaryPresenceId" => {
-                    crate::__private::set(
-                        &mut self.organization_secondary_presence_id,
-                        map.next_value()?,
-                        "organizationSecondaryPresenceId",
-                    )
-                }
-                "routingStatus" => {
-                    crate::__private::set(
-                        &mut self.routing_status,
-                        map.next_value()?,
-                        "routingStatus",
-                    )
-                }
-                "actualActivityCategory" => {
-                    crate::__private::set(
-                        &mut self.actual_activity_category,
-                        map.next_value()?,
-                        "actualActivityCategory",
-                    )
-                }
-                "isOutOfOffice" => {
-                    crate::__private::set(
-                        &mut self.is_out_of_office,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isOutOfOffice",
-                    )
-                }
-                "adherenceState" => {
-                    crate::__private::set(
-                        &mut self.adherence_state,
-                        map.next_value()?,
-                        "adherenceState",
-                    )
-                }
-                "impact" => {
-                    crate::__private::set(&mut self.impact, map.next_value()?, "impact")
-                }
-                "adherenceExplanation" => {
-                    crate::__private::set(
-                        &mut self.adherence_explanation,
-                        map.next_value()?,
-                        "adherenceExplanation",
-                    )
-                }
-                "timeOfAdherenceChange" => {
-                    crate::__private::set(
-                        &mut self.time_of_adherence_change,
-                        map.next_value()?,
-                        "timeOfAdherenceChange",
-                    )
-                }
-                "presenceUpdateTime" => {
-                    crate::__private::set(
-                        &mut self.presence_update_time,
-                        map.next_value()?,
-                        "presenceUpdateTime",
-                    )
-                }
-                "activeQueues" => {
-                    crate::__private::set(
-                        &mut self.active_queues,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activeQueues",
-                    )
-                }
-                "activeQueuesModifiedTime" => {
-                    crate::__private::set(
-                        &mut self.active_queues_modified_time,
-                        map.next_value()?,
-                        "activeQueuesModifiedTime",
-                    )
-                }
-                "removedFromManagementUnit" => {
-                    crate::__private::set(
-                        &mut self.removed_from_management_unit,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "removedFromManagementUnit",
-                    )
-                }
-                "nextActivityReminders" => {
-                    crate::__private::set(
-                        &mut self.next_activity_reminders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "nextActivityReminders",
-                    )
-                }
-                "suppressOnTimeReminder" => {
-                    crate::__private::set(
-                        &mut self.suppress_on_time_reminder,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "suppressOnTimeReminder",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "businessUnit" => self.business_unit = map.next_value()?,
+            "managementUnit" => self.management_unit = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "scheduledActivityCategory" => {
+                self.scheduled_activity_category = map.next_value()?;
+            }
+            "scheduledActivityCode" => self.scheduled_activity_code = map.next_value()?,
+            "systemPresence" => self.system_presence = map.next_value()?,
+            "organizationSecondaryPresenceId" => {
+                self.organization_secondary_presence_id = map.next_value()?;
+            }
+            "routingStatus" => self.routing_status = map.next_value()?,
+            "actualActivityCategory" => self.actual_activity_category = map.next_value()?,
+            "isOutOfOffice" => {
+                self.is_out_of_office = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "adherenceState" => self.adherence_state = map.next_value()?,
+            "impact" => self.impact = map.next_value()?,
+            "adherenceExplanation" => self.adherence_explanation = map.next_value()?,
+            "timeOfAdherenceChange" => self.time_of_adherence_change = map.next_value()?,
+            "presenceUpdateTime" => self.presence_update_time = map.next_value()?,
+            "activeQueues" => {
+                self.active_queues = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "activeQueuesModifiedTime" => {
+                self.active_queues_modified_time = map.next_value()?;
+            }
+            "removedFromManagementUnit" => {
+                self.removed_from_management_unit = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "nextActivityReminders" => {
+                self.next_activity_reminders = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "suppressOnTimeReminder" => {
+                self.suppress_on_time_reminder = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "user",
+        "businessUnit",
+        "managementUnit",
+        "team",
+        "scheduledActivityCategory",
+        "scheduledActivityCode",
+        "systemPresence",
+        "organizationSecondaryPresenceId",
+        "routingStatus",
+        "actualActivityCategory",
+        "isOutOfOffice",
+        "adherenceState",
+        "impact",
+        "adherenceExplanation",
+        "timeOfAdherenceChange",
+        "presenceUpdateTime",
+        "activeQueues",
+        "activeQueuesModifiedTime",
+        "removedFromManagementUnit",
+        "nextActivityReminders",
+        "suppressOnTimeReminder",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38147,30 +34592,20 @@ impl crate::__private::DecodeFields for UserScheduleAdherenceListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38256,37 +34691,29 @@ impl crate::__private::DecodeFields for UserScheduleContainer {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitTimeZone" => {
-                    crate::__private::set(
-                        &mut self.management_unit_time_zone,
-                        map.next_value()?,
-                        "managementUnitTimeZone",
-                    )
-                }
-                "publishedSchedules" => {
-                    crate::__private::set(
-                        &mut self.published_schedules,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "publishedSchedules",
-                    )
-                }
-                "userSchedules" => {
-                    crate::__private::set(
-                        &mut self.user_schedules,
-                        map.next_value()?,
-                        "userSchedules",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitTimeZone" => {
+                self.management_unit_time_zone = map.next_value()?;
+            }
+            "publishedSchedules" => {
+                self.published_schedules = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userSchedules" => self.user_schedules = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitTimeZone",
+        "publishedSchedules",
+        "userSchedules",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38390,58 +34817,35 @@ impl crate::__private::DecodeFields for UserScheduleFullDayTimeOffMarker {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "managementUnitDate" => {
-                    crate::__private::set(
-                        &mut self.management_unit_date,
-                        map.next_value()?,
-                        "managementUnitDate",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "isPaid" => {
-                    crate::__private::set(
-                        &mut self.is_paid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isPaid",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "managementUnitDate" => self.management_unit_date = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "isPaid" => {
+                self.is_paid = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "description" => self.description = map.next_value()?,
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "managementUnitDate",
+        "activityCodeId",
+        "isPaid",
+        "lengthInMinutes",
+        "description",
+        "delete",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38565,59 +34969,41 @@ impl crate::__private::DecodeFields for UserScheduleShift {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "weekSchedule" => {
-                    crate::__private::set(
-                        &mut self.week_schedule,
-                        map.next_value()?,
-                        "weekSchedule",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "lengthInMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_in_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthInMinutes",
-                    )
-                }
-                "activities" => {
-                    crate::__private::set(
-                        &mut self.activities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "activities",
-                    )
-                }
-                "delete" => {
-                    crate::__private::set(
-                        &mut self.delete,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "delete",
-                    )
-                }
-                "manuallyEdited" => {
-                    crate::__private::set(
-                        &mut self.manually_edited,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "manuallyEdited",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "weekSchedule" => self.week_schedule = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "startDate" => self.start_date = map.next_value()?,
+            "lengthInMinutes" => {
+                self.length_in_minutes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "activities" => {
+                self.activities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "delete" => self.delete = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "manuallyEdited" => {
+                self.manually_edited = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "weekSchedule",
+        "id",
+        "startDate",
+        "lengthInMinutes",
+        "activities",
+        "delete",
+        "manuallyEdited",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -38754,71 +35140,35 @@ impl crate::__private::DecodeFields for UserSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "fields",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39111,75 +35461,45 @@ impl crate::__private::DecodeFields for UserSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "expand" => {
-                    crate::__private::set(
-                        &mut self.expand,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expand",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                "integrationPresenceSource" => {
-                    crate::__private::set(
-                        &mut self.integration_presence_source,
-                        map.next_value()?,
-                        "integrationPresenceSource",
-                    )
-                }
-                "enforcePermissions" => {
-                    crate::__private::set(
-                        &mut self.enforce_permissions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enforcePermissions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "integrationPresenceSource" => {
+                self.integration_presence_source = map.next_value()?;
+            }
+            "enforcePermissions" => {
+                self.enforce_permissions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+        "integrationPresenceSource",
+        "enforcePermissions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39392,23 +35712,17 @@ impl crate::__private::DecodeFields for UserSearchRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "parts" => {
-                    crate::__private::set(
-                        &mut self.parts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "parts",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "parts" => self.parts = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["parts"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39500,37 +35814,19 @@ impl crate::__private::DecodeFields for UserSearchRulePart {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operation" => {
-                    crate::__private::set(
-                        &mut self.operation,
-                        map.next_value()?,
-                        "operation",
-                    )
-                }
-                "selector" => {
-                    crate::__private::set(
-                        &mut self.selector,
-                        map.next_value()?,
-                        "selector",
-                    )
-                }
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operation" => self.operation = map.next_value()?,
+            "selector" => self.selector = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operation", "selector", "ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39722,40 +36018,31 @@ impl crate::__private::DecodeFields for UserSettingsForChat {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "muted" => {
-                    crate::__private::set(
-                        &mut self.muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "muted",
-                    )
-                }
-                "mentionsOnly" => {
-                    crate::__private::set(
-                        &mut self.mentions_only,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "mentionsOnly",
-                    )
-                }
-                "notifyOnReactions" => {
-                    crate::__private::set(
-                        &mut self.notify_on_reactions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "notifyOnReactions",
-                    )
-                }
-                "mobile" => {
-                    crate::__private::set(&mut self.mobile, map.next_value()?, "mobile")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "muted" => self.muted = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "mentionsOnly" => {
+                self.mentions_only = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "notifyOnReactions" => {
+                self.notify_on_reactions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "mobile" => self.mobile = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "muted",
+        "mentionsOnly",
+        "notifyOnReactions",
+        "mobile",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -39877,86 +36164,45 @@ impl crate::__private::DecodeFields for UserSkillEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40090,44 +36336,27 @@ impl crate::__private::DecodeFields for UserSkillGroupEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40217,30 +36446,20 @@ impl crate::__private::DecodeFields for UserStaffingGroupListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "downloadUrl" => self.download_url = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities", "downloadUrl"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40326,40 +36545,25 @@ impl crate::__private::DecodeFields for UserStaffingGroupResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "startDate" => {
-                    crate::__private::set(
-                        &mut self.start_date,
-                        map.next_value()?,
-                        "startDate",
-                    )
-                }
-                "endDate" => {
-                    crate::__private::set(
-                        &mut self.end_date,
-                        map.next_value()?,
-                        "endDate",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "staffingGroup" => {
-                    crate::__private::set(
-                        &mut self.staffing_group,
-                        map.next_value()?,
-                        "staffingGroup",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "startDate" => self.start_date = map.next_value()?,
+            "endDate" => self.end_date = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "staffingGroup" => self.staffing_group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "user",
+        "staffingGroup",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -40541,156 +36745,79 @@ impl crate::__private::DecodeFields for UserStartDetailEventTopicUserStartEvent 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "addressTo" => {
-                    crate::__private::set(
-                        &mut self.address_to,
-                        map.next_value()?,
-                        "addressTo",
-                    )
-                }
-                "addressFrom" => {
-                    crate::__private::set(
-                        &mut self.address_from,
-                        map.next_value()?,
-                        "addressFrom",
-                    )
-                }
-                "callbackUserName" => {
-                    crate::__private::set(
-                        &mut self.callback_user_name,
-                        map.next_value()?,
-                        "callbackUserName",
-                    )
-                }
-                "callbackNumbers" => {
-                    crate::__private::set(
-                        &mut self.callback_numbers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackNumbers",
-                    )
-                }
-                "callbackScheduledTime" => {
-                    crate::__private::set(
-                        &mut self.callback_scheduled_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "callbackScheduledTime",
-                    )
-                }
-                "subject" => {
-                    crate::__private::set(
-                        &mut self.subject,
-                        map.next_value()?,
-                        "subject",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "addressTo" => self.address_to = map.next_value()?,
+            "addressFrom" => self.address_from = map.next_value()?,
+            "callbackUserName" => self.callback_user_name = map.next_value()?,
+            "callbackNumbers" => {
+                self.callback_numbers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "callbackScheduledTime" => {
+                self.callback_scheduled_time = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "subject" => self.subject = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "addressTo",
+        "addressFrom",
+        "callbackUserName",
+        "callbackNumbers",
+        "callbackScheduledTime",
+        "subject",
+        "messageType",
+        "userId",
+        "divisionId",
+        "queueId",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41106,40 +37233,27 @@ impl crate::__private::DecodeFields for UserState {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "version" => {
-                    crate::__private::set(
-                        &mut self.version,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "version",
-                    )
-                }
-                "stateChangeReason" => {
-                    crate::__private::set(
-                        &mut self.state_change_reason,
-                        map.next_value()?,
-                        "stateChangeReason",
-                    )
-                }
-                "stateChangeDate" => {
-                    crate::__private::set(
-                        &mut self.state_change_date,
-                        map.next_value()?,
-                        "stateChangeDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "version" => {
+                self.version = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "stateChangeReason" => self.state_change_reason = map.next_value()?,
+            "stateChangeDate" => self.state_change_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "version",
+        "stateChangeReason",
+        "stateChangeDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41446,58 +37560,37 @@ impl crate::__private::DecodeFields for UserStation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "associatedUser" => {
-                    crate::__private::set(
-                        &mut self.associated_user,
-                        map.next_value()?,
-                        "associatedUser",
-                    )
-                }
-                "associatedDate" => {
-                    crate::__private::set(
-                        &mut self.associated_date,
-                        map.next_value()?,
-                        "associatedDate",
-                    )
-                }
-                "defaultUser" => {
-                    crate::__private::set(
-                        &mut self.default_user,
-                        map.next_value()?,
-                        "defaultUser",
-                    )
-                }
-                "providerInfo" => {
-                    crate::__private::set(
-                        &mut self.provider_info,
-                        map.next_value()?,
-                        "providerInfo",
-                    )
-                }
-                "webRtcCallAppearances" => {
-                    crate::__private::set(
-                        &mut self.web_rtc_call_appearances,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "webRtcCallAppearances",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "associatedUser" => self.associated_user = map.next_value()?,
+            "associatedDate" => self.associated_date = map.next_value()?,
+            "defaultUser" => self.default_user = map.next_value()?,
+            "providerInfo" => self.provider_info = map.next_value()?,
+            "webRtcCallAppearances" => {
+                self.web_rtc_call_appearances = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "associatedUser",
+        "associatedDate",
+        "defaultUser",
+        "providerInfo",
+        "webRtcCallAppearances",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41659,27 +37752,19 @@ impl crate::__private::DecodeFields for UserStationChangeTopicUserStation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "associatedUser" => {
-                    crate::__private::set(
-                        &mut self.associated_user,
-                        map.next_value()?,
-                        "associatedUser",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "associatedUser" => self.associated_user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "associatedUser"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41756,23 +37841,17 @@ impl crate::__private::DecodeFields for UserStationChangeTopicUserStations {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "associatedStation" => {
-                    crate::__private::set(
-                        &mut self.associated_station,
-                        map.next_value()?,
-                        "associatedStation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "associatedStation" => self.associated_station = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["associatedStation"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -41954,44 +38033,25 @@ impl crate::__private::DecodeFields for UserStations {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "associatedStation" => {
-                    crate::__private::set(
-                        &mut self.associated_station,
-                        map.next_value()?,
-                        "associatedStation",
-                    )
-                }
-                "effectiveStation" => {
-                    crate::__private::set(
-                        &mut self.effective_station,
-                        map.next_value()?,
-                        "effectiveStation",
-                    )
-                }
-                "defaultStation" => {
-                    crate::__private::set(
-                        &mut self.default_station,
-                        map.next_value()?,
-                        "defaultStation",
-                    )
-                }
-                "lastAssociatedStation" => {
-                    crate::__private::set(
-                        &mut self.last_associated_station,
-                        map.next_value()?,
-                        "lastAssociatedStation",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "associatedStation" => self.associated_station = map.next_value()?,
+            "effectiveStation" => self.effective_station = map.next_value()?,
+            "defaultStation" => self.default_station = map.next_value()?,
+            "lastAssociatedStation" => self.last_associated_station = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "associatedStation",
+        "effectiveStation",
+        "defaultStation",
+        "lastAssociatedStation",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42157,33 +38217,23 @@ impl crate::__private::DecodeFields for UserTimeOffIntegrationStatusResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "timeOffRequest" => {
-                    crate::__private::set(
-                        &mut self.time_off_request,
-                        map.next_value()?,
-                        "timeOffRequest",
-                    )
-                }
-                "integrationStatus" => {
-                    crate::__private::set(
-                        &mut self.integration_status,
-                        map.next_value()?,
-                        "integrationStatus",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeOffRequest" => self.time_off_request = map.next_value()?,
+            "integrationStatus" => self.integration_status = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "timeOffRequest",
+        "integrationStatus",
+        "user",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42313,23 +38363,19 @@ impl crate::__private::DecodeFields for UserTimeOffIntegrationStatusResponseList
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42411,27 +38457,19 @@ impl crate::__private::DecodeFields for UserTimeOffRequestReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "user", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42532,61 +38570,31 @@ impl crate::__private::DecodeFields for UserTokensTopicTokenNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "ipAddress" => {
-                    crate::__private::set(
-                        &mut self.ip_address,
-                        map.next_value()?,
-                        "ipAddress",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "tokenExpirationDate" => {
-                    crate::__private::set(
-                        &mut self.token_expiration_date,
-                        map.next_value()?,
-                        "tokenExpirationDate",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "clientId" => {
-                    crate::__private::set(
-                        &mut self.client_id,
-                        map.next_value()?,
-                        "clientId",
-                    )
-                }
-                "tokenHash" => {
-                    crate::__private::set(
-                        &mut self.token_hash,
-                        map.next_value()?,
-                        "tokenHash",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "ipAddress" => self.ip_address = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "tokenExpirationDate" => self.token_expiration_date = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "clientId" => self.client_id = map.next_value()?,
+            "tokenHash" => self.token_hash = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "user",
+        "ipAddress",
+        "dateCreated",
+        "tokenExpirationDate",
+        "sessionId",
+        "clientId",
+        "tokenHash",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -42805,79 +38813,37 @@ impl crate::__private::DecodeFields for UserTransferEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventId" => {
-                    crate::__private::set(
-                        &mut self.event_id,
-                        map.next_value()?,
-                        "eventId",
-                    )
-                }
-                "eventDateTime" => {
-                    crate::__private::set(
-                        &mut self.event_date_time,
-                        map.next_value()?,
-                        "eventDateTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "transferType" => {
-                    crate::__private::set(
-                        &mut self.transfer_type,
-                        map.next_value()?,
-                        "transferType",
-                    )
-                }
-                "commandId" => {
-                    crate::__private::set(
-                        &mut self.command_id,
-                        map.next_value()?,
-                        "commandId",
-                    )
-                }
-                "initiatingCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.initiating_communication_id,
-                        map.next_value()?,
-                        "initiatingCommunicationId",
-                    )
-                }
-                "targetCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.target_communication_id,
-                        map.next_value()?,
-                        "targetCommunicationId",
-                    )
-                }
-                "objectCommunicationId" => {
-                    crate::__private::set(
-                        &mut self.object_communication_id,
-                        map.next_value()?,
-                        "objectCommunicationId",
-                    )
-                }
-                "destinationUserId" => {
-                    crate::__private::set(
-                        &mut self.destination_user_id,
-                        map.next_value()?,
-                        "destinationUserId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventId" => self.event_id = map.next_value()?,
+            "eventDateTime" => self.event_date_time = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "transferType" => self.transfer_type = map.next_value()?,
+            "commandId" => self.command_id = map.next_value()?,
+            "initiatingCommunicationId" => {
+                self.initiating_communication_id = map.next_value()?;
+            }
+            "targetCommunicationId" => self.target_communication_id = map.next_value()?,
+            "objectCommunicationId" => self.object_communication_id = map.next_value()?,
+            "destinationUserId" => self.destination_user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventId",
+        "eventDateTime",
+        "conversationId",
+        "transferType",
+        "commandId",
+        "initiatingCommunicationId",
+        "targetCommunicationId",
+        "objectCommunicationId",
+        "destinationUserId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43056,58 +39022,43 @@ impl crate::__private::DecodeFields for UserTrendData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStartWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_start_workday,
-                        map.next_value()?,
-                        "dateStartWorkday",
-                    )
-                }
-                "dateEndWorkday" => {
-                    crate::__private::set(
-                        &mut self.date_end_workday,
-                        map.next_value()?,
-                        "dateEndWorkday",
-                    )
-                }
-                "percentOfGoal" => {
-                    crate::__private::set(
-                        &mut self.percent_of_goal,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "percentOfGoal",
-                    )
-                }
-                "averageValue" => {
-                    crate::__private::set(
-                        &mut self.average_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "averageValue",
-                    )
-                }
-                "rankTotalPoints" => {
-                    crate::__private::set(
-                        &mut self.rank_total_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankTotalPoints",
-                    )
-                }
-                "rankPercentagePoints" => {
-                    crate::__private::set(
-                        &mut self.rank_percentage_points,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rankPercentagePoints",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStartWorkday" => self.date_start_workday = map.next_value()?,
+            "dateEndWorkday" => self.date_end_workday = map.next_value()?,
+            "percentOfGoal" => {
+                self.percent_of_goal = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "averageValue" => {
+                self.average_value = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "rankTotalPoints" => {
+                self.rank_total_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "rankPercentagePoints" => {
+                self.rank_percentage_points = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateStartWorkday",
+        "dateEndWorkday",
+        "percentOfGoal",
+        "averageValue",
+        "rankTotalPoints",
+        "rankPercentagePoints",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43217,37 +39168,33 @@ impl crate::__private::DecodeFields for UserVideoSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "allowCamera" => {
-                    crate::__private::set(
-                        &mut self.allow_camera,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowCamera",
-                    )
-                }
-                "allowScreenShare" => {
-                    crate::__private::set(
-                        &mut self.allow_screen_share,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowScreenShare",
-                    )
-                }
-                "allowMicrophone" => {
-                    crate::__private::set(
-                        &mut self.allow_microphone,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "allowMicrophone",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "allowCamera" => {
+                self.allow_camera = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "allowScreenShare" => {
+                self.allow_screen_share = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "allowMicrophone" => {
+                self.allow_microphone = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "allowCamera",
+        "allowScreenShare",
+        "allowMicrophone",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43333,23 +39280,19 @@ impl crate::__private::DecodeFields for UsersActivityRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["userIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43421,24 +39364,18 @@ impl crate::__private::DecodeFields for UsersRuleReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43535,36 +39472,27 @@ impl crate::__private::DecodeFields for UsersRulesCreateRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "type",
+        "criteria",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43706,31 +39634,19 @@ impl crate::__private::DecodeFields for UsersRulesCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "operator", "group"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -43866,60 +39782,37 @@ impl crate::__private::DecodeFields for UsersRulesDependent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                "typeId" => {
-                    crate::__private::set(&mut self.type_id, map.next_value()?, "typeId")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "lastRun" => {
-                    crate::__private::set(
-                        &mut self.last_run,
-                        map.next_value()?,
-                        "lastRun",
-                    )
-                }
-                "recentRunCount" => {
-                    crate::__private::set(
-                        &mut self.recent_run_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recentRunCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule" => self.rule = map.next_value()?,
+            "typeId" => self.type_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "lastRun" => self.last_run = map.next_value()?,
+            "recentRunCount" => {
+                self.recent_run_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rule",
+        "typeId",
+        "type",
+        "createdDate",
+        "createdBy",
+        "lastRun",
+        "recentRunCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44102,86 +39995,45 @@ impl crate::__private::DecodeFields for UsersRulesDependentList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44307,24 +40159,18 @@ impl crate::__private::DecodeFields for UsersRulesDependentRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44421,38 +40267,25 @@ impl crate::__private::DecodeFields for UsersRulesGroupItem {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "container" => {
-                    crate::__private::set(
-                        &mut self.container,
-                        map.next_value()?,
-                        "container",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "container" => self.container = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "operator",
+        "container",
+        "values",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44667,38 +40500,27 @@ impl crate::__private::DecodeFields for UsersRulesLastRunMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "resultCount" => {
-                    crate::__private::set(
-                        &mut self.result_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "resultCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "resultCount" => {
+                self.result_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "createdDate",
+        "createdBy",
+        "resultCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44794,30 +40616,18 @@ impl crate::__private::DecodeFields for UsersRulesLockedCriteriaSettingsCriteria
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["operator", "group"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -44943,37 +40753,27 @@ impl crate::__private::DecodeFields for UsersRulesLockedCriteriaSettingsGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "operators" => {
-                    crate::__private::set(
-                        &mut self.operators,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "operators",
-                    )
-                }
-                "container" => {
-                    crate::__private::set(
-                        &mut self.container,
-                        map.next_value()?,
-                        "container",
-                    )
-                }
-                "maxIdCount" => {
-                    crate::__private::set(
-                        &mut self.max_id_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxIdCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "operators" => {
+                self.operators = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "container" => self.container = map.next_value()?,
+            "maxIdCount" => {
+                self.max_id_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "operators",
+        "container",
+        "maxIdCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45158,58 +40958,35 @@ impl crate::__private::DecodeFields for UsersRulesQueryResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45331,33 +41108,23 @@ impl crate::__private::DecodeFields for UsersRulesQueryRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "criteria", "userIds"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45522,93 +41289,53 @@ impl crate::__private::DecodeFields for UsersRulesRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "lastRun" => {
-                    crate::__private::set(
-                        &mut self.last_run,
-                        map.next_value()?,
-                        "lastRun",
-                    )
-                }
-                "recentRunCount" => {
-                    crate::__private::set(
-                        &mut self.recent_run_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "recentRunCount",
-                    )
-                }
-                "dependentCount" => {
-                    crate::__private::set(
-                        &mut self.dependent_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "dependentCount",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "lastRun" => self.last_run = map.next_value()?,
+            "recentRunCount" => {
+                self.recent_run_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "dependentCount" => {
+                self.dependent_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "description",
+        "type",
+        "criteria",
+        "createdDate",
+        "createdBy",
+        "modifiedDate",
+        "modifiedBy",
+        "lastRun",
+        "recentRunCount",
+        "dependentCount",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -45816,86 +41543,45 @@ impl crate::__private::DecodeFields for UsersRulesRuleList {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46021,24 +41707,18 @@ impl crate::__private::DecodeFields for UsersRulesRuleReference {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46113,30 +41793,29 @@ impl crate::__private::DecodeFields for UsersRulesRuleSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "allowedContainers" => {
-                    crate::__private::set(
-                        &mut self.allowed_containers,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "allowedContainers",
-                    )
-                }
-                "lockedCriteria" => {
-                    crate::__private::set(
-                        &mut self.locked_criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lockedCriteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "allowedContainers" => {
+                self.allowed_containers = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "lockedCriteria" => {
+                self.locked_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "allowedContainers",
+        "lockedCriteria",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46222,40 +41901,31 @@ impl crate::__private::DecodeFields for UsersRulesUpdateRuleRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "criteria" => {
-                    crate::__private::set(
-                        &mut self.criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "criteria",
-                    )
-                }
-                "lockedCriteria" => {
-                    crate::__private::set(
-                        &mut self.locked_criteria,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "lockedCriteria",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "criteria" => {
+                self.criteria = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "lockedCriteria" => {
+                self.locked_criteria = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "description",
+        "criteria",
+        "lockedCriteria",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46351,30 +42021,18 @@ impl crate::__private::DecodeFields for UsersRulesValue {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "contextId" => {
-                    crate::__private::set(
-                        &mut self.context_id,
-                        map.next_value()?,
-                        "contextId",
-                    )
-                }
-                "ids" => {
-                    crate::__private::set(
-                        &mut self.ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ids",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contextId" => self.context_id = map.next_value()?,
+            "ids" => self.ids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["contextId", "ids"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46514,79 +42172,43 @@ impl crate::__private::DecodeFields for UsersSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46710,27 +42332,19 @@ impl crate::__private::DecodeFields for UtilizationLabel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -46841,86 +42455,45 @@ impl crate::__private::DecodeFields for UtilizationLabelEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47056,37 +42629,27 @@ impl crate::__private::DecodeFields for UtilizationRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "utilization" => {
-                    crate::__private::set(
-                        &mut self.utilization,
-                        map.next_value()?,
-                        "utilization",
-                    )
-                }
-                "labelUtilizations" => {
-                    crate::__private::set(
-                        &mut self.label_utilizations,
-                        map.next_value()?,
-                        "labelUtilizations",
-                    )
-                }
-                "maxInboundCalls" => {
-                    crate::__private::set(
-                        &mut self.max_inbound_calls,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxInboundCalls",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "utilization" => self.utilization = map.next_value()?,
+            "labelUtilizations" => self.label_utilizations = map.next_value()?,
+            "maxInboundCalls" => {
+                self.max_inbound_calls = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "utilization",
+        "labelUtilizations",
+        "maxInboundCalls",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47180,37 +42743,27 @@ impl crate::__private::DecodeFields for UtilizationResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "utilization" => {
-                    crate::__private::set(
-                        &mut self.utilization,
-                        map.next_value()?,
-                        "utilization",
-                    )
-                }
-                "labelUtilizations" => {
-                    crate::__private::set(
-                        &mut self.label_utilizations,
-                        map.next_value()?,
-                        "labelUtilizations",
-                    )
-                }
-                "maxInboundCalls" => {
-                    crate::__private::set(
-                        &mut self.max_inbound_calls,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maxInboundCalls",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "utilization" => self.utilization = map.next_value()?,
+            "labelUtilizations" => self.label_utilizations = map.next_value()?,
+            "maxInboundCalls" => {
+                self.max_inbound_calls = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "utilization",
+        "labelUtilizations",
+        "maxInboundCalls",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -47290,23 +42843,17 @@ impl crate::__private::DecodeFields for Utterance {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "utteranceText" => {
-                    crate::__private::set(
-                        &mut self.utterance_text,
-                        map.next_value()?,
-                        "utteranceText",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "utteranceText" => self.utterance_text = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["utteranceText"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }

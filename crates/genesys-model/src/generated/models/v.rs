@@ -59,26 +59,20 @@ for V2ConversationMessageTypingEventForUserTopicConversationEventTyping {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "duration" => {
-                    crate::__private::set(
-                        &mut self.duration,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "duration",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "duration" => {
+                self.duration = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "duration"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -201,26 +195,18 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessageEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "typing" => {
-                    crate::__private::set(&mut self.typing, map.next_value()?, "typing")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventType" => self.event_type = map.next_value()?,
+            "typing" => self.typing = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["eventType", "typing"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -363,31 +349,27 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingChannel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "platform" => {
-                    crate::__private::set(
-                        &mut self.platform,
-                        map.next_value()?,
-                        "platform",
-                    )
-                }
-                "to" => crate::__private::set(&mut self.to, map.next_value()?, "to"),
-                "from" => {
-                    crate::__private::set(&mut self.from, map.next_value()?, "from")
-                }
-                "time" => {
-                    crate::__private::set(&mut self.time, map.next_value()?, "time")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            "from" => self.from = map.next_value()?,
+            "time" => self.time = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "platform",
+        "to",
+        "from",
+        "time",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -586,54 +568,35 @@ for V2ConversationMessageTypingEventForUserTopicConversationMessagingFromRecipie
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "nickname" => {
-                    crate::__private::set(
-                        &mut self.nickname,
-                        map.next_value()?,
-                        "nickname",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "idType" => {
-                    crate::__private::set(&mut self.id_type, map.next_value()?, "idType")
-                }
-                "image" => {
-                    crate::__private::set(&mut self.image, map.next_value()?, "image")
-                }
-                "firstName" => {
-                    crate::__private::set(
-                        &mut self.first_name,
-                        map.next_value()?,
-                        "firstName",
-                    )
-                }
-                "lastName" => {
-                    crate::__private::set(
-                        &mut self.last_name,
-                        map.next_value()?,
-                        "lastName",
-                    )
-                }
-                "email" => {
-                    crate::__private::set(&mut self.email, map.next_value()?, "email")
-                }
-                "additionalIds" => {
-                    crate::__private::set(
-                        &mut self.additional_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "additionalIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nickname" => self.nickname = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "idType" => self.id_type = map.next_value()?,
+            "image" => self.image = map.next_value()?,
+            "firstName" => self.first_name = map.next_value()?,
+            "lastName" => self.last_name = map.next_value()?,
+            "email" => self.email = map.next_value()?,
+            "additionalIds" => {
+                self.additional_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "nickname",
+        "id",
+        "idType",
+        "image",
+        "firstName",
+        "lastName",
+        "email",
+        "additionalIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -815,40 +778,25 @@ for V2ConversationMessageTypingEventForUserTopicConversationNormalizedMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "channel" => {
-                    crate::__private::set(
-                        &mut self.channel,
-                        map.next_value()?,
-                        "channel",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "events" => {
-                    crate::__private::set(
-                        &mut self.events,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "events",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "channel" => self.channel = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "events" => self.events = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "direction" => self.direction = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "channel",
+        "type",
+        "events",
+        "direction",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1021,22 +969,18 @@ for V2ConversationMessageTypingEventForUserTopicConversationRecipientAdditionalI
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1166,30 +1110,21 @@ for V2ConversationMessageTypingEventForUserTopicMessageData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "normalizedMessage" => {
-                    crate::__private::set(
-                        &mut self.normalized_message,
-                        map.next_value()?,
-                        "normalizedMessage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "normalizedMessage" => self.normalized_message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "normalizedMessage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1338,33 +1273,19 @@ for V2FlowExecutionDataFlowidTopicFlowErrorWarningInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "executionId" => {
-                    crate::__private::set(
-                        &mut self.execution_id,
-                        map.next_value()?,
-                        "executionId",
-                    )
-                }
-                "objectId" => {
-                    crate::__private::set(
-                        &mut self.object_id,
-                        map.next_value()?,
-                        "objectId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reason" => self.reason = map.next_value()?,
+            "executionId" => self.execution_id = map.next_value()?,
+            "objectId" => self.object_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["reason", "executionId", "objectId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1527,145 +1448,69 @@ for V2FlowExecutionDataFlowidTopicFlowExecutionHistory {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "executionId" => {
-                    crate::__private::set(
-                        &mut self.execution_id,
-                        map.next_value()?,
-                        "executionId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "endDateTime" => {
-                    crate::__private::set(
-                        &mut self.end_date_time,
-                        map.next_value()?,
-                        "endDateTime",
-                    )
-                }
-                "endpoint" => {
-                    crate::__private::set(
-                        &mut self.endpoint,
-                        map.next_value()?,
-                        "endpoint",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                "execution" => {
-                    crate::__private::set(
-                        &mut self.execution,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "execution",
-                    )
-                }
-                "flowExitReason" => {
-                    crate::__private::set(
-                        &mut self.flow_exit_reason,
-                        map.next_value()?,
-                        "flowExitReason",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                "flowIsDebug" => {
-                    crate::__private::set(
-                        &mut self.flow_is_debug,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "flowIsDebug",
-                    )
-                }
-                "executionItemsTruncated" => {
-                    crate::__private::set(
-                        &mut self.execution_items_truncated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "executionItemsTruncated",
-                    )
-                }
-                "flowType" => {
-                    crate::__private::set(
-                        &mut self.flow_type,
-                        map.next_value()?,
-                        "flowType",
-                    )
-                }
-                "flowVersion" => {
-                    crate::__private::set(
-                        &mut self.flow_version,
-                        map.next_value()?,
-                        "flowVersion",
-                    )
-                }
-                "messageType" => {
-                    crate::__private::set(
-                        &mut self.message_type,
-                        map.next_value()?,
-                        "messageType",
-                    )
-                }
-                "invokingContext" => {
-                    crate::__private::set(
-                        &mut self.invoking_context,
-                        map.next_value()?,
-                        "invokingContext",
-                    )
-                }
-                "startDateTime" => {
-                    crate::__private::set(
-                        &mut self.start_date_time,
-                        map.next_value()?,
-                        "startDateTime",
-                    )
-                }
-                "warnings" => {
-                    crate::__private::set(
-                        &mut self.warnings,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "warnings",
-                    )
-                }
-                "executionHistoryUri" => {
-                    crate::__private::set(
-                        &mut self.execution_history_uri,
-                        map.next_value()?,
-                        "executionHistoryUri",
-                    )
-                }
-                "executionHistoryUriTtl" => {
-                    crate::__private::set(
-                        &mut self.execution_history_uri_ttl,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "executionHistoryUriTtl",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "executionId" => self.execution_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "endDateTime" => self.end_date_time = map.next_value()?,
+            "endpoint" => self.endpoint = map.next_value()?,
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "execution" => {
+                self.execution = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowExitReason" => self.flow_exit_reason = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            "flowIsDebug" => {
+                self.flow_is_debug = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "executionItemsTruncated" => {
+                self.execution_items_truncated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "flowType" => self.flow_type = map.next_value()?,
+            "flowVersion" => self.flow_version = map.next_value()?,
+            "messageType" => self.message_type = map.next_value()?,
+            "invokingContext" => self.invoking_context = map.next_value()?,
+            "startDateTime" => self.start_date_time = map.next_value()?,
+            "warnings" => {
+                self.warnings = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "executionHistoryUri" => self.execution_history_uri = map.next_value()?,
+            "executionHistoryUriTtl" => {
+                self.execution_history_uri_ttl = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "executionId",
+        "conversationId",
+        "divisionId",
+        "endDateTime",
+        "endpoint",
+        "errors",
+        "execution",
+        "flowExitReason",
+        "flowId",
+        "flowIsDebug",
+        "executionItemsTruncated",
+        "flowType",
+        "flowVersion",
+        "messageType",
+        "invokingContext",
+        "startDateTime",
+        "warnings",
+        "executionHistoryUri",
+        "executionHistoryUriTtl",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -1944,68 +1789,33 @@ impl crate::__private::DecodeFields for V2FlowExecutionDataFlowidTopicFlowExecut
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "objectType" => {
-                    crate::__private::set(
-                        &mut self.object_type,
-                        map.next_value()?,
-                        "objectType",
-                    )
-                }
-                "objectId" => {
-                    crate::__private::set(
-                        &mut self.object_id,
-                        map.next_value()?,
-                        "objectId",
-                    )
-                }
-                "outputPathId" => {
-                    crate::__private::set(
-                        &mut self.output_path_id,
-                        map.next_value()?,
-                        "outputPathId",
-                    )
-                }
-                "executionId" => {
-                    crate::__private::set(
-                        &mut self.execution_id,
-                        map.next_value()?,
-                        "executionId",
-                    )
-                }
-                "startDateTime" => {
-                    crate::__private::set(
-                        &mut self.start_date_time,
-                        map.next_value()?,
-                        "startDateTime",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "warning" => {
-                    crate::__private::set(
-                        &mut self.warning,
-                        map.next_value()?,
-                        "warning",
-                    )
-                }
-                "languageTag" => {
-                    crate::__private::set(
-                        &mut self.language_tag,
-                        map.next_value()?,
-                        "languageTag",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "objectType" => self.object_type = map.next_value()?,
+            "objectId" => self.object_id = map.next_value()?,
+            "outputPathId" => self.output_path_id = map.next_value()?,
+            "executionId" => self.execution_id = map.next_value()?,
+            "startDateTime" => self.start_date_time = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "warning" => self.warning = map.next_value()?,
+            "languageTag" => self.language_tag = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "objectType",
+        "objectId",
+        "outputPathId",
+        "executionId",
+        "startDateTime",
+        "error",
+        "warning",
+        "languageTag",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2140,47 +1950,27 @@ for V2FlowExecutionDataFlowidTopicInvokingContextInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                "journeyActionMap" => {
-                    crate::__private::set(
-                        &mut self.journey_action_map,
-                        map.next_value()?,
-                        "journeyActionMap",
-                    )
-                }
-                "processAutomation" => {
-                    crate::__private::set(
-                        &mut self.process_automation,
-                        map.next_value()?,
-                        "processAutomation",
-                    )
-                }
-                "quality" => {
-                    crate::__private::set(
-                        &mut self.quality,
-                        map.next_value()?,
-                        "quality",
-                    )
-                }
-                "workitem" => {
-                    crate::__private::set(
-                        &mut self.workitem,
-                        map.next_value()?,
-                        "workitem",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            "journeyActionMap" => self.journey_action_map = map.next_value()?,
+            "processAutomation" => self.process_automation = map.next_value()?,
+            "quality" => self.quality = map.next_value()?,
+            "workitem" => self.workitem = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flow",
+        "journeyActionMap",
+        "processAutomation",
+        "quality",
+        "workitem",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2281,30 +2071,21 @@ for V2FlowExecutionDataFlowidTopicInvokingFlowContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flowExecutionId" => {
-                    crate::__private::set(
-                        &mut self.flow_execution_id,
-                        map.next_value()?,
-                        "flowExecutionId",
-                    )
-                }
-                "objectExecutionId" => {
-                    crate::__private::set(
-                        &mut self.object_execution_id,
-                        map.next_value()?,
-                        "objectExecutionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flowExecutionId" => self.flow_execution_id = map.next_value()?,
+            "objectExecutionId" => self.object_execution_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "flowExecutionId",
+        "objectExecutionId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2383,30 +2164,18 @@ for V2FlowExecutionDataFlowidTopicInvokingJourneyActionMapContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "actionMapId" => {
-                    crate::__private::set(
-                        &mut self.action_map_id,
-                        map.next_value()?,
-                        "actionMapId",
-                    )
-                }
-                "actionId" => {
-                    crate::__private::set(
-                        &mut self.action_id,
-                        map.next_value()?,
-                        "actionId",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actionMapId" => self.action_map_id = map.next_value()?,
+            "actionId" => self.action_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["actionMapId", "actionId"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2487,30 +2256,18 @@ for V2FlowExecutionDataFlowidTopicInvokingProcessAutomationContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "triggerId" => {
-                    crate::__private::set(
-                        &mut self.trigger_id,
-                        map.next_value()?,
-                        "triggerId",
-                    )
-                }
-                "triggerName" => {
-                    crate::__private::set(
-                        &mut self.trigger_name,
-                        map.next_value()?,
-                        "triggerName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "triggerId" => self.trigger_id = map.next_value()?,
+            "triggerName" => self.trigger_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["triggerId", "triggerName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2592,30 +2349,18 @@ for V2FlowExecutionDataFlowidTopicInvokingQualityContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "policyId" => {
-                    crate::__private::set(
-                        &mut self.policy_id,
-                        map.next_value()?,
-                        "policyId",
-                    )
-                }
-                "policyName" => {
-                    crate::__private::set(
-                        &mut self.policy_name,
-                        map.next_value()?,
-                        "policyName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "policyId" => self.policy_id = map.next_value()?,
+            "policyName" => self.policy_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["policyId", "policyName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2694,30 +2439,18 @@ for V2FlowExecutionDataFlowidTopicInvokingWorkitemContext {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "workitemId" => {
-                    crate::__private::set(
-                        &mut self.workitem_id,
-                        map.next_value()?,
-                        "workitemId",
-                    )
-                }
-                "workitemName" => {
-                    crate::__private::set(
-                        &mut self.workitem_name,
-                        map.next_value()?,
-                        "workitemName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "workitemId" => self.workitem_id = map.next_value()?,
+            "workitemName" => self.workitem_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["workitemId", "workitemName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -2838,71 +2571,41 @@ impl crate::__private::DecodeFields for V2IntegrationPresenceEventPresenceActivi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "presenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.presence_definition,
-                        map.next_value()?,
-                        "presenceDefinition",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "currentDisplaySourceId" => {
-                    crate::__private::set(
-                        &mut self.current_display_source_id,
-                        map.next_value()?,
-                        "currentDisplaySourceId",
-                    )
-                }
-                "previousDisplaySourceId" => {
-                    crate::__private::set(
-                        &mut self.previous_display_source_id,
-                        map.next_value()?,
-                        "previousDisplaySourceId",
-                    )
-                }
-                "futurePresenceDefinition" => {
-                    crate::__private::set(
-                        &mut self.future_presence_definition,
-                        map.next_value()?,
-                        "futurePresenceDefinition",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "presenceDefinition" => self.presence_definition = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "currentDisplaySourceId" => {
+                self.current_display_source_id = map.next_value()?;
+            }
+            "previousDisplaySourceId" => {
+                self.previous_display_source_id = map.next_value()?;
+            }
+            "futurePresenceDefinition" => {
+                self.future_presence_definition = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "eventType",
+        "source",
+        "modifiedDate",
+        "presenceDefinition",
+        "message",
+        "currentDisplaySourceId",
+        "previousDisplaySourceId",
+        "futurePresenceDefinition",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3133,117 +2836,59 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlert {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "rule" => {
-                    crate::__private::set(&mut self.rule, map.next_value()?, "rule")
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notifications",
-                    )
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                "additionalProperties" => {
-                    crate::__private::set(
-                        &mut self.additional_properties,
-                        map.next_value()?,
-                        "additionalProperties",
-                    )
-                }
-                "active" => {
-                    crate::__private::set(
-                        &mut self.active,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "active",
-                    )
-                }
-                "unread" => {
-                    crate::__private::set(
-                        &mut self.unread,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unread",
-                    )
-                }
-                "muted" => {
-                    crate::__private::set(
-                        &mut self.muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "muted",
-                    )
-                }
-                "snoozed" => {
-                    crate::__private::set(
-                        &mut self.snoozed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "snoozed",
-                    )
-                }
-                "dateMutedUntil" => {
-                    crate::__private::set(
-                        &mut self.date_muted_until,
-                        map.next_value()?,
-                        "dateMutedUntil",
-                    )
-                }
-                "dateSnoozedUntil" => {
-                    crate::__private::set(
-                        &mut self.date_snoozed_until,
-                        map.next_value()?,
-                        "dateSnoozedUntil",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "alertSummary" => {
-                    crate::__private::set(
-                        &mut self.alert_summary,
-                        map.next_value()?,
-                        "alertSummary",
-                    )
-                }
-                "sendExitingAlarmNotification" => {
-                    crate::__private::set(
-                        &mut self.send_exiting_alarm_notification,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendExitingAlarmNotification",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rule" => self.rule = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "conditions" => self.conditions = map.next_value()?,
+            "additionalProperties" => self.additional_properties = map.next_value()?,
+            "active" => self.active = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "unread" => self.unread = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "muted" => self.muted = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "snoozed" => {
+                self.snoozed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dateMutedUntil" => self.date_muted_until = map.next_value()?,
+            "dateSnoozedUntil" => self.date_snoozed_until = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "alertSummary" => self.alert_summary = map.next_value()?,
+            "sendExitingAlarmNotification" => {
+                self.send_exiting_alarm_notification = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "rule",
+        "id",
+        "userId",
+        "notifications",
+        "dateStart",
+        "dateEnd",
+        "conditions",
+        "additionalProperties",
+        "active",
+        "unread",
+        "muted",
+        "snoozed",
+        "dateMutedUntil",
+        "dateSnoozedUntil",
+        "action",
+        "alertSummary",
+        "sendExitingAlarmNotification",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3487,33 +3132,27 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "notificationTypes" => {
-                    crate::__private::set(
-                        &mut self.notification_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notificationTypes",
-                    )
-                }
-                "locale" => {
-                    crate::__private::set(&mut self.locale, map.next_value()?, "locale")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "recipient" => self.recipient = map.next_value()?,
+            "notificationTypes" => {
+                self.notification_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "locale" => self.locale = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "recipient",
+        "notificationTypes",
+        "locale",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3601,33 +3240,23 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertNotificationReci
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "displayName" => {
-                    crate::__private::set(
-                        &mut self.display_name,
-                        map.next_value()?,
-                        "displayName",
-                    )
-                }
-                "contactAddress" => {
-                    crate::__private::set(
-                        &mut self.contact_address,
-                        map.next_value()?,
-                        "contactAddress",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "displayName" => self.display_name = map.next_value()?,
+            "contactAddress" => self.contact_address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "displayName",
+        "contactAddress",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3715,23 +3344,19 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertRuleProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -3886,51 +3511,37 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertSummary {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "metricType" => {
-                    crate::__private::set(
-                        &mut self.metric_type,
-                        map.next_value()?,
-                        "metricType",
-                    )
-                }
-                "isTeamMemberRuleSummary" => {
-                    crate::__private::set(
-                        &mut self.is_team_member_rule_summary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isTeamMemberRuleSummary",
-                    )
-                }
-                "teamMemberRuleSummary" => {
-                    crate::__private::set(
-                        &mut self.team_member_rule_summary,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "teamMemberRuleSummary",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conversation" => self.conversation = map.next_value()?,
+            "metricType" => self.metric_type = map.next_value()?,
+            "isTeamMemberRuleSummary" => {
+                self.is_team_member_rule_summary = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "teamMemberRuleSummary" => {
+                self.team_member_rule_summary = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "conversation",
+        "metricType",
+        "isTeamMemberRuleSummary",
+        "teamMemberRuleSummary",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4083,42 +3694,31 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicAlertSummaryEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                "alerting" => {
-                    crate::__private::set(
-                        &mut self.alerting,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alerting",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entityType" => self.entity_type = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            "alerting" => {
+                self.alerting = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entityType",
+        "user",
+        "group",
+        "queue",
+        "team",
+        "alerting",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4298,34 +3898,29 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "clauses" => {
-                    crate::__private::set(
-                        &mut self.clauses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "clauses",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "clauses" => {
+                self.clauses = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "clauses",
+        "predicates",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4499,71 +4094,39 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicConditionRulePredicat
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "entity" => {
-                    crate::__private::set(&mut self.entity, map.next_value()?, "entity")
-                }
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "metricType" => {
-                    crate::__private::set(
-                        &mut self.metric_type,
-                        map.next_value()?,
-                        "metricType",
-                    )
-                }
-                "metricValueType" => {
-                    crate::__private::set(
-                        &mut self.metric_value_type,
-                        map.next_value()?,
-                        "metricValueType",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "topic" => {
-                    crate::__private::set(&mut self.topic, map.next_value()?, "topic")
-                }
-                "characteristic" => {
-                    crate::__private::set(
-                        &mut self.characteristic,
-                        map.next_value()?,
-                        "characteristic",
-                    )
-                }
-                "comparisonOperator" => {
-                    crate::__private::set(
-                        &mut self.comparison_operator,
-                        map.next_value()?,
-                        "comparisonOperator",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            "metric" => self.metric = map.next_value()?,
+            "metricType" => self.metric_type = map.next_value()?,
+            "metricValueType" => self.metric_value_type = map.next_value()?,
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "status" => self.status = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "topic" => self.topic = map.next_value()?,
+            "characteristic" => self.characteristic = map.next_value()?,
+            "comparisonOperator" => self.comparison_operator = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "entity",
+        "metric",
+        "metricType",
+        "metricValueType",
+        "value",
+        "status",
+        "mediaType",
+        "topic",
+        "characteristic",
+        "comparisonOperator",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -4989,35 +4552,27 @@ impl crate::__private::DecodeFields for V2MobiusAlertsTopicEntityProperties {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entityType" => {
-                    crate::__private::set(
-                        &mut self.entity_type,
-                        map.next_value()?,
-                        "entityType",
-                    )
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "team" => {
-                    crate::__private::set(&mut self.team, map.next_value()?, "team")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entityType" => self.entity_type = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "team" => self.team = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entityType",
+        "user",
+        "group",
+        "queue",
+        "team",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5273,78 +4828,55 @@ impl crate::__private::DecodeFields for V2MobiusRulesTopicRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "notifications" => {
-                    crate::__private::set(
-                        &mut self.notifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "notifications",
-                    )
-                }
-                "conditions" => {
-                    crate::__private::set(
-                        &mut self.conditions,
-                        map.next_value()?,
-                        "conditions",
-                    )
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "inAlarm" => {
-                    crate::__private::set(
-                        &mut self.in_alarm,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "inAlarm",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "sendExitingAlarmNotification" => {
-                    crate::__private::set(
-                        &mut self.send_exiting_alarm_notification,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendExitingAlarmNotification",
-                    )
-                }
-                "waitBetweenNotificationMs" => {
-                    crate::__private::set(
-                        &mut self.wait_between_notification_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waitBetweenNotificationMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "notifications" => {
+                self.notifications = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conditions" => self.conditions = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "inAlarm" => {
+                self.in_alarm = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "action" => self.action = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "sendExitingAlarmNotification" => {
+                self.send_exiting_alarm_notification = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "waitBetweenNotificationMs" => {
+                self.wait_between_notification_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "userId",
+        "name",
+        "type",
+        "notifications",
+        "conditions",
+        "enabled",
+        "inAlarm",
+        "action",
+        "dateCreated",
+        "sendExitingAlarmNotification",
+        "waitBetweenNotificationMs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5593,33 +5125,27 @@ impl crate::__private::DecodeFields for V2QueueObservationMetricCountData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "metric" => {
-                    crate::__private::set(&mut self.metric, map.next_value()?, "metric")
-                }
-                "count" => {
-                    crate::__private::set(
-                        &mut self.count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "count",
-                    )
-                }
-                "calculatedMetricValue" => {
-                    crate::__private::set(
-                        &mut self.calculated_metric_value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "calculatedMetricValue",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metric" => self.metric = map.next_value()?,
+            "count" => self.count = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "calculatedMetricValue" => {
+                self.calculated_metric_value = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "metric",
+        "count",
+        "calculatedMetricValue",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5763,30 +5289,18 @@ impl crate::__private::DecodeFields for V2QueueObservationMetricCountGroup {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "data" => {
-                    crate::__private::set(
-                        &mut self.data,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "data",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaType" => self.media_type = map.next_value()?,
+            "data" => self.data = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["mediaType", "data"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5860,23 +5374,19 @@ impl crate::__private::DecodeFields for V2QueueObservationObservationCountNotifi
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["results"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -5970,54 +5480,41 @@ impl crate::__private::DecodeFields for V2ReprocessJobStateChangedTopicJobStateC
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "jobId" => {
-                    crate::__private::set(&mut self.job_id, map.next_value()?, "jobId")
-                }
-                "jobStatus" => {
-                    crate::__private::set(
-                        &mut self.job_status,
-                        map.next_value()?,
-                        "jobStatus",
-                    )
-                }
-                "processedInteractionsCount" => {
-                    crate::__private::set(
-                        &mut self.processed_interactions_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "processedInteractionsCount",
-                    )
-                }
-                "failedInteractionsCount" => {
-                    crate::__private::set(
-                        &mut self.failed_interactions_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failedInteractionsCount",
-                    )
-                }
-                "totalInteractions" => {
-                    crate::__private::set(
-                        &mut self.total_interactions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalInteractions",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "organizationId" => self.organization_id = map.next_value()?,
+            "jobId" => self.job_id = map.next_value()?,
+            "jobStatus" => self.job_status = map.next_value()?,
+            "processedInteractionsCount" => {
+                self.processed_interactions_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "failedInteractionsCount" => {
+                self.failed_interactions_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalInteractions" => {
+                self.total_interactions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "jobId",
+        "jobStatus",
+        "processedInteractionsCount",
+        "failedInteractionsCount",
+        "totalInteractions",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6202,29 +5699,19 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummaryLabel {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["name", "description", "type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6436,113 +5923,57 @@ for V2SessionConversationsSummarySettingsPreviewEventConversationSummarySettings
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "summaryId" => {
-                    crate::__private::set(
-                        &mut self.summary_id,
-                        map.next_value()?,
-                        "summaryId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "summarySettingsId" => {
-                    crate::__private::set(
-                        &mut self.summary_settings_id,
-                        map.next_value()?,
-                        "summarySettingsId",
-                    )
-                }
-                "language" => {
-                    crate::__private::set(
-                        &mut self.language,
-                        map.next_value()?,
-                        "language",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "summary" => {
-                    crate::__private::set(
-                        &mut self.summary,
-                        map.next_value()?,
-                        "summary",
-                    )
-                }
-                "reason" => {
-                    crate::__private::set(&mut self.reason, map.next_value()?, "reason")
-                }
-                "resolution" => {
-                    crate::__private::set(
-                        &mut self.resolution,
-                        map.next_value()?,
-                        "resolution",
-                    )
-                }
-                "followupActions" => {
-                    crate::__private::set(
-                        &mut self.followup_actions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "followupActions",
-                    )
-                }
-                "extractedEntities" => {
-                    crate::__private::set(
-                        &mut self.extracted_entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "extractedEntities",
-                    )
-                }
-                "labels" => {
-                    crate::__private::set(
-                        &mut self.labels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "labels",
-                    )
-                }
-                "errorType" => {
-                    crate::__private::set(
-                        &mut self.error_type,
-                        map.next_value()?,
-                        "errorType",
-                    )
-                }
-                "durationMs" => {
-                    crate::__private::set(
-                        &mut self.duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "durationMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createdDate" => self.created_date = map.next_value()?,
+            "summaryId" => self.summary_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "summarySettingsId" => self.summary_settings_id = map.next_value()?,
+            "language" => self.language = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "summary" => self.summary = map.next_value()?,
+            "reason" => self.reason = map.next_value()?,
+            "resolution" => self.resolution = map.next_value()?,
+            "followupActions" => {
+                self.followup_actions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "extractedEntities" => {
+                self.extracted_entities = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "labels" => self.labels = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "errorType" => self.error_type = map.next_value()?,
+            "durationMs" => {
+                self.duration_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "createdDate",
+        "summaryId",
+        "sessionId",
+        "userId",
+        "summarySettingsId",
+        "language",
+        "mediaType",
+        "summary",
+        "reason",
+        "resolution",
+        "followupActions",
+        "extractedEntities",
+        "labels",
+        "errorType",
+        "durationMs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -6822,51 +6253,31 @@ for V2StaConversationCategoriesStaConversationCategoriesMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "transcriptIds" => {
-                    crate::__private::set(
-                        &mut self.transcript_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptIds",
-                    )
-                }
-                "categoryIds" => {
-                    crate::__private::set(
-                        &mut self.category_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "categoryIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "organizationId" => self.organization_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "transcriptIds" => {
+                self.transcript_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "categoryIds" => {
+                self.category_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "organizationId",
+        "conversationId",
+        "mediaType",
+        "transcriptIds",
+        "categoryIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7024,30 +6435,22 @@ impl crate::__private::DecodeFields for V2StaEmpathyOverallTopicAgentEmpathyScor
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "agentId" => {
-                    crate::__private::set(
-                        &mut self.agent_id,
-                        map.next_value()?,
-                        "agentId",
-                    )
-                }
-                "overallEmpathyScore" => {
-                    crate::__private::set(
-                        &mut self.overall_empathy_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "overallEmpathyScore",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "agentId" => self.agent_id = map.next_value()?,
+            "overallEmpathyScore" => {
+                self.overall_empathy_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["agentId", "overallEmpathyScore"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7137,51 +6540,33 @@ impl crate::__private::DecodeFields for V2StaEmpathyOverallTopicOverallEmpathyMe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "flowIds" => {
-                    crate::__private::set(
-                        &mut self.flow_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowIds",
-                    )
-                }
-                "agents" => {
-                    crate::__private::set(
-                        &mut self.agents,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agents",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agents" => self.agents = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "queueIds",
+        "divisionIds",
+        "flowIds",
+        "agents",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7298,58 +6683,43 @@ for V2StaSentimentOverallTopicOverallSentimentMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "sentimentOverallScore" => {
-                    crate::__private::set(
-                        &mut self.sentiment_overall_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentimentOverallScore",
-                    )
-                }
-                "sentimentTrendScore" => {
-                    crate::__private::set(
-                        &mut self.sentiment_trend_score,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sentimentTrendScore",
-                    )
-                }
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "flowIds" => {
-                    crate::__private::set(
-                        &mut self.flow_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowIds",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "sentimentOverallScore" => {
+                self.sentiment_overall_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sentimentTrendScore" => {
+                self.sentiment_trend_score = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "sentimentOverallScore",
+        "sentimentTrendScore",
+        "queueIds",
+        "divisionIds",
+        "flowIds",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7463,43 +6833,27 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicParticipant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "purpose" => {
-                    crate::__private::set(
-                        &mut self.purpose,
-                        map.next_value()?,
-                        "purpose",
-                    )
-                }
-                "flowId" => {
-                    crate::__private::set(&mut self.flow_id, map.next_value()?, "flowId")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "purpose" => self.purpose = map.next_value()?,
+            "flowId" => self.flow_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "userId",
+        "queueId",
+        "divisionId",
+        "purpose",
+        "flowId",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7599,37 +6953,23 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicTopicDetected {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "participant" => {
-                    crate::__private::set(
-                        &mut self.participant,
-                        map.next_value()?,
-                        "participant",
-                    )
-                }
-                "topicId" => {
-                    crate::__private::set(
-                        &mut self.topic_id,
-                        map.next_value()?,
-                        "topicId",
-                    )
-                }
-                "topicName" => {
-                    crate::__private::set(
-                        &mut self.topic_name,
-                        map.next_value()?,
-                        "topicName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "participant" => self.participant = map.next_value()?,
+            "topicId" => self.topic_id = map.next_value()?,
+            "topicName" => self.topic_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "participant",
+        "topicId",
+        "topicName",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7739,72 +7079,35 @@ impl crate::__private::DecodeFields for V2StaTopicsDetectedTopicTopicsDetectedMe
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "recordingId" => {
-                    crate::__private::set(
-                        &mut self.recording_id,
-                        map.next_value()?,
-                        "recordingId",
-                    )
-                }
-                "transcriptId" => {
-                    crate::__private::set(
-                        &mut self.transcript_id,
-                        map.next_value()?,
-                        "transcriptId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "programId" => {
-                    crate::__private::set(
-                        &mut self.program_id,
-                        map.next_value()?,
-                        "programId",
-                    )
-                }
-                "topics" => {
-                    crate::__private::set(
-                        &mut self.topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topics",
-                    )
-                }
-                "participants" => {
-                    crate::__private::set(
-                        &mut self.participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participants",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "recordingId" => self.recording_id = map.next_value()?,
+            "transcriptId" => self.transcript_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "programId" => self.program_id = map.next_value()?,
+            "topics" => self.topics = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "participants" => {
+                self.participants = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "communicationId",
+        "recordingId",
+        "transcriptId",
+        "mediaType",
+        "programId",
+        "topics",
+        "participants",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -7918,24 +7221,20 @@ impl crate::__private::DecodeFields for V2WebMessagingUndeliveredMessageTopicMes
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "eventTimeMs" => {
-                    crate::__private::set(
-                        &mut self.event_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTimeMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "eventTimeMs" => {
+                self.event_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "eventTimeMs"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8038,72 +7337,39 @@ for V2WebMessagingUndeliveredMessageTopicWebMessagingUndeliveredMessageEventBody
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "deploymentId" => {
-                    crate::__private::set(
-                        &mut self.deployment_id,
-                        map.next_value()?,
-                        "deploymentId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "externalContactId" => {
-                    crate::__private::set(
-                        &mut self.external_contact_id,
-                        map.next_value()?,
-                        "externalContactId",
-                    )
-                }
-                "communicationId" => {
-                    crate::__private::set(
-                        &mut self.communication_id,
-                        map.next_value()?,
-                        "communicationId",
-                    )
-                }
-                "sessionExpiry" => {
-                    crate::__private::set(
-                        &mut self.session_expiry,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionExpiry",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messages",
-                    )
-                }
-                "eventTimeMs" => {
-                    crate::__private::set(
-                        &mut self.event_time_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTimeMs",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "deploymentId" => self.deployment_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "externalContactId" => self.external_contact_id = map.next_value()?,
+            "communicationId" => self.communication_id = map.next_value()?,
+            "sessionExpiry" => {
+                self.session_expiry = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "messages" => {
+                self.messages = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "eventTimeMs" => {
+                self.event_time_ms = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conversationId",
+        "deploymentId",
+        "participantId",
+        "externalContactId",
+        "communicationId",
+        "sessionExpiry",
+        "messages",
+        "eventTimeMs",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8235,51 +7501,31 @@ for V2WemEngagementCelebrationUpdatesTopicContestCompleteData {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "anonymization" => {
-                    crate::__private::set(
-                        &mut self.anonymization,
-                        map.next_value()?,
-                        "anonymization",
-                    )
-                }
-                "metrics" => {
-                    crate::__private::set(
-                        &mut self.metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "metrics",
-                    )
-                }
-                "prizes" => {
-                    crate::__private::set(
-                        &mut self.prizes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "prizes",
-                    )
-                }
-                "winners" => {
-                    crate::__private::set(
-                        &mut self.winners,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "winners",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateEnd" => self.date_end = map.next_value()?,
+            "anonymization" => self.anonymization = map.next_value()?,
+            "metrics" => {
+                self.metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "prizes" => self.prizes = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "winners" => {
+                self.winners = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "dateEnd",
+        "anonymization",
+        "metrics",
+        "prizes",
+        "winners",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8451,44 +7697,27 @@ for V2WemEngagementCelebrationUpdatesTopicContestWinners {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "tier" => {
-                    crate::__private::set(
-                        &mut self.tier,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "tier",
-                    )
-                }
-                "winnersCount" => {
-                    crate::__private::set(
-                        &mut self.winners_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "winnersCount",
-                    )
-                }
-                "contestScore" => {
-                    crate::__private::set(
-                        &mut self.contest_score,
-                        map.next_value()?,
-                        "contestScore",
-                    )
-                }
-                "users" => {
-                    crate::__private::set(
-                        &mut self.users,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "users",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "tier" => self.tier = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "winnersCount" => {
+                self.winners_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "contestScore" => self.contest_score = map.next_value()?,
+            "users" => self.users = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "tier",
+        "winnersCount",
+        "contestScore",
+        "users",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8584,24 +7813,18 @@ for V2WemEngagementCelebrationUpdatesTopicContestWinnersUsers {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "rank" => {
-                    crate::__private::set(
-                        &mut self.rank,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rank",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "rank" => self.rank = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "rank"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8701,54 +7924,33 @@ for V2WemEngagementCelebrationUpdatesTopicEngagementCelebration {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "recipient" => {
-                    crate::__private::set(
-                        &mut self.recipient,
-                        map.next_value()?,
-                        "recipient",
-                    )
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "title" => {
-                    crate::__private::set(&mut self.title, map.next_value()?, "title")
-                }
-                "note" => {
-                    crate::__private::set(&mut self.note, map.next_value()?, "note")
-                }
-                "sourceEntity" => {
-                    crate::__private::set(
-                        &mut self.source_entity,
-                        map.next_value()?,
-                        "sourceEntity",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "recipient" => self.recipient = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "title" => self.title = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "sourceEntity" => self.source_entity = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "recipient",
+        "createdBy",
+        "dateCreated",
+        "type",
+        "title",
+        "note",
+        "sourceEntity",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -8916,27 +8118,19 @@ for V2WemEngagementCelebrationUpdatesTopicSourceEntity {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "contestCompleteData" => {
-                    crate::__private::set(
-                        &mut self.contest_complete_data,
-                        map.next_value()?,
-                        "contestCompleteData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "contestCompleteData" => self.contest_complete_data = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "type", "contestCompleteData"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9176,135 +8370,63 @@ for V2WfmAgentOpportunityTopicAgentOpportunityNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "agentIds" => {
-                    crate::__private::set(
-                        &mut self.agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentIds",
-                    )
-                }
-                "opportunityStartDate" => {
-                    crate::__private::set(
-                        &mut self.opportunity_start_date,
-                        map.next_value()?,
-                        "opportunityStartDate",
-                    )
-                }
-                "opportunityEndDate" => {
-                    crate::__private::set(
-                        &mut self.opportunity_end_date,
-                        map.next_value()?,
-                        "opportunityEndDate",
-                    )
-                }
-                "openDate" => {
-                    crate::__private::set(
-                        &mut self.open_date,
-                        map.next_value()?,
-                        "openDate",
-                    )
-                }
-                "approvalType" => {
-                    crate::__private::set(
-                        &mut self.approval_type,
-                        map.next_value()?,
-                        "approvalType",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "closedDate" => {
-                    crate::__private::set(
-                        &mut self.closed_date,
-                        map.next_value()?,
-                        "closedDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "denialCode" => {
-                    crate::__private::set(
-                        &mut self.denial_code,
-                        map.next_value()?,
-                        "denialCode",
-                    )
-                }
-                "reviewNote" => {
-                    crate::__private::set(
-                        &mut self.review_note,
-                        map.next_value()?,
-                        "reviewNote",
-                    )
-                }
-                "remainingSpaces" => {
-                    crate::__private::set(
-                        &mut self.remaining_spaces,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "remainingSpaces",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "organizationId" => self.organization_id = map.next_value()?,
+            "agentIds" => {
+                self.agent_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "opportunityStartDate" => self.opportunity_start_date = map.next_value()?,
+            "opportunityEndDate" => self.opportunity_end_date = map.next_value()?,
+            "openDate" => self.open_date = map.next_value()?,
+            "approvalType" => self.approval_type = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "closedDate" => self.closed_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "denialCode" => self.denial_code = map.next_value()?,
+            "reviewNote" => self.review_note = map.next_value()?,
+            "remainingSpaces" => {
+                self.remaining_spaces = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "businessUnitId",
+        "organizationId",
+        "agentIds",
+        "opportunityStartDate",
+        "opportunityEndDate",
+        "openDate",
+        "approvalType",
+        "lengthMinutes",
+        "deadlineDate",
+        "activityCodeId",
+        "name",
+        "description",
+        "closedDate",
+        "status",
+        "eventType",
+        "denialCode",
+        "reviewNote",
+        "remainingSpaces",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9726,47 +8848,29 @@ for V2WfmContinuousForecastSessionEventContinuousForecastSessionNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "lastSuccessfulSessionId" => {
-                    crate::__private::set(
-                        &mut self.last_successful_session_id,
-                        map.next_value()?,
-                        "lastSuccessfulSessionId",
-                    )
-                }
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "errorCode" => {
-                    crate::__private::set(
-                        &mut self.error_code,
-                        map.next_value()?,
-                        "errorCode",
-                    )
-                }
-                "forecastDataState" => {
-                    crate::__private::set(
-                        &mut self.forecast_data_state,
-                        map.next_value()?,
-                        "forecastDataState",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sessionId" => self.session_id = map.next_value()?,
+            "lastSuccessfulSessionId" => {
+                self.last_successful_session_id = map.next_value()?;
+            }
+            "state" => self.state = map.next_value()?,
+            "errorCode" => self.error_code = map.next_value()?,
+            "forecastDataState" => self.forecast_data_state = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sessionId",
+        "lastSuccessfulSessionId",
+        "state",
+        "errorCode",
+        "forecastDataState",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -9987,44 +9091,29 @@ for V2WfmMainForecastExportForecastEventMainForecastExportNotification {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "exportType" => {
-                    crate::__private::set(
-                        &mut self.export_type,
-                        map.next_value()?,
-                        "exportType",
-                    )
-                }
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "downloadUrl" => {
-                    crate::__private::set(
-                        &mut self.download_url,
-                        map.next_value()?,
-                        "downloadUrl",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "exportType" => self.export_type = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "downloadUrl" => self.download_url = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "exportType",
+        "businessUnitId",
+        "id",
+        "status",
+        "downloadUrl",
+        "error",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10289,156 +9378,77 @@ impl crate::__private::DecodeFields for V2WfmOpportunityTopicOpportunityNotifica
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "businessUnitId" => {
-                    crate::__private::set(
-                        &mut self.business_unit_id,
-                        map.next_value()?,
-                        "businessUnitId",
-                    )
-                }
-                "organizationId" => {
-                    crate::__private::set(
-                        &mut self.organization_id,
-                        map.next_value()?,
-                        "organizationId",
-                    )
-                }
-                "opportunityStartDate" => {
-                    crate::__private::set(
-                        &mut self.opportunity_start_date,
-                        map.next_value()?,
-                        "opportunityStartDate",
-                    )
-                }
-                "opportunityEndDate" => {
-                    crate::__private::set(
-                        &mut self.opportunity_end_date,
-                        map.next_value()?,
-                        "opportunityEndDate",
-                    )
-                }
-                "openDate" => {
-                    crate::__private::set(
-                        &mut self.open_date,
-                        map.next_value()?,
-                        "openDate",
-                    )
-                }
-                "approvalType" => {
-                    crate::__private::set(
-                        &mut self.approval_type,
-                        map.next_value()?,
-                        "approvalType",
-                    )
-                }
-                "lengthMinutes" => {
-                    crate::__private::set(
-                        &mut self.length_minutes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lengthMinutes",
-                    )
-                }
-                "deadlineDate" => {
-                    crate::__private::set(
-                        &mut self.deadline_date,
-                        map.next_value()?,
-                        "deadlineDate",
-                    )
-                }
-                "activityCodeId" => {
-                    crate::__private::set(
-                        &mut self.activity_code_id,
-                        map.next_value()?,
-                        "activityCodeId",
-                    )
-                }
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "publishedDate" => {
-                    crate::__private::set(
-                        &mut self.published_date,
-                        map.next_value()?,
-                        "publishedDate",
-                    )
-                }
-                "closedDate" => {
-                    crate::__private::set(
-                        &mut self.closed_date,
-                        map.next_value()?,
-                        "closedDate",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "eventType" => {
-                    crate::__private::set(
-                        &mut self.event_type,
-                        map.next_value()?,
-                        "eventType",
-                    )
-                }
-                "pendingCount" => {
-                    crate::__private::set(
-                        &mut self.pending_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pendingCount",
-                    )
-                }
-                "withdrawnCount" => {
-                    crate::__private::set(
-                        &mut self.withdrawn_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "withdrawnCount",
-                    )
-                }
-                "approvedCount" => {
-                    crate::__private::set(
-                        &mut self.approved_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "approvedCount",
-                    )
-                }
-                "deniedCount" => {
-                    crate::__private::set(
-                        &mut self.denied_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deniedCount",
-                    )
-                }
-                "remainingSpaces" => {
-                    crate::__private::set(
-                        &mut self.remaining_spaces,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "remainingSpaces",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "businessUnitId" => self.business_unit_id = map.next_value()?,
+            "organizationId" => self.organization_id = map.next_value()?,
+            "opportunityStartDate" => self.opportunity_start_date = map.next_value()?,
+            "opportunityEndDate" => self.opportunity_end_date = map.next_value()?,
+            "openDate" => self.open_date = map.next_value()?,
+            "approvalType" => self.approval_type = map.next_value()?,
+            "lengthMinutes" => {
+                self.length_minutes = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "deadlineDate" => self.deadline_date = map.next_value()?,
+            "activityCodeId" => self.activity_code_id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "publishedDate" => self.published_date = map.next_value()?,
+            "closedDate" => self.closed_date = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "eventType" => self.event_type = map.next_value()?,
+            "pendingCount" => {
+                self.pending_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "withdrawnCount" => {
+                self.withdrawn_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "approvedCount" => {
+                self.approved_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "deniedCount" => {
+                self.denied_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "remainingSpaces" => {
+                self.remaining_spaces = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "businessUnitId",
+        "organizationId",
+        "opportunityStartDate",
+        "opportunityEndDate",
+        "openDate",
+        "approvalType",
+        "lengthMinutes",
+        "deadlineDate",
+        "activityCodeId",
+        "name",
+        "description",
+        "createdDate",
+        "publishedDate",
+        "closedDate",
+        "status",
+        "eventType",
+        "pendingCount",
+        "withdrawnCount",
+        "approvedCount",
+        "deniedCount",
+        "remainingSpaces",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10807,33 +9817,19 @@ impl crate::__private::DecodeFields for V3KnowledgeSearchClientApplication {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "botFlow" => {
-                    crate::__private::set(
-                        &mut self.bot_flow,
-                        map.next_value()?,
-                        "botFlow",
-                    )
-                }
-                "assistant" => {
-                    crate::__private::set(
-                        &mut self.assistant,
-                        map.next_value()?,
-                        "assistant",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            "botFlow" => self.bot_flow = map.next_value()?,
+            "assistant" => self.assistant = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type", "botFlow", "assistant"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -10956,19 +9952,17 @@ impl crate::__private::DecodeFields for V3KnowledgeSearchPreviewClientApplicatio
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11101,50 +10095,29 @@ impl crate::__private::DecodeFields for V3SourceCreateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "connectionId" => {
-                    crate::__private::set(
-                        &mut self.connection_id,
-                        map.next_value()?,
-                        "connectionId",
-                    )
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "scheduleSettings" => {
-                    crate::__private::set(
-                        &mut self.schedule_settings,
-                        map.next_value()?,
-                        "scheduleSettings",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "connectionId" => self.connection_id = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "scheduleSettings" => self.schedule_settings = map.next_value()?,
+            "filters" => self.filters = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "connectionId",
+        "triggerType",
+        "scheduleSettings",
+        "filters",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11374,103 +10347,47 @@ impl crate::__private::DecodeFields for V3SourceDetailedResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "connectionId" => {
-                    crate::__private::set(
-                        &mut self.connection_id,
-                        map.next_value()?,
-                        "connectionId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "lastSync" => {
-                    crate::__private::set(
-                        &mut self.last_sync,
-                        map.next_value()?,
-                        "lastSync",
-                    )
-                }
-                "scheduleSettings" => {
-                    crate::__private::set(
-                        &mut self.schedule_settings,
-                        map.next_value()?,
-                        "scheduleSettings",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                "filterDetails" => {
-                    crate::__private::set(
-                        &mut self.filter_details,
-                        map.next_value()?,
-                        "filterDetails",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "connectionId" => self.connection_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "lastSync" => self.last_sync = map.next_value()?,
+            "scheduleSettings" => self.schedule_settings = map.next_value()?,
+            "filters" => self.filters = map.next_value()?,
+            "filterDetails" => self.filter_details = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "scheduleSettings",
+        "filters",
+        "filterDetails",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -11784,92 +10701,45 @@ impl crate::__private::DecodeFields for V3SourceExpandableListResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "connectionId" => {
-                    crate::__private::set(
-                        &mut self.connection_id,
-                        map.next_value()?,
-                        "connectionId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "lastSync" => {
-                    crate::__private::set(
-                        &mut self.last_sync,
-                        map.next_value()?,
-                        "lastSync",
-                    )
-                }
-                "connection" => {
-                    crate::__private::set(
-                        &mut self.connection,
-                        map.next_value()?,
-                        "connection",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "connectionId" => self.connection_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "lastSync" => self.last_sync = map.next_value()?,
+            "connection" => self.connection = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "connection",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12125,23 +10995,19 @@ impl crate::__private::DecodeFields for V3SourceExpandableListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12275,113 +11141,51 @@ impl crate::__private::DecodeFields for V3SourceExpandableResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "connectionId" => {
-                    crate::__private::set(
-                        &mut self.connection_id,
-                        map.next_value()?,
-                        "connectionId",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "modifiedBy" => {
-                    crate::__private::set(
-                        &mut self.modified_by,
-                        map.next_value()?,
-                        "modifiedBy",
-                    )
-                }
-                "dateCreated" => {
-                    crate::__private::set(
-                        &mut self.date_created,
-                        map.next_value()?,
-                        "dateCreated",
-                    )
-                }
-                "dateModified" => {
-                    crate::__private::set(
-                        &mut self.date_modified,
-                        map.next_value()?,
-                        "dateModified",
-                    )
-                }
-                "lastSync" => {
-                    crate::__private::set(
-                        &mut self.last_sync,
-                        map.next_value()?,
-                        "lastSync",
-                    )
-                }
-                "scheduleSettings" => {
-                    crate::__private::set(
-                        &mut self.schedule_settings,
-                        map.next_value()?,
-                        "scheduleSettings",
-                    )
-                }
-                "filters" => {
-                    crate::__private::set(
-                        &mut self.filters,
-                        map.next_value()?,
-                        "filters",
-                    )
-                }
-                "filterDetails" => {
-                    crate::__private::set(
-                        &mut self.filter_details,
-                        map.next_value()?,
-                        "filterDetails",
-                    )
-                }
-                "connection" => {
-                    crate::__private::set(
-                        &mut self.connection,
-                        map.next_value()?,
-                        "connection",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "connectionId" => self.connection_id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "modifiedBy" => self.modified_by = map.next_value()?,
+            "dateCreated" => self.date_created = map.next_value()?,
+            "dateModified" => self.date_modified = map.next_value()?,
+            "lastSync" => self.last_sync = map.next_value()?,
+            "scheduleSettings" => self.schedule_settings = map.next_value()?,
+            "filters" => self.filters = map.next_value()?,
+            "filterDetails" => self.filter_details = map.next_value()?,
+            "connection" => self.connection = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "connectionId",
+        "type",
+        "triggerType",
+        "status",
+        "createdBy",
+        "modifiedBy",
+        "dateCreated",
+        "dateModified",
+        "lastSync",
+        "scheduleSettings",
+        "filters",
+        "filterDetails",
+        "connection",
+        "error",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12670,26 +11474,20 @@ impl crate::__private::DecodeFields for V3SourceFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "folders" => {
-                    crate::__private::set(
-                        &mut self.folders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "folders",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "site" => self.site = map.next_value()?,
+            "folders" => {
+                self.folders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["site", "folders"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12767,26 +11565,20 @@ impl crate::__private::DecodeFields for V3SourceFilterDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "site" => {
-                    crate::__private::set(&mut self.site, map.next_value()?, "site")
-                }
-                "folders" => {
-                    crate::__private::set(
-                        &mut self.folders,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "folders",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "site" => self.site = map.next_value()?,
+            "folders" => {
+                self.folders = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["site", "folders"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -12868,27 +11660,19 @@ impl crate::__private::DecodeFields for V3SourceFolderDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "fullPath" => {
-                    crate::__private::set(
-                        &mut self.full_path,
-                        map.next_value()?,
-                        "fullPath",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "fullPath" => self.full_path = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name", "fullPath"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13009,79 +11793,41 @@ impl crate::__private::DecodeFields for V3SourceLastSynchronization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "dateSourceIntervalStart" => {
-                    crate::__private::set(
-                        &mut self.date_source_interval_start,
-                        map.next_value()?,
-                        "dateSourceIntervalStart",
-                    )
-                }
-                "dateSourceIntervalEnd" => {
-                    crate::__private::set(
-                        &mut self.date_source_interval_end,
-                        map.next_value()?,
-                        "dateSourceIntervalEnd",
-                    )
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "ingestionStatus" => {
-                    crate::__private::set(
-                        &mut self.ingestion_status,
-                        map.next_value()?,
-                        "ingestionStatus",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "dateSourceIntervalStart" => {
+                self.date_source_interval_start = map.next_value()?;
+            }
+            "dateSourceIntervalEnd" => self.date_source_interval_end = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "statistics" => self.statistics = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "ingestionStatus" => self.ingestion_status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "dateStart",
+        "dateEnd",
+        "dateSourceIntervalStart",
+        "dateSourceIntervalEnd",
+        "triggerType",
+        "status",
+        "statistics",
+        "error",
+        "ingestionStatus",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13395,24 +12141,18 @@ impl crate::__private::DecodeFields for V3SourceRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13496,30 +12236,18 @@ impl crate::__private::DecodeFields for V3SourceScheduleSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "period" => {
-                    crate::__private::set(
-                        &mut self.period,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "period",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateStart" => self.date_start = map.next_value()?,
+            "period" => self.period = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateStart", "period"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13597,20 +12325,18 @@ impl crate::__private::DecodeFields for V3SourceSiteDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "name"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13687,37 +12413,23 @@ impl crate::__private::DecodeFields for V3SourceTagFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "allOf" => {
-                    crate::__private::set(
-                        &mut self.all_of,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "allOf",
-                    )
-                }
-                "anyOfGroups" => {
-                    crate::__private::set(
-                        &mut self.any_of_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "anyOfGroups",
-                    )
-                }
-                "noneOf" => {
-                    crate::__private::set(
-                        &mut self.none_of,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "noneOf",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "allOf" => self.all_of = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "anyOfGroups" => {
+                self.any_of_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "noneOf" => {
+                self.none_of = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["allOf", "anyOfGroups", "noneOf"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13820,33 +12532,23 @@ impl crate::__private::DecodeFields for V3SourceUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "scheduleSettings" => {
-                    crate::__private::set(
-                        &mut self.schedule_settings,
-                        map.next_value()?,
-                        "scheduleSettings",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "scheduleSettings" => self.schedule_settings = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "triggerType",
+        "scheduleSettings",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -13963,19 +12665,17 @@ impl crate::__private::DecodeFields for V3StartManualSyncRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["type"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14138,92 +12838,47 @@ impl crate::__private::DecodeFields for V3Synchronization {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "createdBy" => {
-                    crate::__private::set(
-                        &mut self.created_by,
-                        map.next_value()?,
-                        "createdBy",
-                    )
-                }
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "dateStart" => {
-                    crate::__private::set(
-                        &mut self.date_start,
-                        map.next_value()?,
-                        "dateStart",
-                    )
-                }
-                "dateEnd" => {
-                    crate::__private::set(
-                        &mut self.date_end,
-                        map.next_value()?,
-                        "dateEnd",
-                    )
-                }
-                "dateSourceIntervalStart" => {
-                    crate::__private::set(
-                        &mut self.date_source_interval_start,
-                        map.next_value()?,
-                        "dateSourceIntervalStart",
-                    )
-                }
-                "dateSourceIntervalEnd" => {
-                    crate::__private::set(
-                        &mut self.date_source_interval_end,
-                        map.next_value()?,
-                        "dateSourceIntervalEnd",
-                    )
-                }
-                "triggerType" => {
-                    crate::__private::set(
-                        &mut self.trigger_type,
-                        map.next_value()?,
-                        "triggerType",
-                    )
-                }
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "statistics" => {
-                    crate::__private::set(
-                        &mut self.statistics,
-                        map.next_value()?,
-                        "statistics",
-                    )
-                }
-                "error" => {
-                    crate::__private::set(&mut self.error, map.next_value()?, "error")
-                }
-                "ingestionStatus" => {
-                    crate::__private::set(
-                        &mut self.ingestion_status,
-                        map.next_value()?,
-                        "ingestionStatus",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "createdBy" => self.created_by = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "dateStart" => self.date_start = map.next_value()?,
+            "dateEnd" => self.date_end = map.next_value()?,
+            "dateSourceIntervalStart" => {
+                self.date_source_interval_start = map.next_value()?;
+            }
+            "dateSourceIntervalEnd" => self.date_source_interval_end = map.next_value()?,
+            "triggerType" => self.trigger_type = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "statistics" => self.statistics = map.next_value()?,
+            "error" => self.error = map.next_value()?,
+            "ingestionStatus" => self.ingestion_status = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "type",
+        "createdBy",
+        "source",
+        "dateStart",
+        "dateEnd",
+        "dateSourceIntervalStart",
+        "dateSourceIntervalEnd",
+        "triggerType",
+        "status",
+        "statistics",
+        "error",
+        "ingestionStatus",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14594,40 +13249,25 @@ impl crate::__private::DecodeFields for V3SynchronizationDeletion {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileId" => {
-                    crate::__private::set(&mut self.file_id, map.next_value()?, "fileId")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "synchronization" => {
-                    crate::__private::set(
-                        &mut self.synchronization,
-                        map.next_value()?,
-                        "synchronization",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileId" => self.file_id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "synchronization" => self.synchronization = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "synchronization",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14725,44 +13365,27 @@ impl crate::__private::DecodeFields for V3SynchronizationDeletionListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14852,26 +13475,18 @@ impl crate::__private::DecodeFields for V3SynchronizationFileDeletionRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileId" => {
-                    crate::__private::set(&mut self.file_id, map.next_value()?, "fileId")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileId" => self.file_id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["fileId", "fileName"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -14957,44 +13572,27 @@ impl crate::__private::DecodeFields for V3SynchronizationListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15099,27 +13697,19 @@ impl crate::__private::DecodeFields for V3SynchronizationRef {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "source" => {
-                    crate::__private::set(&mut self.source, map.next_value()?, "source")
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "source" => self.source = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "source", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15202,30 +13792,29 @@ impl crate::__private::DecodeFields for V3SynchronizationStatistics {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "synchronizedItemCount" => {
-                    crate::__private::set(
-                        &mut self.synchronized_item_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "synchronizedItemCount",
-                    )
-                }
-                "failedItemCount" => {
-                    crate::__private::set(
-                        &mut self.failed_item_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "failedItemCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "synchronizedItemCount" => {
+                self.synchronized_item_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "failedItemCount" => {
+                self.failed_item_count = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "synchronizedItemCount",
+        "failedItemCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15299,19 +13888,17 @@ impl crate::__private::DecodeFields for V3SynchronizationUpdateRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15432,47 +14019,27 @@ impl crate::__private::DecodeFields for V3SynchronizationUpload {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileId" => {
-                    crate::__private::set(&mut self.file_id, map.next_value()?, "fileId")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "synchronization" => {
-                    crate::__private::set(
-                        &mut self.synchronization,
-                        map.next_value()?,
-                        "synchronization",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileId" => self.file_id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "synchronization" => self.synchronization = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "metadata",
+        "synchronization",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15576,44 +14143,27 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "nextUri" => self.next_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "nextUri",
+        "selfUri",
+        "previousUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15703,30 +14253,18 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadMetadata {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "originUri" => {
-                    crate::__private::set(
-                        &mut self.origin_uri,
-                        map.next_value()?,
-                        "originUri",
-                    )
-                }
-                "tags" => {
-                    crate::__private::set(
-                        &mut self.tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "tags",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "originUri" => self.origin_uri = map.next_value()?,
+            "tags" => self.tags = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["originUri", "tags"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15822,51 +14360,29 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadUrlRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "contentMd5" => {
-                    crate::__private::set(
-                        &mut self.content_md5,
-                        map.next_value()?,
-                        "contentMd5",
-                    )
-                }
-                "contentType" => {
-                    crate::__private::set(
-                        &mut self.content_type,
-                        map.next_value()?,
-                        "contentType",
-                    )
-                }
-                "contentLength" => {
-                    crate::__private::set(
-                        &mut self.content_length,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "contentLength",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileName" => self.file_name = map.next_value()?,
+            "contentMd5" => self.content_md5 = map.next_value()?,
+            "contentType" => self.content_type = map.next_value()?,
+            "contentLength" => {
+                self.content_length = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "metadata" => self.metadata = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileName",
+        "contentMd5",
+        "contentType",
+        "contentLength",
+        "metadata",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -15982,55 +14498,31 @@ impl crate::__private::DecodeFields for V3SynchronizationUploadUrlResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "fileId" => {
-                    crate::__private::set(&mut self.file_id, map.next_value()?, "fileId")
-                }
-                "fileName" => {
-                    crate::__private::set(
-                        &mut self.file_name,
-                        map.next_value()?,
-                        "fileName",
-                    )
-                }
-                "metadata" => {
-                    crate::__private::set(
-                        &mut self.metadata,
-                        map.next_value()?,
-                        "metadata",
-                    )
-                }
-                "synchronization" => {
-                    crate::__private::set(
-                        &mut self.synchronization,
-                        map.next_value()?,
-                        "synchronization",
-                    )
-                }
-                "url" => crate::__private::set(&mut self.url, map.next_value()?, "url"),
-                "headers" => {
-                    crate::__private::set(
-                        &mut self.headers,
-                        map.next_value()?,
-                        "headers",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fileId" => self.file_id = map.next_value()?,
+            "fileName" => self.file_name = map.next_value()?,
+            "metadata" => self.metadata = map.next_value()?,
+            "synchronization" => self.synchronization = map.next_value()?,
+            "url" => self.url = map.next_value()?,
+            "headers" => self.headers = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "fileId",
+        "fileName",
+        "metadata",
+        "synchronization",
+        "url",
+        "headers",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16129,23 +14621,17 @@ impl crate::__private::DecodeFields for ValidateAddressRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "address" => {
-                    crate::__private::set(
-                        &mut self.address,
-                        map.next_value()?,
-                        "address",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "address" => self.address = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["address"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16223,30 +14709,18 @@ impl crate::__private::DecodeFields for ValidateAddressResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "valid" => {
-                    crate::__private::set(
-                        &mut self.valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valid",
-                    )
-                }
-                "response" => {
-                    crate::__private::set(
-                        &mut self.response,
-                        map.next_value()?,
-                        "response",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "response" => self.response = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["valid", "response"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16346,30 +14820,25 @@ impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "validationWeekDate" => {
-                    crate::__private::set(
-                        &mut self.validation_week_date,
-                        map.next_value()?,
-                        "validationWeekDate",
-                    )
-                }
-                "unavailableTimes" => {
-                    crate::__private::set(
-                        &mut self.unavailable_times,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "unavailableTimes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "validationWeekDate" => self.validation_week_date = map.next_value()?,
+            "unavailableTimes" => {
+                self.unavailable_times = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "validationWeekDate",
+        "unavailableTimes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16457,23 +14926,19 @@ impl crate::__private::DecodeFields for ValidateAgentUnavailableTimesResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "result" => {
-                    crate::__private::set(&mut self.result, map.next_value()?, "result")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "result" => self.result = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "status", "result"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16608,23 +15073,21 @@ impl crate::__private::DecodeFields for ValidateAssignUsers {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "membersToAssign" => {
-                    crate::__private::set(
-                        &mut self.members_to_assign,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "membersToAssign",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "membersToAssign" => {
+                self.members_to_assign = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["membersToAssign"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16698,19 +15161,17 @@ impl crate::__private::DecodeFields for ValidateDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "flow" => {
-                    crate::__private::set(&mut self.flow, map.next_value()?, "flow")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "flow" => self.flow = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["flow"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16788,26 +15249,18 @@ impl crate::__private::DecodeFields for ValidateVerifierRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enable" => {
-                    crate::__private::set(
-                        &mut self.enable,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enable",
-                    )
-                }
-                "token" => {
-                    crate::__private::set(&mut self.token, map.next_value()?, "token")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enable" => self.enable = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "token" => self.token = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["enable", "token"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16889,30 +15342,27 @@ impl crate::__private::DecodeFields for ValidateWorkPlanMessages {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "violationMessages" => {
-                    crate::__private::set(
-                        &mut self.violation_messages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "violationMessages",
-                    )
-                }
-                "constraintConflictMessage" => {
-                    crate::__private::set(
-                        &mut self.constraint_conflict_message,
-                        map.next_value()?,
-                        "constraintConflictMessage",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "violationMessages" => {
+                self.violation_messages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "constraintConflictMessage" => {
+                self.constraint_conflict_message = map.next_value()?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "violationMessages",
+        "constraintConflictMessage",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -16994,37 +15444,19 @@ impl crate::__private::DecodeFields for ValidateWorkPlanResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "workPlan" => {
-                    crate::__private::set(
-                        &mut self.work_plan,
-                        map.next_value()?,
-                        "workPlan",
-                    )
-                }
-                "valid" => {
-                    crate::__private::set(
-                        &mut self.valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "valid",
-                    )
-                }
-                "messages" => {
-                    crate::__private::set(
-                        &mut self.messages,
-                        map.next_value()?,
-                        "messages",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "workPlan" => self.work_plan = map.next_value()?,
+            "valid" => self.valid = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "messages" => self.messages = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["workPlan", "valid", "messages"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17120,30 +15552,20 @@ impl crate::__private::DecodeFields for ValidationError {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "lineNumber" => {
-                    crate::__private::set(
-                        &mut self.line_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "lineNumber",
-                    )
-                }
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "lineNumber" => {
+                self.line_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["lineNumber", "message"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17217,23 +15639,19 @@ impl crate::__private::DecodeFields for ValidationErrorListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["entities"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17309,37 +15727,19 @@ impl crate::__private::DecodeFields for ValidationErrorResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "message" => {
-                    crate::__private::set(
-                        &mut self.message,
-                        map.next_value()?,
-                        "message",
-                    )
-                }
-                "errorType" => {
-                    crate::__private::set(
-                        &mut self.error_type,
-                        map.next_value()?,
-                        "errorType",
-                    )
-                }
-                "arguments" => {
-                    crate::__private::set(
-                        &mut self.arguments,
-                        map.next_value()?,
-                        "arguments",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = map.next_value()?,
+            "errorType" => self.error_type = map.next_value()?,
+            "arguments" => self.arguments = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["message", "errorType", "arguments"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17479,58 +15879,29 @@ impl crate::__private::DecodeFields for ValidationLimits {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "minLength" => {
-                    crate::__private::set(
-                        &mut self.min_length,
-                        map.next_value()?,
-                        "minLength",
-                    )
-                }
-                "maxLength" => {
-                    crate::__private::set(
-                        &mut self.max_length,
-                        map.next_value()?,
-                        "maxLength",
-                    )
-                }
-                "minItems" => {
-                    crate::__private::set(
-                        &mut self.min_items,
-                        map.next_value()?,
-                        "minItems",
-                    )
-                }
-                "maxItems" => {
-                    crate::__private::set(
-                        &mut self.max_items,
-                        map.next_value()?,
-                        "maxItems",
-                    )
-                }
-                "minimum" => {
-                    crate::__private::set(
-                        &mut self.minimum,
-                        map.next_value()?,
-                        "minimum",
-                    )
-                }
-                "maximum" => {
-                    crate::__private::set(
-                        &mut self.maximum,
-                        map.next_value()?,
-                        "maximum",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "minLength" => self.min_length = map.next_value()?,
+            "maxLength" => self.max_length = map.next_value()?,
+            "minItems" => self.min_items = map.next_value()?,
+            "maxItems" => self.max_items = map.next_value()?,
+            "minimum" => self.minimum = map.next_value()?,
+            "maximum" => self.maximum = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17682,37 +16053,31 @@ impl crate::__private::DecodeFields for ValidationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "separatorValid" => {
-                    crate::__private::set(
-                        &mut self.separator_valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "separatorValid",
-                    )
-                }
-                "fileEncodingValid" => {
-                    crate::__private::set(
-                        &mut self.file_encoding_valid,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "fileEncodingValid",
-                    )
-                }
-                "errors" => {
-                    crate::__private::set(
-                        &mut self.errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "errors",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "separatorValid" => {
+                self.separator_valid = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "fileEncodingValid" => {
+                self.file_encoding_valid = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "errors" => self.errors = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "separatorValid",
+        "fileEncodingValid",
+        "errors",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17796,24 +16161,18 @@ impl crate::__private::DecodeFields for ValidationServiceAsyncResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17901,30 +16260,18 @@ impl crate::__private::DecodeFields for ValidationServiceRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "dateImportEnded" => {
-                    crate::__private::set(
-                        &mut self.date_import_ended,
-                        map.next_value()?,
-                        "dateImportEnded",
-                    )
-                }
-                "uploadKey" => {
-                    crate::__private::set(
-                        &mut self.upload_key,
-                        map.next_value()?,
-                        "uploadKey",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dateImportEnded" => self.date_import_ended = map.next_value()?,
+            "uploadKey" => self.upload_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["dateImportEnded", "uploadKey"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -17998,19 +16345,17 @@ impl crate::__private::DecodeFields for ValueWrapperActivityCodeStyle {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18079,19 +16424,17 @@ for ValueWrapperActivityPlanServiceGoalImpactOverrides {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18159,19 +16502,17 @@ impl crate::__private::DecodeFields for ValueWrapperBuShortTermForecastReference
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18239,19 +16580,17 @@ impl crate::__private::DecodeFields for ValueWrapperCapacityPlanImportedForecast
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18319,19 +16658,17 @@ impl crate::__private::DecodeFields for ValueWrapperDate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18399,19 +16736,17 @@ impl crate::__private::DecodeFields for ValueWrapperGroupSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18479,19 +16814,17 @@ impl crate::__private::DecodeFields for ValueWrapperHrisTimeOffType {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18559,19 +16892,17 @@ impl crate::__private::DecodeFields for ValueWrapperInstant {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18639,23 +16970,17 @@ impl crate::__private::DecodeFields for ValueWrapperInteger {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(
-                        &mut self.value,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "value",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18723,19 +17048,17 @@ impl crate::__private::DecodeFields for ValueWrapperLocalDate {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18803,19 +17126,17 @@ impl crate::__private::DecodeFields for ValueWrapperMonthlyPlanningPeriodSetting
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18883,19 +17204,17 @@ impl crate::__private::DecodeFields for ValueWrapperPlanningPeriodSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -18963,19 +17282,17 @@ impl crate::__private::DecodeFields for ValueWrapperShiftTradeTargetRequestItem 
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19043,19 +17360,17 @@ impl crate::__private::DecodeFields for ValueWrapperString {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19123,19 +17438,17 @@ impl crate::__private::DecodeFields for ValueWrapperUserSearchRule {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["value"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19249,60 +17562,39 @@ impl crate::__private::DecodeFields for Variable {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "scope" => {
-                    crate::__private::set(&mut self.scope, map.next_value()?, "scope")
-                }
-                "description" => {
-                    crate::__private::set(
-                        &mut self.description,
-                        map.next_value()?,
-                        "description",
-                    )
-                }
-                "validation" => {
-                    crate::__private::set(
-                        &mut self.validation,
-                        map.next_value()?,
-                        "validation",
-                    )
-                }
-                "listValues" => {
-                    crate::__private::set(
-                        &mut self.list_values,
-                        map.next_value()?,
-                        "listValues",
-                    )
-                }
-                "listVariables" => {
-                    crate::__private::set(
-                        &mut self.list_variables,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "listVariables",
-                    )
-                }
-                "customConversationAttributes" => {
-                    crate::__private::set(
-                        &mut self.custom_conversation_attributes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customConversationAttributes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "scope" => self.scope = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "validation" => self.validation = map.next_value()?,
+            "listValues" => self.list_values = map.next_value()?,
+            "listVariables" => {
+                self.list_variables = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "customConversationAttributes" => {
+                self.custom_conversation_attributes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "type",
+        "scope",
+        "description",
+        "validation",
+        "listValues",
+        "listVariables",
+        "customConversationAttributes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19515,13 +17807,14 @@ impl crate::__private::DecodeFields for VariableValidation {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19587,26 +17880,20 @@ impl crate::__private::DecodeFields for VerificationResult {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "status" => {
-                    crate::__private::set(&mut self.status, map.next_value()?, "status")
-                }
-                "records" => {
-                    crate::__private::set(
-                        &mut self.records,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "records",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "status" => self.status = map.next_value()?,
+            "records" => {
+                self.records = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["status", "records"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19754,51 +18041,35 @@ impl crate::__private::DecodeFields for Verifier {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "credential" => {
-                    crate::__private::set(
-                        &mut self.credential,
-                        map.next_value()?,
-                        "credential",
-                    )
-                }
-                "default" => {
-                    crate::__private::set(
-                        &mut self.default,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "default",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "type" => self.type_ = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "credential" => self.credential = map.next_value()?,
+            "default" => {
+                self.default = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "name",
+        "type",
+        "enabled",
+        "credential",
+        "default",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -19942,37 +18213,21 @@ impl crate::__private::DecodeFields for VerifierEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["total", "entities", "selfUri"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20162,127 +18417,67 @@ impl crate::__private::DecodeFields for Video {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "state" => {
-                    crate::__private::set(&mut self.state, map.next_value()?, "state")
-                }
-                "initialState" => {
-                    crate::__private::set(
-                        &mut self.initial_state,
-                        map.next_value()?,
-                        "initialState",
-                    )
-                }
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "context" => {
-                    crate::__private::set(
-                        &mut self.context,
-                        map.next_value()?,
-                        "context",
-                    )
-                }
-                "audioMuted" => {
-                    crate::__private::set(
-                        &mut self.audio_muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "audioMuted",
-                    )
-                }
-                "videoMuted" => {
-                    crate::__private::set(
-                        &mut self.video_muted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "videoMuted",
-                    )
-                }
-                "sharingScreen" => {
-                    crate::__private::set(
-                        &mut self.sharing_screen,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sharingScreen",
-                    )
-                }
-                "peerCount" => {
-                    crate::__private::set(
-                        &mut self.peer_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "peerCount",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "startAlertingTime" => {
-                    crate::__private::set(
-                        &mut self.start_alerting_time,
-                        map.next_value()?,
-                        "startAlertingTime",
-                    )
-                }
-                "connectedTime" => {
-                    crate::__private::set(
-                        &mut self.connected_time,
-                        map.next_value()?,
-                        "connectedTime",
-                    )
-                }
-                "disconnectedTime" => {
-                    crate::__private::set(
-                        &mut self.disconnected_time,
-                        map.next_value()?,
-                        "disconnectedTime",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "peerId" => {
-                    crate::__private::set(&mut self.peer_id, map.next_value()?, "peerId")
-                }
-                "msids" => {
-                    crate::__private::set(
-                        &mut self.msids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "msids",
-                    )
-                }
-                "self" => {
-                    crate::__private::set(&mut self.self_, map.next_value()?, "self")
-                }
-                "wrapup" => {
-                    crate::__private::set(&mut self.wrapup, map.next_value()?, "wrapup")
-                }
-                "afterCallWork" => {
-                    crate::__private::set(
-                        &mut self.after_call_work,
-                        map.next_value()?,
-                        "afterCallWork",
-                    )
-                }
-                "afterCallWorkRequired" => {
-                    crate::__private::set(
-                        &mut self.after_call_work_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "afterCallWorkRequired",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "state" => self.state = map.next_value()?,
+            "initialState" => self.initial_state = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "context" => self.context = map.next_value()?,
+            "audioMuted" => {
+                self.audio_muted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "videoMuted" => {
+                self.video_muted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sharingScreen" => {
+                self.sharing_screen = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "peerCount" => {
+                self.peer_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "startAlertingTime" => self.start_alerting_time = map.next_value()?,
+            "connectedTime" => self.connected_time = map.next_value()?,
+            "disconnectedTime" => self.disconnected_time = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "peerId" => self.peer_id = map.next_value()?,
+            "msids" => self.msids = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "self" => self.self_ = map.next_value()?,
+            "wrapup" => self.wrapup = map.next_value()?,
+            "afterCallWork" => self.after_call_work = map.next_value()?,
+            "afterCallWorkRequired" => {
+                self.after_call_work_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "state",
+        "initialState",
+        "id",
+        "context",
+        "audioMuted",
+        "videoMuted",
+        "sharingScreen",
+        "peerCount",
+        "disconnectType",
+        "startAlertingTime",
+        "connectedTime",
+        "disconnectedTime",
+        "provider",
+        "peerId",
+        "msids",
+        "self",
+        "wrapup",
+        "afterCallWork",
+        "afterCallWorkRequired",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20801,37 +18996,23 @@ impl crate::__private::DecodeFields for VideoConferenceDetails {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "conferenceId" => {
-                    crate::__private::set(
-                        &mut self.conference_id,
-                        map.next_value()?,
-                        "conferenceId",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantInfo" => {
-                    crate::__private::set(
-                        &mut self.participant_info,
-                        map.next_value()?,
-                        "participantInfo",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "conferenceId" => self.conference_id = map.next_value()?,
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantInfo" => self.participant_info = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "conferenceId",
+        "conversationId",
+        "participantInfo",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -20933,36 +19114,29 @@ impl crate::__private::DecodeFields for VideoSettings {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "channels" => {
-                    crate::__private::set(
-                        &mut self.channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "channels",
-                    )
-                }
-                "agent" => {
-                    crate::__private::set(&mut self.agent, map.next_value()?, "agent")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "channels" => {
+                self.channels = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agent" => self.agent = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "channels",
+        "agent",
+        "user",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -22342,1746 +20516,1231 @@ impl crate::__private::DecodeFields for ViewFilter {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "mediaTypes" => {
-                    crate::__private::set(
-                        &mut self.media_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "mediaTypes",
-                    )
-                }
-                "queueIds" => {
-                    crate::__private::set(
-                        &mut self.queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "queueIds",
-                    )
-                }
-                "skillIds" => {
-                    crate::__private::set(
-                        &mut self.skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillIds",
-                    )
-                }
-                "assignedSkillIds" => {
-                    crate::__private::set(
-                        &mut self.assigned_skill_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignedSkillIds",
-                    )
-                }
-                "skillGroups" => {
-                    crate::__private::set(
-                        &mut self.skill_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "skillGroups",
-                    )
-                }
-                "languageIds" => {
-                    crate::__private::set(
-                        &mut self.language_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languageIds",
-                    )
-                }
-                "assignedLanguageIds" => {
-                    crate::__private::set(
-                        &mut self.assigned_language_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assignedLanguageIds",
-                    )
-                }
-                "languageGroups" => {
-                    crate::__private::set(
-                        &mut self.language_groups,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "languageGroups",
-                    )
-                }
-                "directions" => {
-                    crate::__private::set(
-                        &mut self.directions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "directions",
-                    )
-                }
-                "originatingDirections" => {
-                    crate::__private::set(
-                        &mut self.originating_directions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "originatingDirections",
-                    )
-                }
-                "wrapUpCodes" => {
-                    crate::__private::set(
-                        &mut self.wrap_up_codes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "wrapUpCodes",
-                    )
-                }
-                "dnisList" => {
-                    crate::__private::set(
-                        &mut self.dnis_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dnisList",
-                    )
-                }
-                "sessionDnisList" => {
-                    crate::__private::set(
-                        &mut self.session_dnis_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sessionDnisList",
-                    )
-                }
-                "filterQueuesByUserIds" => {
-                    crate::__private::set(
-                        &mut self.filter_queues_by_user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filterQueuesByUserIds",
-                    )
-                }
-                "filterUsersByQueueIds" => {
-                    crate::__private::set(
-                        &mut self.filter_users_by_queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filterUsersByQueueIds",
-                    )
-                }
-                "userIds" => {
-                    crate::__private::set(
-                        &mut self.user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "userIds",
-                    )
-                }
-                "managementUnitIds" => {
-                    crate::__private::set(
-                        &mut self.management_unit_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "managementUnitIds",
-                    )
-                }
-                "addressTos" => {
-                    crate::__private::set(
-                        &mut self.address_tos,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addressTos",
-                    )
-                }
-                "addressFroms" => {
-                    crate::__private::set(
-                        &mut self.address_froms,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "addressFroms",
-                    )
-                }
-                "outboundCampaignIds" => {
-                    crate::__private::set(
-                        &mut self.outbound_campaign_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outboundCampaignIds",
-                    )
-                }
-                "outboundContactListIds" => {
-                    crate::__private::set(
-                        &mut self.outbound_contact_list_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "outboundContactListIds",
-                    )
-                }
-                "contactIds" => {
-                    crate::__private::set(
-                        &mut self.contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contactIds",
-                    )
-                }
-                "externalContactIds" => {
-                    crate::__private::set(
-                        &mut self.external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalContactIds",
-                    )
-                }
-                "externalOrgIds" => {
-                    crate::__private::set(
-                        &mut self.external_org_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalOrgIds",
-                    )
-                }
-                "aniList" => {
-                    crate::__private::set(
-                        &mut self.ani_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "aniList",
-                    )
-                }
-                "durationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "durationsMilliseconds",
-                    )
-                }
-                "acdDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.acd_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "acdDurationsMilliseconds",
-                    )
-                }
-                "talkDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.talk_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "talkDurationsMilliseconds",
-                    )
-                }
-                "acwDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.acw_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "acwDurationsMilliseconds",
-                    )
-                }
-                "handleDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.handle_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "handleDurationsMilliseconds",
-                    )
-                }
-                "holdDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.hold_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "holdDurationsMilliseconds",
-                    )
-                }
-                "abandonDurationsMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.abandon_durations_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "abandonDurationsMilliseconds",
-                    )
-                }
-                "evaluationScore" => {
-                    crate::__private::set(
-                        &mut self.evaluation_score,
-                        map.next_value()?,
-                        "evaluationScore",
-                    )
-                }
-                "evaluationCriticalScore" => {
-                    crate::__private::set(
-                        &mut self.evaluation_critical_score,
-                        map.next_value()?,
-                        "evaluationCriticalScore",
-                    )
-                }
-                "evaluationFormIds" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationFormIds",
-                    )
-                }
-                "evaluatedAgentIds" => {
-                    crate::__private::set(
-                        &mut self.evaluated_agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluatedAgentIds",
-                    )
-                }
-                "evaluatorIds" => {
-                    crate::__private::set(
-                        &mut self.evaluator_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluatorIds",
-                    )
-                }
-                "transferred" => {
-                    crate::__private::set(
-                        &mut self.transferred,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "transferred",
-                    )
-                }
-                "abandoned" => {
-                    crate::__private::set(
-                        &mut self.abandoned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "abandoned",
-                    )
-                }
-                "answered" => {
-                    crate::__private::set(
-                        &mut self.answered,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "answered",
-                    )
-                }
-                "messageTypes" => {
-                    crate::__private::set(
-                        &mut self.message_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "messageTypes",
-                    )
-                }
-                "divisionIds" => {
-                    crate::__private::set(
-                        &mut self.division_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "divisionIds",
-                    )
-                }
-                "surveyFormIds" => {
-                    crate::__private::set(
-                        &mut self.survey_form_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyFormIds",
-                    )
-                }
-                "surveyTotalScore" => {
-                    crate::__private::set(
-                        &mut self.survey_total_score,
-                        map.next_value()?,
-                        "surveyTotalScore",
-                    )
-                }
-                "surveyNpsScore" => {
-                    crate::__private::set(
-                        &mut self.survey_nps_score,
-                        map.next_value()?,
-                        "surveyNpsScore",
-                    )
-                }
-                "mos" => crate::__private::set(&mut self.mos, map.next_value()?, "mos"),
-                "surveyQuestionGroupScore" => {
-                    crate::__private::set(
-                        &mut self.survey_question_group_score,
-                        map.next_value()?,
-                        "surveyQuestionGroupScore",
-                    )
-                }
-                "surveyPromoterScore" => {
-                    crate::__private::set(
-                        &mut self.survey_promoter_score,
-                        map.next_value()?,
-                        "surveyPromoterScore",
-                    )
-                }
-                "surveyFormContextIds" => {
-                    crate::__private::set(
-                        &mut self.survey_form_context_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyFormContextIds",
-                    )
-                }
-                "conversationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationIds",
-                    )
-                }
-                "sipCallIds" => {
-                    crate::__private::set(
-                        &mut self.sip_call_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sipCallIds",
-                    )
-                }
-                "isEnded" => {
-                    crate::__private::set(
-                        &mut self.is_ended,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isEnded",
-                    )
-                }
-                "isSurveyed" => {
-                    crate::__private::set(
-                        &mut self.is_surveyed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSurveyed",
-                    )
-                }
-                "surveyScores" => {
-                    crate::__private::set(
-                        &mut self.survey_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyScores",
-                    )
-                }
-                "promoterScores" => {
-                    crate::__private::set(
-                        &mut self.promoter_scores,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "promoterScores",
-                    )
-                }
-                "isCampaign" => {
-                    crate::__private::set(
-                        &mut self.is_campaign,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isCampaign",
-                    )
-                }
-                "surveyStatuses" => {
-                    crate::__private::set(
-                        &mut self.survey_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyStatuses",
-                    )
-                }
-                "conversationProperties" => {
-                    crate::__private::set(
-                        &mut self.conversation_properties,
-                        map.next_value()?,
-                        "conversationProperties",
-                    )
-                }
-                "isBlindTransferred" => {
-                    crate::__private::set(
-                        &mut self.is_blind_transferred,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isBlindTransferred",
-                    )
-                }
-                "isConsulted" => {
-                    crate::__private::set(
-                        &mut self.is_consulted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isConsulted",
-                    )
-                }
-                "isConsultTransferred" => {
-                    crate::__private::set(
-                        &mut self.is_consult_transferred,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isConsultTransferred",
-                    )
-                }
-                "remoteParticipants" => {
-                    crate::__private::set(
-                        &mut self.remote_participants,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "remoteParticipants",
-                    )
-                }
-                "flowIds" => {
-                    crate::__private::set(
-                        &mut self.flow_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowIds",
-                    )
-                }
-                "flowOutcomeIds" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowOutcomeIds",
-                    )
-                }
-                "flowOutcomeValues" => {
-                    crate::__private::set(
-                        &mut self.flow_outcome_values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowOutcomeValues",
-                    )
-                }
-                "flowDestinationTypes" => {
-                    crate::__private::set(
-                        &mut self.flow_destination_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowDestinationTypes",
-                    )
-                }
-                "flowDisconnectReasons" => {
-                    crate::__private::set(
-                        &mut self.flow_disconnect_reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowDisconnectReasons",
-                    )
-                }
-                "flowTypes" => {
-                    crate::__private::set(
-                        &mut self.flow_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowTypes",
-                    )
-                }
-                "flowEntryTypes" => {
-                    crate::__private::set(
-                        &mut self.flow_entry_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowEntryTypes",
-                    )
-                }
-                "flowEntryReasons" => {
-                    crate::__private::set(
-                        &mut self.flow_entry_reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowEntryReasons",
-                    )
-                }
-                "flowVersions" => {
-                    crate::__private::set(
-                        &mut self.flow_versions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowVersions",
-                    )
-                }
-                "groupIds" => {
-                    crate::__private::set(
-                        &mut self.group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "groupIds",
-                    )
-                }
-                "hasJourneyCustomerId" => {
-                    crate::__private::set(
-                        &mut self.has_journey_customer_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasJourneyCustomerId",
-                    )
-                }
-                "hasJourneyActionMapId" => {
-                    crate::__private::set(
-                        &mut self.has_journey_action_map_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasJourneyActionMapId",
-                    )
-                }
-                "hasJourneyVisitId" => {
-                    crate::__private::set(
-                        &mut self.has_journey_visit_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasJourneyVisitId",
-                    )
-                }
-                "hasMedia" => {
-                    crate::__private::set(
-                        &mut self.has_media,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasMedia",
-                    )
-                }
-                "roleIds" => {
-                    crate::__private::set(
-                        &mut self.role_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "roleIds",
-                    )
-                }
-                "reportsTos" => {
-                    crate::__private::set(
-                        &mut self.reports_tos,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "reportsTos",
-                    )
-                }
-                "locationIds" => {
-                    crate::__private::set(
-                        &mut self.location_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "locationIds",
-                    )
-                }
-                "flowOutTypes" => {
-                    crate::__private::set(
-                        &mut self.flow_out_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowOutTypes",
-                    )
-                }
-                "providerList" => {
-                    crate::__private::set(
-                        &mut self.provider_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "providerList",
-                    )
-                }
-                "callbackNumberList" => {
-                    crate::__private::set(
-                        &mut self.callback_number_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "callbackNumberList",
-                    )
-                }
-                "callbackInterval" => {
-                    crate::__private::set(
-                        &mut self.callback_interval,
-                        map.next_value()?,
-                        "callbackInterval",
-                    )
-                }
-                "usedRoutingTypes" => {
-                    crate::__private::set(
-                        &mut self.used_routing_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "usedRoutingTypes",
-                    )
-                }
-                "requestedRoutingTypes" => {
-                    crate::__private::set(
-                        &mut self.requested_routing_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "requestedRoutingTypes",
-                    )
-                }
-                "hasAgentAssistId" => {
-                    crate::__private::set(
-                        &mut self.has_agent_assist_id,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasAgentAssistId",
-                    )
-                }
-                "transcripts" => {
-                    crate::__private::set(
-                        &mut self.transcripts,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcripts",
-                    )
-                }
-                "transcriptLanguages" => {
-                    crate::__private::set(
-                        &mut self.transcript_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptLanguages",
-                    )
-                }
-                "participantPurposes" => {
-                    crate::__private::set(
-                        &mut self.participant_purposes,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "participantPurposes",
-                    )
-                }
-                "showFirstQueue" => {
-                    crate::__private::set(
-                        &mut self.show_first_queue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "showFirstQueue",
-                    )
-                }
-                "teamIds" => {
-                    crate::__private::set(
-                        &mut self.team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "teamIds",
-                    )
-                }
-                "filterUsersByTeamIds" => {
-                    crate::__private::set(
-                        &mut self.filter_users_by_team_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filterUsersByTeamIds",
-                    )
-                }
-                "journeyActionMapIds" => {
-                    crate::__private::set(
-                        &mut self.journey_action_map_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyActionMapIds",
-                    )
-                }
-                "journeyOutcomeIds" => {
-                    crate::__private::set(
-                        &mut self.journey_outcome_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyOutcomeIds",
-                    )
-                }
-                "journeySegmentIds" => {
-                    crate::__private::set(
-                        &mut self.journey_segment_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeySegmentIds",
-                    )
-                }
-                "journeyActionMapTypes" => {
-                    crate::__private::set(
-                        &mut self.journey_action_map_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyActionMapTypes",
-                    )
-                }
-                "developmentRoleList" => {
-                    crate::__private::set(
-                        &mut self.development_role_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "developmentRoleList",
-                    )
-                }
-                "developmentTypeList" => {
-                    crate::__private::set(
-                        &mut self.development_type_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "developmentTypeList",
-                    )
-                }
-                "developmentStatusList" => {
-                    crate::__private::set(
-                        &mut self.development_status_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "developmentStatusList",
-                    )
-                }
-                "developmentModuleIds" => {
-                    crate::__private::set(
-                        &mut self.development_module_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "developmentModuleIds",
-                    )
-                }
-                "developmentActivityOverdue" => {
-                    crate::__private::set(
-                        &mut self.development_activity_overdue,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "developmentActivityOverdue",
-                    )
-                }
-                "customerSentimentScore" => {
-                    crate::__private::set(
-                        &mut self.customer_sentiment_score,
-                        map.next_value()?,
-                        "customerSentimentScore",
-                    )
-                }
-                "customerSentimentTrend" => {
-                    crate::__private::set(
-                        &mut self.customer_sentiment_trend,
-                        map.next_value()?,
-                        "customerSentimentTrend",
-                    )
-                }
-                "flowTransferTargets" => {
-                    crate::__private::set(
-                        &mut self.flow_transfer_targets,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowTransferTargets",
-                    )
-                }
-                "developmentName" => {
-                    crate::__private::set(
-                        &mut self.development_name,
-                        map.next_value()?,
-                        "developmentName",
-                    )
-                }
-                "topicIds" => {
-                    crate::__private::set(
-                        &mut self.topic_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "topicIds",
-                    )
-                }
-                "externalTags" => {
-                    crate::__private::set(
-                        &mut self.external_tags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "externalTags",
-                    )
-                }
-                "isNotResponding" => {
-                    crate::__private::set(
-                        &mut self.is_not_responding,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isNotResponding",
-                    )
-                }
-                "isAuthenticated" => {
-                    crate::__private::set(
-                        &mut self.is_authenticated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAuthenticated",
-                    )
-                }
-                "botIds" => {
-                    crate::__private::set(
-                        &mut self.bot_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botIds",
-                    )
-                }
-                "botVersions" => {
-                    crate::__private::set(
-                        &mut self.bot_versions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botVersions",
-                    )
-                }
-                "botMessageTypes" => {
-                    crate::__private::set(
-                        &mut self.bot_message_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botMessageTypes",
-                    )
-                }
-                "botProviderList" => {
-                    crate::__private::set(
-                        &mut self.bot_provider_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botProviderList",
-                    )
-                }
-                "botProductList" => {
-                    crate::__private::set(
-                        &mut self.bot_product_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botProductList",
-                    )
-                }
-                "botRecognitionFailureReasonList" => {
-                    crate::__private::set(
-                        &mut self.bot_recognition_failure_reason_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botRecognitionFailureReasonList",
-                    )
-                }
-                "botIntentList" => {
-                    crate::__private::set(
-                        &mut self.bot_intent_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botIntentList",
-                    )
-                }
-                "botFinalIntentList" => {
-                    crate::__private::set(
-                        &mut self.bot_final_intent_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botFinalIntentList",
-                    )
-                }
-                "botSlotList" => {
-                    crate::__private::set(
-                        &mut self.bot_slot_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botSlotList",
-                    )
-                }
-                "botResultList" => {
-                    crate::__private::set(
-                        &mut self.bot_result_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botResultList",
-                    )
-                }
-                "blockedReasons" => {
-                    crate::__private::set(
-                        &mut self.blocked_reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "blockedReasons",
-                    )
-                }
-                "isRecorded" => {
-                    crate::__private::set(
-                        &mut self.is_recorded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isRecorded",
-                    )
-                }
-                "hasEvaluation" => {
-                    crate::__private::set(
-                        &mut self.has_evaluation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasEvaluation",
-                    )
-                }
-                "hasScoredEvaluation" => {
-                    crate::__private::set(
-                        &mut self.has_scored_evaluation,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasScoredEvaluation",
-                    )
-                }
-                "emailDeliveryStatusList" => {
-                    crate::__private::set(
-                        &mut self.email_delivery_status_list,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "emailDeliveryStatusList",
-                    )
-                }
-                "isAgentOwnedCallback" => {
-                    crate::__private::set(
-                        &mut self.is_agent_owned_callback,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAgentOwnedCallback",
-                    )
-                }
-                "agentCallbackOwnerIds" => {
-                    crate::__private::set(
-                        &mut self.agent_callback_owner_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentCallbackOwnerIds",
-                    )
-                }
-                "transcriptTopics" => {
-                    crate::__private::set(
-                        &mut self.transcript_topics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptTopics",
-                    )
-                }
-                "journeyFrequencyCapReasons" => {
-                    crate::__private::set(
-                        &mut self.journey_frequency_cap_reasons,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyFrequencyCapReasons",
-                    )
-                }
-                "journeyBlockingActionMapIds" => {
-                    crate::__private::set(
-                        &mut self.journey_blocking_action_map_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyBlockingActionMapIds",
-                    )
-                }
-                "journeyActionTargetIds" => {
-                    crate::__private::set(
-                        &mut self.journey_action_target_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyActionTargetIds",
-                    )
-                }
-                "journeyBlockingScheduleGroupIds" => {
-                    crate::__private::set(
-                        &mut self.journey_blocking_schedule_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyBlockingScheduleGroupIds",
-                    )
-                }
-                "journeyBlockingEmergencyScheduleGroupIds" => {
-                    crate::__private::set(
-                        &mut self.journey_blocking_emergency_schedule_group_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyBlockingEmergencyScheduleGroupIds",
-                    )
-                }
-                "journeyUrlEqualConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_equal_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlEqualConditions",
-                    )
-                }
-                "journeyUrlNotEqualConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_not_equal_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlNotEqualConditions",
-                    )
-                }
-                "journeyUrlStartsWithConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_starts_with_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlStartsWithConditions",
-                    )
-                }
-                "journeyUrlEndsWithConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_ends_with_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlEndsWithConditions",
-                    )
-                }
-                "journeyUrlContainsAnyConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_contains_any_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlContainsAnyConditions",
-                    )
-                }
-                "journeyUrlNotContainsAnyConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_not_contains_any_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlNotContainsAnyConditions",
-                    )
-                }
-                "journeyUrlContainsAllConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_contains_all_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlContainsAllConditions",
-                    )
-                }
-                "journeyUrlNotContainsAllConditions" => {
-                    crate::__private::set(
-                        &mut self.journey_url_not_contains_all_conditions,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "journeyUrlNotContainsAllConditions",
-                    )
-                }
-                "flowMilestoneIds" => {
-                    crate::__private::set(
-                        &mut self.flow_milestone_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "flowMilestoneIds",
-                    )
-                }
-                "isAssessmentPassed" => {
-                    crate::__private::set(
-                        &mut self.is_assessment_passed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAssessmentPassed",
-                    )
-                }
-                "conversationInitiators" => {
-                    crate::__private::set(
-                        &mut self.conversation_initiators,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationInitiators",
-                    )
-                }
-                "hasCustomerParticipated" => {
-                    crate::__private::set(
-                        &mut self.has_customer_participated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasCustomerParticipated",
-                    )
-                }
-                "isAcdInteraction" => {
-                    crate::__private::set(
-                        &mut self.is_acd_interaction,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAcdInteraction",
-                    )
-                }
-                "hasFax" => {
-                    crate::__private::set(
-                        &mut self.has_fax,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasFax",
-                    )
-                }
-                "dataActionIds" => {
-                    crate::__private::set(
-                        &mut self.data_action_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "dataActionIds",
-                    )
-                }
-                "actionCategoryName" => {
-                    crate::__private::set(
-                        &mut self.action_category_name,
-                        map.next_value()?,
-                        "actionCategoryName",
-                    )
-                }
-                "integrationIds" => {
-                    crate::__private::set(
-                        &mut self.integration_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "integrationIds",
-                    )
-                }
-                "responseStatuses" => {
-                    crate::__private::set(
-                        &mut self.response_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "responseStatuses",
-                    )
-                }
-                "availableDashboard" => {
-                    crate::__private::set(
-                        &mut self.available_dashboard,
-                        map.next_value()?,
-                        "availableDashboard",
-                    )
-                }
-                "favouriteDashboard" => {
-                    crate::__private::set(
-                        &mut self.favourite_dashboard,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "favouriteDashboard",
-                    )
-                }
-                "myDashboard" => {
-                    crate::__private::set(
-                        &mut self.my_dashboard,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "myDashboard",
-                    )
-                }
-                "stationErrors" => {
-                    crate::__private::set(
-                        &mut self.station_errors,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "stationErrors",
-                    )
-                }
-                "canonicalContactIds" => {
-                    crate::__private::set(
-                        &mut self.canonical_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "canonicalContactIds",
-                    )
-                }
-                "alertRuleIds" => {
-                    crate::__private::set(
-                        &mut self.alert_rule_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "alertRuleIds",
-                    )
-                }
-                "evaluationFormContextIds" => {
-                    crate::__private::set(
-                        &mut self.evaluation_form_context_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationFormContextIds",
-                    )
-                }
-                "evaluationStatuses" => {
-                    crate::__private::set(
-                        &mut self.evaluation_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationStatuses",
-                    )
-                }
-                "workbinIds" => {
-                    crate::__private::set(
-                        &mut self.workbin_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workbinIds",
-                    )
-                }
-                "worktypeIds" => {
-                    crate::__private::set(
-                        &mut self.worktype_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "worktypeIds",
-                    )
-                }
-                "workitemIds" => {
-                    crate::__private::set(
-                        &mut self.workitem_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workitemIds",
-                    )
-                }
-                "workitemAssigneeIds" => {
-                    crate::__private::set(
-                        &mut self.workitem_assignee_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workitemAssigneeIds",
-                    )
-                }
-                "workitemStatuses" => {
-                    crate::__private::set(
-                        &mut self.workitem_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workitemStatuses",
-                    )
-                }
-                "isAnalyzedForSensitiveData" => {
-                    crate::__private::set(
-                        &mut self.is_analyzed_for_sensitive_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isAnalyzedForSensitiveData",
-                    )
-                }
-                "hasSensitiveData" => {
-                    crate::__private::set(
-                        &mut self.has_sensitive_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasSensitiveData",
-                    )
-                }
-                "hasPciData" => {
-                    crate::__private::set(
-                        &mut self.has_pci_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasPciData",
-                    )
-                }
-                "hasPiiData" => {
-                    crate::__private::set(
-                        &mut self.has_pii_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "hasPiiData",
-                    )
-                }
-                "subPath" => {
-                    crate::__private::set(
-                        &mut self.sub_path,
-                        map.next_value()?,
-                        "subPath",
-                    )
-                }
-                "userState" => {
-                    crate::__private::set(
-                        &mut self.user_state,
-                        map.next_value()?,
-                        "userState",
-                    )
-                }
-                "isClearedByCustomer" => {
-                    crate::__private::set(
-                        &mut self.is_cleared_by_customer,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isClearedByCustomer",
-                    )
-                }
-                "evaluationAssigneeIds" => {
-                    crate::__private::set(
-                        &mut self.evaluation_assignee_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "evaluationAssigneeIds",
-                    )
-                }
-                "evaluationAssigned" => {
-                    crate::__private::set(
-                        &mut self.evaluation_assigned,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "evaluationAssigned",
-                    )
-                }
-                "assistantIds" => {
-                    crate::__private::set(
-                        &mut self.assistant_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "assistantIds",
-                    )
-                }
-                "knowledgeBaseIds" => {
-                    crate::__private::set(
-                        &mut self.knowledge_base_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "knowledgeBaseIds",
-                    )
-                }
-                "isParked" => {
-                    crate::__private::set(
-                        &mut self.is_parked,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isParked",
-                    )
-                }
-                "agentEmpathyScore" => {
-                    crate::__private::set(
-                        &mut self.agent_empathy_score,
-                        map.next_value()?,
-                        "agentEmpathyScore",
-                    )
-                }
-                "surveyTypes" => {
-                    crate::__private::set(
-                        &mut self.survey_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyTypes",
-                    )
-                }
-                "surveyResponseStatuses" => {
-                    crate::__private::set(
-                        &mut self.survey_response_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "surveyResponseStatuses",
-                    )
-                }
-                "botFlowTypes" => {
-                    crate::__private::set(
-                        &mut self.bot_flow_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "botFlowTypes",
-                    )
-                }
-                "agentTalkDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.agent_talk_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "agentTalkDurationMilliseconds",
-                    )
-                }
-                "customerTalkDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.customer_talk_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "customerTalkDurationMilliseconds",
-                    )
-                }
-                "overtalkDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.overtalk_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "overtalkDurationMilliseconds",
-                    )
-                }
-                "silenceDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.silence_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "silenceDurationMilliseconds",
-                    )
-                }
-                "acdDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.acd_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "acdDurationMilliseconds",
-                    )
-                }
-                "ivrDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.ivr_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "ivrDurationMilliseconds",
-                    )
-                }
-                "otherDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.other_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "otherDurationMilliseconds",
-                    )
-                }
-                "agentTalkPercentage" => {
-                    crate::__private::set(
-                        &mut self.agent_talk_percentage,
-                        map.next_value()?,
-                        "agentTalkPercentage",
-                    )
-                }
-                "customerTalkPercentage" => {
-                    crate::__private::set(
-                        &mut self.customer_talk_percentage,
-                        map.next_value()?,
-                        "customerTalkPercentage",
-                    )
-                }
-                "overtalkPercentage" => {
-                    crate::__private::set(
-                        &mut self.overtalk_percentage,
-                        map.next_value()?,
-                        "overtalkPercentage",
-                    )
-                }
-                "silencePercentage" => {
-                    crate::__private::set(
-                        &mut self.silence_percentage,
-                        map.next_value()?,
-                        "silencePercentage",
-                    )
-                }
-                "acdPercentage" => {
-                    crate::__private::set(
-                        &mut self.acd_percentage,
-                        map.next_value()?,
-                        "acdPercentage",
-                    )
-                }
-                "ivrPercentage" => {
-                    crate::__private::set(
-                        &mut self.ivr_percentage,
-                        map.next_value()?,
-                        "ivrPercentage",
-                    )
-                }
-                "otherPercentage" => {
-                    crate::__private::set(
-                        &mut self.other_percentage,
-                        map.next_value()?,
-                        "otherPercentage",
-                    )
-                }
-                "overtalkInstances" => {
-                    crate::__private::set(
-                        &mut self.overtalk_instances,
-                        map.next_value()?,
-                        "overtalkInstances",
-                    )
-                }
-                "isScreenRecorded" => {
-                    crate::__private::set(
-                        &mut self.is_screen_recorded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isScreenRecorded",
-                    )
-                }
-                "screenMonitorUserIds" => {
-                    crate::__private::set(
-                        &mut self.screen_monitor_user_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "screenMonitorUserIds",
-                    )
-                }
-                "dashboardState" => {
-                    crate::__private::set(
-                        &mut self.dashboard_state,
-                        map.next_value()?,
-                        "dashboardState",
-                    )
-                }
-                "dashboardType" => {
-                    crate::__private::set(
-                        &mut self.dashboard_type,
-                        map.next_value()?,
-                        "dashboardType",
-                    )
-                }
-                "dashboardAccessFilter" => {
-                    crate::__private::set(
-                        &mut self.dashboard_access_filter,
-                        map.next_value()?,
-                        "dashboardAccessFilter",
-                    )
-                }
-                "transcriptDurationMilliseconds" => {
-                    crate::__private::set(
-                        &mut self.transcript_duration_milliseconds,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "transcriptDurationMilliseconds",
-                    )
-                }
-                "workitemsStatuses" => {
-                    crate::__private::set(
-                        &mut self.workitems_statuses,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "workitemsStatuses",
-                    )
-                }
-                "socialCountries" => {
-                    crate::__private::set(
-                        &mut self.social_countries,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialCountries",
-                    )
-                }
-                "socialLanguages" => {
-                    crate::__private::set(
-                        &mut self.social_languages,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialLanguages",
-                    )
-                }
-                "socialChannels" => {
-                    crate::__private::set(
-                        &mut self.social_channels,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialChannels",
-                    )
-                }
-                "socialSentimentCategory" => {
-                    crate::__private::set(
-                        &mut self.social_sentiment_category,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialSentimentCategory",
-                    )
-                }
-                "socialTopicIds" => {
-                    crate::__private::set(
-                        &mut self.social_topic_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialTopicIds",
-                    )
-                }
-                "socialIngestionRuleIds" => {
-                    crate::__private::set(
-                        &mut self.social_ingestion_rule_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialIngestionRuleIds",
-                    )
-                }
-                "socialConversationCreated" => {
-                    crate::__private::set(
-                        &mut self.social_conversation_created,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "socialConversationCreated",
-                    )
-                }
-                "socialContentType" => {
-                    crate::__private::set(
-                        &mut self.social_content_type,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialContentType",
-                    )
-                }
-                "socialKeywords" => {
-                    crate::__private::set(
-                        &mut self.social_keywords,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialKeywords",
-                    )
-                }
-                "socialPostEscalated" => {
-                    crate::__private::set(
-                        &mut self.social_post_escalated,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "socialPostEscalated",
-                    )
-                }
-                "socialClassifications" => {
-                    crate::__private::set(
-                        &mut self.social_classifications,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialClassifications",
-                    )
-                }
-                "filterUsersByManagerIds" => {
-                    crate::__private::set(
-                        &mut self.filter_users_by_manager_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "filterUsersByManagerIds",
-                    )
-                }
-                "slideshowIds" => {
-                    crate::__private::set(
-                        &mut self.slideshow_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "slideshowIds",
-                    )
-                }
-                "conferenced" => {
-                    crate::__private::set(
-                        &mut self.conferenced,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "conferenced",
-                    )
-                }
-                "video" => {
-                    crate::__private::set(
-                        &mut self.video,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "video",
-                    )
-                }
-                "linkedInteraction" => {
-                    crate::__private::set(
-                        &mut self.linked_interaction,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "linkedInteraction",
-                    )
-                }
-                "recommendationSources" => {
-                    crate::__private::set(
-                        &mut self.recommendation_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "recommendationSources",
-                    )
-                }
-                "evaluationRole" => {
-                    crate::__private::set(
-                        &mut self.evaluation_role,
-                        map.next_value()?,
-                        "evaluationRole",
-                    )
-                }
-                "comparisonQueueIds" => {
-                    crate::__private::set(
-                        &mut self.comparison_queue_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "comparisonQueueIds",
-                    )
-                }
-                "viewMetrics" => {
-                    crate::__private::set(
-                        &mut self.view_metrics,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "viewMetrics",
-                    )
-                }
-                "timelineCategories" => {
-                    crate::__private::set(
-                        &mut self.timeline_categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "timelineCategories",
-                    )
-                }
-                "acw" => {
-                    crate::__private::set(
-                        &mut self.acw,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "acw",
-                    )
-                }
-                "segmentTypes" => {
-                    crate::__private::set(
-                        &mut self.segment_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "segmentTypes",
-                    )
-                }
-                "programIds" => {
-                    crate::__private::set(
-                        &mut self.program_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "programIds",
-                    )
-                }
-                "categoryIds" => {
-                    crate::__private::set(
-                        &mut self.category_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "categoryIds",
-                    )
-                }
-                "deliveryPushed" => {
-                    crate::__private::set(
-                        &mut self.delivery_pushed,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deliveryPushed",
-                    )
-                }
-                "socialRatings" => {
-                    crate::__private::set(
-                        &mut self.social_ratings,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "socialRatings",
-                    )
-                }
-                "virtualAgentIds" => {
-                    crate::__private::set(
-                        &mut self.virtual_agent_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "virtualAgentIds",
-                    )
-                }
-                "empathyScoreCategories" => {
-                    crate::__private::set(
-                        &mut self.empathy_score_categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "empathyScoreCategories",
-                    )
-                }
-                "sentimentScoreCategories" => {
-                    crate::__private::set(
-                        &mut self.sentiment_score_categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sentimentScoreCategories",
-                    )
-                }
-                "sentimentTrendCategories" => {
-                    crate::__private::set(
-                        &mut self.sentiment_trend_categories,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sentimentTrendCategories",
-                    )
-                }
-                "contentModerationFlags" => {
-                    crate::__private::set(
-                        &mut self.content_moderation_flags,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "contentModerationFlags",
-                    )
-                }
-                "socialSourceTypes" => {
-                    crate::__private::set(
-                        &mut self.social_source_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialSourceTypes",
-                    )
-                }
-                "socialFollowerRange" => {
-                    crate::__private::set(
-                        &mut self.social_follower_range,
-                        map.next_value()?,
-                        "socialFollowerRange",
-                    )
-                }
-                "socialVerificationStatus" => {
-                    crate::__private::set(
-                        &mut self.social_verification_status,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "socialVerificationStatus",
-                    )
-                }
-                "socialEngagementLikes" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_likes,
-                        map.next_value()?,
-                        "socialEngagementLikes",
-                    )
-                }
-                "socialEngagementShares" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_shares,
-                        map.next_value()?,
-                        "socialEngagementShares",
-                    )
-                }
-                "socialEngagementComments" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_comments,
-                        map.next_value()?,
-                        "socialEngagementComments",
-                    )
-                }
-                "socialEngagementViews" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_views,
-                        map.next_value()?,
-                        "socialEngagementViews",
-                    )
-                }
-                "socialEngagementSaves" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_saves,
-                        map.next_value()?,
-                        "socialEngagementSaves",
-                    )
-                }
-                "socialEngagementReposts" => {
-                    crate::__private::set(
-                        &mut self.social_engagement_reposts,
-                        map.next_value()?,
-                        "socialEngagementReposts",
-                    )
-                }
-                "sessionExpired" => {
-                    crate::__private::set(
-                        &mut self.session_expired,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sessionExpired",
-                    )
-                }
-                "screenMonitored" => {
-                    crate::__private::set(
-                        &mut self.screen_monitored,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "screenMonitored",
-                    )
-                }
-                "engagementSources" => {
-                    crate::__private::set(
-                        &mut self.engagement_sources,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "engagementSources",
-                    )
-                }
-                "isSnippetRecorded" => {
-                    crate::__private::set(
-                        &mut self.is_snippet_recorded,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "isSnippetRecorded",
-                    )
-                }
-                "takeover" => {
-                    crate::__private::set(
-                        &mut self.takeover,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "takeover",
-                    )
-                }
-                "socialPostTypes" => {
-                    crate::__private::set(
-                        &mut self.social_post_types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "socialPostTypes",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mediaTypes" => {
+                self.media_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "queueIds" => {
+                self.queue_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "skillIds" => {
+                self.skill_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assignedSkillIds" => {
+                self.assigned_skill_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "skillGroups" => {
+                self.skill_groups = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "languageIds" => {
+                self.language_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "assignedLanguageIds" => {
+                self.assigned_language_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "languageGroups" => {
+                self.language_groups = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "directions" => {
+                self.directions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "originatingDirections" => {
+                self.originating_directions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "wrapUpCodes" => {
+                self.wrap_up_codes = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "dnisList" => {
+                self.dnis_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "sessionDnisList" => {
+                self.session_dnis_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filterQueuesByUserIds" => {
+                self.filter_queues_by_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filterUsersByQueueIds" => {
+                self.filter_users_by_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "userIds" => {
+                self.user_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "managementUnitIds" => {
+                self.management_unit_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "addressTos" => {
+                self.address_tos = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "addressFroms" => {
+                self.address_froms = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "outboundCampaignIds" => {
+                self.outbound_campaign_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "outboundContactListIds" => {
+                self.outbound_contact_list_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "contactIds" => {
+                self.contact_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalContactIds" => {
+                self.external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "externalOrgIds" => {
+                self.external_org_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "aniList" => {
+                self.ani_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "durationsMilliseconds" => {
+                self.durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "acdDurationsMilliseconds" => {
+                self.acd_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "talkDurationsMilliseconds" => {
+                self.talk_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "acwDurationsMilliseconds" => {
+                self.acw_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "handleDurationsMilliseconds" => {
+                self.handle_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "holdDurationsMilliseconds" => {
+                self.hold_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "abandonDurationsMilliseconds" => {
+                self.abandon_durations_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationScore" => self.evaluation_score = map.next_value()?,
+            "evaluationCriticalScore" => {
+                self.evaluation_critical_score = map.next_value()?;
+            }
+            "evaluationFormIds" => {
+                self.evaluation_form_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluatedAgentIds" => {
+                self.evaluated_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluatorIds" => {
+                self.evaluator_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transferred" => {
+                self.transferred = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "abandoned" => {
+                self.abandoned = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "answered" => {
+                self.answered = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "messageTypes" => {
+                self.message_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "divisionIds" => {
+                self.division_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveyFormIds" => {
+                self.survey_form_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "surveyTotalScore" => self.survey_total_score = map.next_value()?,
+            "surveyNpsScore" => self.survey_nps_score = map.next_value()?,
+            "mos" => self.mos = map.next_value()?,
+            "surveyQuestionGroupScore" => {
+                self.survey_question_group_score = map.next_value()?;
+            }
+            "surveyPromoterScore" => self.survey_promoter_score = map.next_value()?,
+            "surveyFormContextIds" => {
+                self.survey_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationIds" => {
+                self.conversation_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sipCallIds" => {
+                self.sip_call_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isEnded" => {
+                self.is_ended = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isSurveyed" => {
+                self.is_surveyed = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "surveyScores" => {
+                self.survey_scores = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "promoterScores" => {
+                self.promoter_scores = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isCampaign" => {
+                self.is_campaign = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "surveyStatuses" => {
+                self.survey_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationProperties" => self.conversation_properties = map.next_value()?,
+            "isBlindTransferred" => {
+                self.is_blind_transferred = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isConsulted" => {
+                self.is_consulted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "isConsultTransferred" => {
+                self.is_consult_transferred = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "remoteParticipants" => {
+                self.remote_participants = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowIds" => {
+                self.flow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowOutcomeIds" => {
+                self.flow_outcome_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowOutcomeValues" => {
+                self.flow_outcome_values = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowDestinationTypes" => {
+                self.flow_destination_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowDisconnectReasons" => {
+                self.flow_disconnect_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowTypes" => {
+                self.flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowEntryTypes" => {
+                self.flow_entry_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowEntryReasons" => {
+                self.flow_entry_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowVersions" => {
+                self.flow_versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "groupIds" => {
+                self.group_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "hasJourneyCustomerId" => {
+                self.has_journey_customer_id = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasJourneyActionMapId" => {
+                self.has_journey_action_map_id = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasJourneyVisitId" => {
+                self.has_journey_visit_id = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasMedia" => {
+                self.has_media = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "roleIds" => {
+                self.role_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "reportsTos" => {
+                self.reports_tos = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "locationIds" => {
+                self.location_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "flowOutTypes" => {
+                self.flow_out_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "providerList" => {
+                self.provider_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "callbackNumberList" => {
+                self.callback_number_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "callbackInterval" => self.callback_interval = map.next_value()?,
+            "usedRoutingTypes" => {
+                self.used_routing_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "requestedRoutingTypes" => {
+                self.requested_routing_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasAgentAssistId" => {
+                self.has_agent_assist_id = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "transcripts" => {
+                self.transcripts = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "transcriptLanguages" => {
+                self.transcript_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "participantPurposes" => {
+                self.participant_purposes = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "showFirstQueue" => {
+                self.show_first_queue = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "teamIds" => {
+                self.team_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "filterUsersByTeamIds" => {
+                self.filter_users_by_team_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyActionMapIds" => {
+                self.journey_action_map_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyOutcomeIds" => {
+                self.journey_outcome_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeySegmentIds" => {
+                self.journey_segment_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyActionMapTypes" => {
+                self.journey_action_map_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentRoleList" => {
+                self.development_role_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentTypeList" => {
+                self.development_type_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentStatusList" => {
+                self.development_status_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentModuleIds" => {
+                self.development_module_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentActivityOverdue" => {
+                self.development_activity_overdue = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "customerSentimentScore" => self.customer_sentiment_score = map.next_value()?,
+            "customerSentimentTrend" => self.customer_sentiment_trend = map.next_value()?,
+            "flowTransferTargets" => {
+                self.flow_transfer_targets = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "developmentName" => self.development_name = map.next_value()?,
+            "topicIds" => {
+                self.topic_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "externalTags" => {
+                self.external_tags = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "isNotResponding" => {
+                self.is_not_responding = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isAuthenticated" => {
+                self.is_authenticated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "botIds" => {
+                self.bot_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botVersions" => {
+                self.bot_versions = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botMessageTypes" => {
+                self.bot_message_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botProviderList" => {
+                self.bot_provider_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botProductList" => {
+                self.bot_product_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botRecognitionFailureReasonList" => {
+                self.bot_recognition_failure_reason_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botIntentList" => {
+                self.bot_intent_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botFinalIntentList" => {
+                self.bot_final_intent_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botSlotList" => {
+                self.bot_slot_list = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "botResultList" => {
+                self.bot_result_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "blockedReasons" => {
+                self.blocked_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isRecorded" => {
+                self.is_recorded = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hasEvaluation" => {
+                self.has_evaluation = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hasScoredEvaluation" => {
+                self.has_scored_evaluation = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "emailDeliveryStatusList" => {
+                self.email_delivery_status_list = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isAgentOwnedCallback" => {
+                self.is_agent_owned_callback = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "agentCallbackOwnerIds" => {
+                self.agent_callback_owner_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "transcriptTopics" => {
+                self.transcript_topics = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyFrequencyCapReasons" => {
+                self.journey_frequency_cap_reasons = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyBlockingActionMapIds" => {
+                self.journey_blocking_action_map_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyActionTargetIds" => {
+                self.journey_action_target_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyBlockingScheduleGroupIds" => {
+                self.journey_blocking_schedule_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyBlockingEmergencyScheduleGroupIds" => {
+                self.journey_blocking_emergency_schedule_group_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlEqualConditions" => {
+                self.journey_url_equal_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlNotEqualConditions" => {
+                self.journey_url_not_equal_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlStartsWithConditions" => {
+                self.journey_url_starts_with_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlEndsWithConditions" => {
+                self.journey_url_ends_with_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlContainsAnyConditions" => {
+                self.journey_url_contains_any_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlNotContainsAnyConditions" => {
+                self.journey_url_not_contains_any_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlContainsAllConditions" => {
+                self.journey_url_contains_all_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "journeyUrlNotContainsAllConditions" => {
+                self.journey_url_not_contains_all_conditions = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "flowMilestoneIds" => {
+                self.flow_milestone_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isAssessmentPassed" => {
+                self.is_assessment_passed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationInitiators" => {
+                self.conversation_initiators = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "hasCustomerParticipated" => {
+                self.has_customer_participated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "isAcdInteraction" => {
+                self.is_acd_interaction = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasFax" => {
+                self.has_fax = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "dataActionIds" => {
+                self.data_action_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "actionCategoryName" => self.action_category_name = map.next_value()?,
+            "integrationIds" => {
+                self.integration_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "responseStatuses" => {
+                self.response_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "availableDashboard" => self.available_dashboard = map.next_value()?,
+            "favouriteDashboard" => {
+                self.favourite_dashboard = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "myDashboard" => {
+                self.my_dashboard = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "stationErrors" => {
+                self.station_errors = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "canonicalContactIds" => {
+                self.canonical_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "alertRuleIds" => {
+                self.alert_rule_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "evaluationFormContextIds" => {
+                self.evaluation_form_context_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationStatuses" => {
+                self.evaluation_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workbinIds" => {
+                self.workbin_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "worktypeIds" => {
+                self.worktype_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workitemIds" => {
+                self.workitem_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "workitemAssigneeIds" => {
+                self.workitem_assignee_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workitemStatuses" => {
+                self.workitem_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isAnalyzedForSensitiveData" => {
+                self.is_analyzed_for_sensitive_data = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasSensitiveData" => {
+                self.has_sensitive_data = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "hasPciData" => {
+                self.has_pci_data = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "hasPiiData" => {
+                self.has_pii_data = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "subPath" => self.sub_path = map.next_value()?,
+            "userState" => self.user_state = map.next_value()?,
+            "isClearedByCustomer" => {
+                self.is_cleared_by_customer = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "evaluationAssigneeIds" => {
+                self.evaluation_assignee_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationAssigned" => {
+                self.evaluation_assigned = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "assistantIds" => {
+                self.assistant_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "knowledgeBaseIds" => {
+                self.knowledge_base_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isParked" => {
+                self.is_parked = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "agentEmpathyScore" => self.agent_empathy_score = map.next_value()?,
+            "surveyTypes" => {
+                self.survey_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "surveyResponseStatuses" => {
+                self.survey_response_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "botFlowTypes" => {
+                self.bot_flow_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "agentTalkDurationMilliseconds" => {
+                self.agent_talk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "customerTalkDurationMilliseconds" => {
+                self.customer_talk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "overtalkDurationMilliseconds" => {
+                self.overtalk_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "silenceDurationMilliseconds" => {
+                self.silence_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "acdDurationMilliseconds" => {
+                self.acd_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "ivrDurationMilliseconds" => {
+                self.ivr_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "otherDurationMilliseconds" => {
+                self.other_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "agentTalkPercentage" => self.agent_talk_percentage = map.next_value()?,
+            "customerTalkPercentage" => self.customer_talk_percentage = map.next_value()?,
+            "overtalkPercentage" => self.overtalk_percentage = map.next_value()?,
+            "silencePercentage" => self.silence_percentage = map.next_value()?,
+            "acdPercentage" => self.acd_percentage = map.next_value()?,
+            "ivrPercentage" => self.ivr_percentage = map.next_value()?,
+            "otherPercentage" => self.other_percentage = map.next_value()?,
+            "overtalkInstances" => self.overtalk_instances = map.next_value()?,
+            "isScreenRecorded" => {
+                self.is_screen_recorded = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "screenMonitorUserIds" => {
+                self.screen_monitor_user_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "dashboardState" => self.dashboard_state = map.next_value()?,
+            "dashboardType" => self.dashboard_type = map.next_value()?,
+            "dashboardAccessFilter" => self.dashboard_access_filter = map.next_value()?,
+            "transcriptDurationMilliseconds" => {
+                self.transcript_duration_milliseconds = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "workitemsStatuses" => {
+                self.workitems_statuses = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialCountries" => {
+                self.social_countries = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialLanguages" => {
+                self.social_languages = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialChannels" => {
+                self.social_channels = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialSentimentCategory" => {
+                self.social_sentiment_category = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialTopicIds" => {
+                self.social_topic_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialIngestionRuleIds" => {
+                self.social_ingestion_rule_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialConversationCreated" => {
+                self.social_conversation_created = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "socialContentType" => {
+                self.social_content_type = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialKeywords" => {
+                self.social_keywords = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialPostEscalated" => {
+                self.social_post_escalated = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "socialClassifications" => {
+                self.social_classifications = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "filterUsersByManagerIds" => {
+                self.filter_users_by_manager_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "slideshowIds" => {
+                self.slideshow_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "conferenced" => {
+                self.conferenced = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "video" => self.video = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "linkedInteraction" => {
+                self.linked_interaction = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "recommendationSources" => {
+                self.recommendation_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "evaluationRole" => self.evaluation_role = map.next_value()?,
+            "comparisonQueueIds" => {
+                self.comparison_queue_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "viewMetrics" => {
+                self.view_metrics = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "timelineCategories" => {
+                self.timeline_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "acw" => self.acw = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "segmentTypes" => {
+                self.segment_types = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "programIds" => {
+                self.program_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "categoryIds" => {
+                self.category_ids = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "deliveryPushed" => {
+                self.delivery_pushed = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "socialRatings" => {
+                self.social_ratings = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "virtualAgentIds" => {
+                self.virtual_agent_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "empathyScoreCategories" => {
+                self.empathy_score_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sentimentScoreCategories" => {
+                self.sentiment_score_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "sentimentTrendCategories" => {
+                self.sentiment_trend_categories = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "contentModerationFlags" => {
+                self.content_moderation_flags = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialSourceTypes" => {
+                self.social_source_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "socialFollowerRange" => self.social_follower_range = map.next_value()?,
+            "socialVerificationStatus" => {
+                self.social_verification_status = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "socialEngagementLikes" => self.social_engagement_likes = map.next_value()?,
+            "socialEngagementShares" => self.social_engagement_shares = map.next_value()?,
+            "socialEngagementComments" => {
+                self.social_engagement_comments = map.next_value()?;
+            }
+            "socialEngagementViews" => self.social_engagement_views = map.next_value()?,
+            "socialEngagementSaves" => self.social_engagement_saves = map.next_value()?,
+            "socialEngagementReposts" => {
+                self.social_engagement_reposts = map.next_value()?;
+            }
+            "sessionExpired" => {
+                self.session_expired = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "screenMonitored" => {
+                self.screen_monitored = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "engagementSources" => {
+                self.engagement_sources = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "isSnippetRecorded" => {
+                self.is_snippet_recorded = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "takeover" => {
+                self.takeover = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "socialPostTypes" => {
+                self.social_post_types = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "mediaTypes",
+        "queueIds",
+        "skillIds",
+        "assignedSkillIds",
+        "skillGroups",
+        "languageIds",
+        "assignedLanguageIds",
+        "languageGroups",
+        "directions",
+        "originatingDirections",
+        "wrapUpCodes",
+        "dnisList",
+        "sessionDnisList",
+        "filterQueuesByUserIds",
+        "filterUsersByQueueIds",
+        "userIds",
+        "managementUnitIds",
+        "addressTos",
+        "addressFroms",
+        "outboundCampaignIds",
+        "outboundContactListIds",
+        "contactIds",
+        "externalContactIds",
+        "externalOrgIds",
+        "aniList",
+        "durationsMilliseconds",
+        "acdDurationsMilliseconds",
+        "talkDurationsMilliseconds",
+        "acwDurationsMilliseconds",
+        "handleDurationsMilliseconds",
+        "holdDurationsMilliseconds",
+        "abandonDurationsMilliseconds",
+        "evaluationScore",
+        "evaluationCriticalScore",
+        "evaluationFormIds",
+        "evaluatedAgentIds",
+        "evaluatorIds",
+        "transferred",
+        "abandoned",
+        "answered",
+        "messageTypes",
+        "divisionIds",
+        "surveyFormIds",
+        "surveyTotalScore",
+        "surveyNpsScore",
+        "mos",
+        "surveyQuestionGroupScore",
+        "surveyPromoterScore",
+        "surveyFormContextIds",
+        "conversationIds",
+        "sipCallIds",
+        "isEnded",
+        "isSurveyed",
+        "surveyScores",
+        "promoterScores",
+        "isCampaign",
+        "surveyStatuses",
+        "conversationProperties",
+        "isBlindTransferred",
+        "isConsulted",
+        "isConsultTransferred",
+        "remoteParticipants",
+        "flowIds",
+        "flowOutcomeIds",
+        "flowOutcomeValues",
+        "flowDestinationTypes",
+        "flowDisconnectReasons",
+        "flowTypes",
+        "flowEntryTypes",
+        "flowEntryReasons",
+        "flowVersions",
+        "groupIds",
+        "hasJourneyCustomerId",
+        "hasJourneyActionMapId",
+        "hasJourneyVisitId",
+        "hasMedia",
+        "roleIds",
+        "reportsTos",
+        "locationIds",
+        "flowOutTypes",
+        "providerList",
+        "callbackNumberList",
+        "callbackInterval",
+        "usedRoutingTypes",
+        "requestedRoutingTypes",
+        "hasAgentAssistId",
+        "transcripts",
+        "transcriptLanguages",
+        "participantPurposes",
+        "showFirstQueue",
+        "teamIds",
+        "filterUsersByTeamIds",
+        "journeyActionMapIds",
+        "journeyOutcomeIds",
+        "journeySegmentIds",
+        "journeyActionMapTypes",
+        "developmentRoleList",
+        "developmentTypeList",
+        "developmentStatusList",
+        "developmentModuleIds",
+        "developmentActivityOverdue",
+        "customerSentimentScore",
+        "customerSentimentTrend",
+        "flowTransferTargets",
+        "developmentName",
+        "topicIds",
+        "externalTags",
+        "isNotResponding",
+        "isAuthenticated",
+        "botIds",
+        "botVersions",
+        "botMessageTypes",
+        "botProviderList",
+        "botProductList",
+        "botRecognitionFailureReasonList",
+        "botIntentList",
+        "botFinalIntentList",
+        "botSlotList",
+        "botResultList",
+        "blockedReasons",
+        "isRecorded",
+        "hasEvaluation",
+        "hasScoredEvaluation",
+        "emailDeliveryStatusList",
+        "isAgentOwnedCallback",
+        "agentCallbackOwnerIds",
+        "transcriptTopics",
+        "journeyFrequencyCapReasons",
+        "journeyBlockingActionMapIds",
+        "journeyActionTargetIds",
+        "journeyBlockingScheduleGroupIds",
+        "journeyBlockingEmergencyScheduleGroupIds",
+        "journeyUrlEqualConditions",
+        "journeyUrlNotEqualConditions",
+        "journeyUrlStartsWithConditions",
+        "journeyUrlEndsWithConditions",
+        "journeyUrlContainsAnyConditions",
+        "journeyUrlNotContainsAnyConditions",
+        "journeyUrlContainsAllConditions",
+        "journeyUrlNotContainsAllConditions",
+        "flowMilestoneIds",
+        "isAssessmentPassed",
+        "conversationInitiators",
+        "hasCustomerParticipated",
+        "isAcdInteraction",
+        "hasFax",
+        "dataActionIds",
+        "actionCategoryName",
+        "integrationIds",
+        "responseStatuses",
+        "availableDashboard",
+        "favouriteDashboard",
+        "myDashboard",
+        "stationErrors",
+        "canonicalContactIds",
+        "alertRuleIds",
+        "evaluationFormContextIds",
+        "evaluationStatuses",
+        "workbinIds",
+        "worktypeIds",
+        "workitemIds",
+        "workitemAssigneeIds",
+        "workitemStatuses",
+        "isAnalyzedForSensitiveData",
+        "hasSensitiveData",
+        "hasPciData",
+        "hasPiiData",
+        "subPath",
+        "userState",
+        "isClearedByCustomer",
+        "evaluationAssigneeIds",
+        "evaluationAssigned",
+        "assistantIds",
+        "knowledgeBaseIds",
+        "isParked",
+        "agentEmpathyScore",
+        "surveyTypes",
+        "surveyResponseStatuses",
+        "botFlowTypes",
+        "agentTalkDurationMilliseconds",
+        "customerTalkDurationMilliseconds",
+        "overtalkDurationMilliseconds",
+        "silenceDurationMilliseconds",
+        "acdDurationMilliseconds",
+        "ivrDurationMilliseconds",
+        "otherDurationMilliseconds",
+        "agentTalkPercentage",
+        "customerTalkPercentage",
+        "overtalkPercentage",
+        "silencePercentage",
+        "acdPercentage",
+        "ivrPercentage",
+        "otherPercentage",
+        "overtalkInstances",
+        "isScreenRecorded",
+        "screenMonitorUserIds",
+        "dashboardState",
+        "dashboardType",
+        "dashboardAccessFilter",
+        "transcriptDurationMilliseconds",
+        "workitemsStatuses",
+        "socialCountries",
+        "socialLanguages",
+        "socialChannels",
+        "socialSentimentCategory",
+        "socialTopicIds",
+        "socialIngestionRuleIds",
+        "socialConversationCreated",
+        "socialContentType",
+        "socialKeywords",
+        "socialPostEscalated",
+        "socialClassifications",
+        "filterUsersByManagerIds",
+        "slideshowIds",
+        "conferenced",
+        "video",
+        "linkedInteraction",
+        "recommendationSources",
+        "evaluationRole",
+        "comparisonQueueIds",
+        "viewMetrics",
+        "timelineCategories",
+        "acw",
+        "segmentTypes",
+        "programIds",
+        "categoryIds",
+        "deliveryPushed",
+        "socialRatings",
+        "virtualAgentIds",
+        "empathyScoreCategories",
+        "sentimentScoreCategories",
+        "sentimentTrendCategories",
+        "contentModerationFlags",
+        "socialSourceTypes",
+        "socialFollowerRange",
+        "socialVerificationStatus",
+        "socialEngagementLikes",
+        "socialEngagementShares",
+        "socialEngagementComments",
+        "socialEngagementViews",
+        "socialEngagementSaves",
+        "socialEngagementReposts",
+        "sessionExpired",
+        "screenMonitored",
+        "engagementSources",
+        "isSnippetRecorded",
+        "takeover",
+        "socialPostTypes",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -25932,30 +23591,20 @@ impl crate::__private::DecodeFields for VisibilityCondition {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "combiningOperation" => {
-                    crate::__private::set(
-                        &mut self.combining_operation,
-                        map.next_value()?,
-                        "combiningOperation",
-                    )
-                }
-                "predicates" => {
-                    crate::__private::set(
-                        &mut self.predicates,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "predicates",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "combiningOperation" => self.combining_operation = map.next_value()?,
+            "predicates" => {
+                self.predicates = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["combiningOperation", "predicates"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26133,40 +23782,25 @@ impl crate::__private::DecodeFields for VmPairingInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "meta-data" => {
-                    crate::__private::set(
-                        &mut self.meta_data,
-                        map.next_value()?,
-                        "meta-data",
-                    )
-                }
-                "edge-id" => {
-                    crate::__private::set(
-                        &mut self.edge_id,
-                        map.next_value()?,
-                        "edge-id",
-                    )
-                }
-                "auth-token" => {
-                    crate::__private::set(
-                        &mut self.auth_token,
-                        map.next_value()?,
-                        "auth-token",
-                    )
-                }
-                "org-id" => {
-                    crate::__private::set(&mut self.org_id, map.next_value()?, "org-id")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "meta-data" => self.meta_data = map.next_value()?,
+            "edge-id" => self.edge_id = map.next_value()?,
+            "auth-token" => self.auth_token = map.next_value()?,
+            "org-id" => self.org_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "meta-data",
+        "edge-id",
+        "auth-token",
+        "org-id",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26296,24 +23930,18 @@ impl crate::__private::DecodeFields for Voicemail {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "uploadStatus" => {
-                    crate::__private::set(
-                        &mut self.upload_status,
-                        map.next_value()?,
-                        "uploadStatus",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "uploadStatus" => self.upload_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["id", "uploadStatus"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26501,25 +24129,19 @@ impl crate::__private::DecodeFields for VoicemailCopyRecord {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "date" => {
-                    crate::__private::set(&mut self.date, map.next_value()?, "date")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "date" => self.date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "group", "date"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -26673,121 +24295,65 @@ impl crate::__private::DecodeFields for VoicemailEndDetailEventTopicVoicemailEnd
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "disconnectType" => {
-                    crate::__private::set(
-                        &mut self.disconnect_type,
-                        map.next_value()?,
-                        "disconnectType",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "voicemailDurationMs" => {
-                    crate::__private::set(
-                        &mut self.voicemail_duration_ms,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "voicemailDurationMs",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "disconnectType" => self.disconnect_type = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "voicemailDurationMs" => {
+                self.voicemail_duration_ms = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "disconnectType",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "userId",
+        "queueId",
+        "divisionId",
+        "voicemailDurationMs",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27290,113 +24856,79 @@ impl crate::__private::DecodeFields for VoicemailGroupPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "name" => {
-                    crate::__private::set(&mut self.name, map.next_value()?, "name")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "sendEmailNotifications" => {
-                    crate::__private::set(
-                        &mut self.send_email_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendEmailNotifications",
-                    )
-                }
-                "disableEmailPii" => {
-                    crate::__private::set(
-                        &mut self.disable_email_pii,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disableEmailPii",
-                    )
-                }
-                "includeEmailTranscriptions" => {
-                    crate::__private::set(
-                        &mut self.include_email_transcriptions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeEmailTranscriptions",
-                    )
-                }
-                "languagePreference" => {
-                    crate::__private::set(
-                        &mut self.language_preference,
-                        map.next_value()?,
-                        "languagePreference",
-                    )
-                }
-                "emailPolicy" => {
-                    crate::__private::set(
-                        &mut self.email_policy,
-                        map.next_value()?,
-                        "emailPolicy",
-                    )
-                }
-                "rotateCallsSecs" => {
-                    crate::__private::set(
-                        &mut self.rotate_calls_secs,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "rotateCallsSecs",
-                    )
-                }
-                "stopRingingAfterRotations" => {
-                    crate::__private::set(
-                        &mut self.stop_ringing_after_rotations,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "stopRingingAfterRotations",
-                    )
-                }
-                "overflowGroupId" => {
-                    crate::__private::set(
-                        &mut self.overflow_group_id,
-                        map.next_value()?,
-                        "overflowGroupId",
-                    )
-                }
-                "groupAlertType" => {
-                    crate::__private::set(
-                        &mut self.group_alert_type,
-                        map.next_value()?,
-                        "groupAlertType",
-                    )
-                }
-                "interactiveResponsePromptId" => {
-                    crate::__private::set(
-                        &mut self.interactive_response_prompt_id,
-                        map.next_value()?,
-                        "interactiveResponsePromptId",
-                    )
-                }
-                "interactiveResponseRequired" => {
-                    crate::__private::set(
-                        &mut self.interactive_response_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interactiveResponseRequired",
-                    )
-                }
-                "includeGroupNumberInUserCallerIdLists" => {
-                    crate::__private::set(
-                        &mut self.include_group_number_in_user_caller_id_lists,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeGroupNumberInUserCallerIdLists",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sendEmailNotifications" => {
+                self.send_email_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disableEmailPii" => {
+                self.disable_email_pii = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeEmailTranscriptions" => {
+                self.include_email_transcriptions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "languagePreference" => self.language_preference = map.next_value()?,
+            "emailPolicy" => self.email_policy = map.next_value()?,
+            "rotateCallsSecs" => {
+                self.rotate_calls_secs = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "stopRingingAfterRotations" => {
+                self.stop_ringing_after_rotations = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "overflowGroupId" => self.overflow_group_id = map.next_value()?,
+            "groupAlertType" => self.group_alert_type = map.next_value()?,
+            "interactiveResponsePromptId" => {
+                self.interactive_response_prompt_id = map.next_value()?;
+            }
+            "interactiveResponseRequired" => {
+                self.interactive_response_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeGroupNumberInUserCallerIdLists" => {
+                self.include_group_number_in_user_caller_id_lists = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "name",
+        "group",
+        "enabled",
+        "sendEmailNotifications",
+        "disableEmailPii",
+        "includeEmailTranscriptions",
+        "languagePreference",
+        "emailPolicy",
+        "rotateCallsSecs",
+        "stopRingingAfterRotations",
+        "overflowGroupId",
+        "groupAlertType",
+        "interactiveResponsePromptId",
+        "interactiveResponseRequired",
+        "includeGroupNumberInUserCallerIdLists",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27657,101 +25189,53 @@ impl crate::__private::DecodeFields for VoicemailMailboxInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "ownerType" => {
-                    crate::__private::set(
-                        &mut self.owner_type,
-                        map.next_value()?,
-                        "ownerType",
-                    )
-                }
-                "usageSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.usage_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "usageSizeBytes",
-                    )
-                }
-                "totalCount" => {
-                    crate::__private::set(
-                        &mut self.total_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "totalCount",
-                    )
-                }
-                "unreadCount" => {
-                    crate::__private::set(
-                        &mut self.unread_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "unreadCount",
-                    )
-                }
-                "deletedCount" => {
-                    crate::__private::set(
-                        &mut self.deleted_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deletedCount",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "newestUnreadDate" => {
-                    crate::__private::set(
-                        &mut self.newest_unread_date,
-                        map.next_value()?,
-                        "newestUnreadDate",
-                    )
-                }
-                "oldestUnreadDate" => {
-                    crate::__private::set(
-                        &mut self.oldest_unread_date,
-                        map.next_value()?,
-                        "oldestUnreadDate",
-                    )
-                }
-                "newestReadDate" => {
-                    crate::__private::set(
-                        &mut self.newest_read_date,
-                        map.next_value()?,
-                        "newestReadDate",
-                    )
-                }
-                "oldestReadDate" => {
-                    crate::__private::set(
-                        &mut self.oldest_read_date,
-                        map.next_value()?,
-                        "oldestReadDate",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "ownerType" => self.owner_type = map.next_value()?,
+            "usageSizeBytes" => {
+                self.usage_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "totalCount" => {
+                self.total_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "unreadCount" => {
+                self.unread_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "deletedCount" => {
+                self.deleted_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "newestUnreadDate" => self.newest_unread_date = map.next_value()?,
+            "oldestUnreadDate" => self.oldest_unread_date = map.next_value()?,
+            "newestReadDate" => self.newest_read_date = map.next_value()?,
+            "oldestReadDate" => self.oldest_read_date = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "ownerType",
+        "usageSizeBytes",
+        "totalCount",
+        "unreadCount",
+        "deletedCount",
+        "createdDate",
+        "modifiedDate",
+        "newestUnreadDate",
+        "oldestUnreadDate",
+        "newestReadDate",
+        "oldestReadDate",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -27941,38 +25425,27 @@ impl crate::__private::DecodeFields for VoicemailMediaInfo {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "mediaFileUri" => {
-                    crate::__private::set(
-                        &mut self.media_file_uri,
-                        map.next_value()?,
-                        "mediaFileUri",
-                    )
-                }
-                "mediaImageUri" => {
-                    crate::__private::set(
-                        &mut self.media_image_uri,
-                        map.next_value()?,
-                        "mediaImageUri",
-                    )
-                }
-                "waveformData" => {
-                    crate::__private::set(
-                        &mut self.waveform_data,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "waveformData",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "mediaFileUri" => self.media_file_uri = map.next_value()?,
+            "mediaImageUri" => self.media_image_uri = map.next_value()?,
+            "waveformData" => {
+                self.waveform_data = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "mediaFileUri",
+        "mediaImageUri",
+        "waveformData",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28171,141 +25644,71 @@ impl crate::__private::DecodeFields for VoicemailMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "conversation" => {
-                    crate::__private::set(
-                        &mut self.conversation,
-                        map.next_value()?,
-                        "conversation",
-                    )
-                }
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "audioRecordingDurationSeconds" => {
-                    crate::__private::set(
-                        &mut self.audio_recording_duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "audioRecordingDurationSeconds",
-                    )
-                }
-                "audioRecordingSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.audio_recording_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "audioRecordingSizeBytes",
-                    )
-                }
-                "transcription" => {
-                    crate::__private::set(
-                        &mut self.transcription,
-                        map.next_value()?,
-                        "transcription",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "deletedDate" => {
-                    crate::__private::set(
-                        &mut self.deleted_date,
-                        map.next_value()?,
-                        "deletedDate",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "callerName" => {
-                    crate::__private::set(
-                        &mut self.caller_name,
-                        map.next_value()?,
-                        "callerName",
-                    )
-                }
-                "callerUser" => {
-                    crate::__private::set(
-                        &mut self.caller_user,
-                        map.next_value()?,
-                        "callerUser",
-                    )
-                }
-                "deleted" => {
-                    crate::__private::set(
-                        &mut self.deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleted",
-                    )
-                }
-                "note" => {
-                    crate::__private::set(&mut self.note, map.next_value()?, "note")
-                }
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                "queue" => {
-                    crate::__private::set(&mut self.queue, map.next_value()?, "queue")
-                }
-                "copiedFrom" => {
-                    crate::__private::set(
-                        &mut self.copied_from,
-                        map.next_value()?,
-                        "copiedFrom",
-                    )
-                }
-                "copiedTo" => {
-                    crate::__private::set(
-                        &mut self.copied_to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "copiedTo",
-                    )
-                }
-                "deleteRetentionPolicy" => {
-                    crate::__private::set(
-                        &mut self.delete_retention_policy,
-                        map.next_value()?,
-                        "deleteRetentionPolicy",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "conversation" => self.conversation = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "audioRecordingDurationSeconds" => {
+                self.audio_recording_duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "audioRecordingSizeBytes" => {
+                self.audio_recording_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "transcription" => self.transcription = map.next_value()?,
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "deletedDate" => self.deleted_date = map.next_value()?,
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "callerName" => self.caller_name = map.next_value()?,
+            "callerUser" => self.caller_user = map.next_value()?,
+            "deleted" => {
+                self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "note" => self.note = map.next_value()?,
+            "user" => self.user = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            "queue" => self.queue = map.next_value()?,
+            "copiedFrom" => self.copied_from = map.next_value()?,
+            "copiedTo" => {
+                self.copied_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "deleteRetentionPolicy" => self.delete_retention_policy = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "conversation",
+        "read",
+        "audioRecordingDurationSeconds",
+        "audioRecordingSizeBytes",
+        "transcription",
+        "createdDate",
+        "modifiedDate",
+        "deletedDate",
+        "callerAddress",
+        "callerName",
+        "callerUser",
+        "deleted",
+        "note",
+        "user",
+        "group",
+        "queue",
+        "copiedFrom",
+        "copiedTo",
+        "deleteRetentionPolicy",
+        "selfUri",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28524,86 +25927,45 @@ impl crate::__private::DecodeFields for VoicemailMessageEntityListing {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "entities" => {
-                    crate::__private::set(
-                        &mut self.entities,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "entities",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "lastUri" => {
-                    crate::__private::set(
-                        &mut self.last_uri,
-                        map.next_value()?,
-                        "lastUri",
-                    )
-                }
-                "firstUri" => {
-                    crate::__private::set(
-                        &mut self.first_uri,
-                        map.next_value()?,
-                        "firstUri",
-                    )
-                }
-                "selfUri" => {
-                    crate::__private::set(
-                        &mut self.self_uri,
-                        map.next_value()?,
-                        "selfUri",
-                    )
-                }
-                "nextUri" => {
-                    crate::__private::set(
-                        &mut self.next_uri,
-                        map.next_value()?,
-                        "nextUri",
-                    )
-                }
-                "previousUri" => {
-                    crate::__private::set(
-                        &mut self.previous_uri,
-                        map.next_value()?,
-                        "previousUri",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "entities" => {
+                self.entities = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "lastUri" => self.last_uri = map.next_value()?,
+            "firstUri" => self.first_uri = map.next_value()?,
+            "selfUri" => self.self_uri = map.next_value()?,
+            "nextUri" => self.next_uri = map.next_value()?,
+            "previousUri" => self.previous_uri = map.next_value()?,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "entities",
+        "pageSize",
+        "pageNumber",
+        "total",
+        "lastUri",
+        "firstUri",
+        "selfUri",
+        "nextUri",
+        "previousUri",
+        "pageCount",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28734,22 +26096,18 @@ impl crate::__private::DecodeFields for VoicemailMessagesTopicVoicemailCopyRecor
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "user" => {
-                    crate::__private::set(&mut self.user, map.next_value()?, "user")
-                }
-                "group" => {
-                    crate::__private::set(&mut self.group, map.next_value()?, "group")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "user" => self.user = map.next_value()?,
+            "group" => self.group = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &["user", "group"];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -28893,114 +26251,61 @@ impl crate::__private::DecodeFields for VoicemailMessagesTopicVoicemailMessage {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "id" => crate::__private::set(&mut self.id, map.next_value()?, "id"),
-                "read" => {
-                    crate::__private::set(
-                        &mut self.read,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "read",
-                    )
-                }
-                "audioRecordingDurationSeconds" => {
-                    crate::__private::set(
-                        &mut self.audio_recording_duration_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "audioRecordingDurationSeconds",
-                    )
-                }
-                "audioRecordingSizeBytes" => {
-                    crate::__private::set(
-                        &mut self.audio_recording_size_bytes,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "audioRecordingSizeBytes",
-                    )
-                }
-                "createdDate" => {
-                    crate::__private::set(
-                        &mut self.created_date,
-                        map.next_value()?,
-                        "createdDate",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "createdDateString" => {
-                    crate::__private::set(
-                        &mut self.created_date_string,
-                        map.next_value()?,
-                        "createdDateString",
-                    )
-                }
-                "callerAddress" => {
-                    crate::__private::set(
-                        &mut self.caller_address,
-                        map.next_value()?,
-                        "callerAddress",
-                    )
-                }
-                "callerName" => {
-                    crate::__private::set(
-                        &mut self.caller_name,
-                        map.next_value()?,
-                        "callerName",
-                    )
-                }
-                "action" => {
-                    crate::__private::set(&mut self.action, map.next_value()?, "action")
-                }
-                "note" => {
-                    crate::__private::set(&mut self.note, map.next_value()?, "note")
-                }
-                "deleted" => {
-                    crate::__private::set(
-                        &mut self.deleted,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "deleted",
-                    )
-                }
-                "modifiedByUserId" => {
-                    crate::__private::set(
-                        &mut self.modified_by_user_id,
-                        map.next_value()?,
-                        "modifiedByUserId",
-                    )
-                }
-                "copiedTo" => {
-                    crate::__private::set(
-                        &mut self.copied_to,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "copiedTo",
-                    )
-                }
-                "copiedFrom" => {
-                    crate::__private::set(
-                        &mut self.copied_from,
-                        map.next_value()?,
-                        "copiedFrom",
-                    )
-                }
-                "modifiedDateString" => {
-                    crate::__private::set(
-                        &mut self.modified_date_string,
-                        map.next_value()?,
-                        "modifiedDateString",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "read" => self.read = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "audioRecordingDurationSeconds" => {
+                self.audio_recording_duration_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "audioRecordingSizeBytes" => {
+                self.audio_recording_size_bytes = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "createdDate" => self.created_date = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "createdDateString" => self.created_date_string = map.next_value()?,
+            "callerAddress" => self.caller_address = map.next_value()?,
+            "callerName" => self.caller_name = map.next_value()?,
+            "action" => self.action = map.next_value()?,
+            "note" => self.note = map.next_value()?,
+            "deleted" => {
+                self.deleted = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "modifiedByUserId" => self.modified_by_user_id = map.next_value()?,
+            "copiedTo" => {
+                self.copied_to = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            "copiedFrom" => self.copied_from = map.next_value()?,
+            "modifiedDateString" => self.modified_date_string = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "id",
+        "read",
+        "audioRecordingDurationSeconds",
+        "audioRecordingSizeBytes",
+        "createdDate",
+        "modifiedDate",
+        "createdDateString",
+        "callerAddress",
+        "callerName",
+        "action",
+        "note",
+        "deleted",
+        "modifiedByUserId",
+        "copiedTo",
+        "copiedFrom",
+        "modifiedDateString",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29213,93 +26518,67 @@ impl crate::__private::DecodeFields for VoicemailOrganizationPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "alertTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.alert_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertTimeoutSeconds",
-                    )
-                }
-                "pinConfiguration" => {
-                    crate::__private::set(
-                        &mut self.pin_configuration,
-                        map.next_value()?,
-                        "pinConfiguration",
-                    )
-                }
-                "voicemailExtension" => {
-                    crate::__private::set(
-                        &mut self.voicemail_extension,
-                        map.next_value()?,
-                        "voicemailExtension",
-                    )
-                }
-                "pinRequired" => {
-                    crate::__private::set(
-                        &mut self.pin_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pinRequired",
-                    )
-                }
-                "interactiveResponseRequired" => {
-                    crate::__private::set(
-                        &mut self.interactive_response_required,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "interactiveResponseRequired",
-                    )
-                }
-                "sendEmailNotifications" => {
-                    crate::__private::set(
-                        &mut self.send_email_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendEmailNotifications",
-                    )
-                }
-                "includeEmailTranscriptions" => {
-                    crate::__private::set(
-                        &mut self.include_email_transcriptions,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "includeEmailTranscriptions",
-                    )
-                }
-                "disableEmailPii" => {
-                    crate::__private::set(
-                        &mut self.disable_email_pii,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "disableEmailPii",
-                    )
-                }
-                "maximumRecordingTimeSeconds" => {
-                    crate::__private::set(
-                        &mut self.maximum_recording_time_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "maximumRecordingTimeSeconds",
-                    )
-                }
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alertTimeoutSeconds" => {
+                self.alert_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "pinConfiguration" => self.pin_configuration = map.next_value()?,
+            "voicemailExtension" => self.voicemail_extension = map.next_value()?,
+            "pinRequired" => {
+                self.pin_required = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "interactiveResponseRequired" => {
+                self.interactive_response_required = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "sendEmailNotifications" => {
+                self.send_email_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "includeEmailTranscriptions" => {
+                self.include_email_transcriptions = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "disableEmailPii" => {
+                self.disable_email_pii = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "maximumRecordingTimeSeconds" => {
+                self.maximum_recording_time_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "alertTimeoutSeconds",
+        "pinConfiguration",
+        "voicemailExtension",
+        "pinRequired",
+        "interactiveResponseRequired",
+        "sendEmailNotifications",
+        "includeEmailTranscriptions",
+        "disableEmailPii",
+        "maximumRecordingTimeSeconds",
+        "modifiedDate",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29435,30 +26714,25 @@ impl crate::__private::DecodeFields for VoicemailRetentionPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "voicemailRetentionPolicyType" => {
-                    crate::__private::set(
-                        &mut self.voicemail_retention_policy_type,
-                        map.next_value()?,
-                        "voicemailRetentionPolicyType",
-                    )
-                }
-                "numberOfDays" => {
-                    crate::__private::set(
-                        &mut self.number_of_days,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "numberOfDays",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "voicemailRetentionPolicyType" => {
+                self.voicemail_retention_policy_type = map.next_value()?;
+            }
+            "numberOfDays" => {
+                self.number_of_days = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "voicemailRetentionPolicyType",
+        "numberOfDays",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29615,71 +26889,35 @@ impl crate::__private::DecodeFields for VoicemailSearchCriteria {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "endValue" => {
-                    crate::__private::set(
-                        &mut self.end_value,
-                        map.next_value()?,
-                        "endValue",
-                    )
-                }
-                "values" => {
-                    crate::__private::set(
-                        &mut self.values,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "values",
-                    )
-                }
-                "startValue" => {
-                    crate::__private::set(
-                        &mut self.start_value,
-                        map.next_value()?,
-                        "startValue",
-                    )
-                }
-                "value" => {
-                    crate::__private::set(&mut self.value, map.next_value()?, "value")
-                }
-                "operator" => {
-                    crate::__private::set(
-                        &mut self.operator,
-                        map.next_value()?,
-                        "operator",
-                    )
-                }
-                "group" => {
-                    crate::__private::set(
-                        &mut self.group,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "group",
-                    )
-                }
-                "dateFormat" => {
-                    crate::__private::set(
-                        &mut self.date_format,
-                        map.next_value()?,
-                        "dateFormat",
-                    )
-                }
-                "fields" => {
-                    crate::__private::set(
-                        &mut self.fields,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "fields",
-                    )
-                }
-                "type" => {
-                    crate::__private::set(&mut self.type_, map.next_value()?, "type")
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endValue" => self.end_value = map.next_value()?,
+            "values" => self.values = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "startValue" => self.start_value = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            "operator" => self.operator = map.next_value()?,
+            "group" => self.group = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "dateFormat" => self.date_format = map.next_value()?,
+            "fields" => self.fields = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "type" => self.type_ = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "endValue",
+        "values",
+        "startValue",
+        "value",
+        "operator",
+        "group",
+        "dateFormat",
+        "fields",
+        "type",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -29935,61 +27173,35 @@ impl crate::__private::DecodeFields for VoicemailSearchRequest {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "sortOrder" => {
-                    crate::__private::set(
-                        &mut self.sort_order,
-                        map.next_value()?,
-                        "sortOrder",
-                    )
-                }
-                "sortBy" => {
-                    crate::__private::set(&mut self.sort_by, map.next_value()?, "sortBy")
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "sort" => {
-                    crate::__private::set(
-                        &mut self.sort,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "sort",
-                    )
-                }
-                "expand" => {
-                    crate::__private::set(
-                        &mut self.expand,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "expand",
-                    )
-                }
-                "query" => {
-                    crate::__private::set(
-                        &mut self.query,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "query",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sortOrder" => self.sort_order = map.next_value()?,
+            "sortBy" => self.sort_by = map.next_value()?,
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "sort" => self.sort = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "expand" => self.expand = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "query" => self.query = map.next_value::<crate::__private::Compact<_>>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "sortOrder",
+        "sortBy",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "expand",
+        "query",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30197,107 +27409,57 @@ for VoicemailStartDetailEventTopicVoicemailStartEvent {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "eventTime" => {
-                    crate::__private::set(
-                        &mut self.event_time,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "eventTime",
-                    )
-                }
-                "conversationId" => {
-                    crate::__private::set(
-                        &mut self.conversation_id,
-                        map.next_value()?,
-                        "conversationId",
-                    )
-                }
-                "participantId" => {
-                    crate::__private::set(
-                        &mut self.participant_id,
-                        map.next_value()?,
-                        "participantId",
-                    )
-                }
-                "sessionId" => {
-                    crate::__private::set(
-                        &mut self.session_id,
-                        map.next_value()?,
-                        "sessionId",
-                    )
-                }
-                "mediaType" => {
-                    crate::__private::set(
-                        &mut self.media_type,
-                        map.next_value()?,
-                        "mediaType",
-                    )
-                }
-                "provider" => {
-                    crate::__private::set(
-                        &mut self.provider,
-                        map.next_value()?,
-                        "provider",
-                    )
-                }
-                "direction" => {
-                    crate::__private::set(
-                        &mut self.direction,
-                        map.next_value()?,
-                        "direction",
-                    )
-                }
-                "ani" => crate::__private::set(&mut self.ani, map.next_value()?, "ani"),
-                "dnis" => {
-                    crate::__private::set(&mut self.dnis, map.next_value()?, "dnis")
-                }
-                "userId" => {
-                    crate::__private::set(&mut self.user_id, map.next_value()?, "userId")
-                }
-                "queueId" => {
-                    crate::__private::set(
-                        &mut self.queue_id,
-                        map.next_value()?,
-                        "queueId",
-                    )
-                }
-                "divisionId" => {
-                    crate::__private::set(
-                        &mut self.division_id,
-                        map.next_value()?,
-                        "divisionId",
-                    )
-                }
-                "conversationExternalContactIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_contact_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalContactIds",
-                    )
-                }
-                "conversationExternalOrganizationIds" => {
-                    crate::__private::set(
-                        &mut self.conversation_external_organization_ids,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "conversationExternalOrganizationIds",
-                    )
-                }
-                "utilizationLabel" => {
-                    crate::__private::set(
-                        &mut self.utilization_label,
-                        map.next_value()?,
-                        "utilizationLabel",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "eventTime" => {
+                self.event_time = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "conversationId" => self.conversation_id = map.next_value()?,
+            "participantId" => self.participant_id = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "mediaType" => self.media_type = map.next_value()?,
+            "provider" => self.provider = map.next_value()?,
+            "direction" => self.direction = map.next_value()?,
+            "ani" => self.ani = map.next_value()?,
+            "dnis" => self.dnis = map.next_value()?,
+            "userId" => self.user_id = map.next_value()?,
+            "queueId" => self.queue_id = map.next_value()?,
+            "divisionId" => self.division_id = map.next_value()?,
+            "conversationExternalContactIds" => {
+                self.conversation_external_contact_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "conversationExternalOrganizationIds" => {
+                self.conversation_external_organization_ids = map
+                    .next_value::<crate::__private::Compact<_>>()?
+                    .0;
+            }
+            "utilizationLabel" => self.utilization_label = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "eventTime",
+        "conversationId",
+        "participantId",
+        "sessionId",
+        "mediaType",
+        "provider",
+        "direction",
+        "ani",
+        "dnis",
+        "userId",
+        "queueId",
+        "divisionId",
+        "conversationExternalContactIds",
+        "conversationExternalOrganizationIds",
+        "utilizationLabel",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30594,45 +27756,37 @@ impl crate::__private::DecodeFields for VoicemailUserPolicy {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "enabled" => {
-                    crate::__private::set(
-                        &mut self.enabled,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "enabled",
-                    )
-                }
-                "alertTimeoutSeconds" => {
-                    crate::__private::set(
-                        &mut self.alert_timeout_seconds,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "alertTimeoutSeconds",
-                    )
-                }
-                "pin" => crate::__private::set(&mut self.pin, map.next_value()?, "pin"),
-                "modifiedDate" => {
-                    crate::__private::set(
-                        &mut self.modified_date,
-                        map.next_value()?,
-                        "modifiedDate",
-                    )
-                }
-                "sendEmailNotifications" => {
-                    crate::__private::set(
-                        &mut self.send_email_notifications,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "sendEmailNotifications",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled" => {
+                self.enabled = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "alertTimeoutSeconds" => {
+                self.alert_timeout_seconds = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            "pin" => self.pin = map.next_value()?,
+            "modifiedDate" => self.modified_date = map.next_value()?,
+            "sendEmailNotifications" => {
+                self.send_email_notifications = map
+                    .next_value::<crate::__private::Lenient<_>>()?
+                    .0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "enabled",
+        "alertTimeoutSeconds",
+        "pin",
+        "modifiedDate",
+        "sendEmailNotifications",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30790,79 +27944,43 @@ impl crate::__private::DecodeFields for VoicemailsSearchResponse {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
-        Ok(
-            match key {
-                "total" => {
-                    crate::__private::set(
-                        &mut self.total,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "total",
-                    )
-                }
-                "pageCount" => {
-                    crate::__private::set(
-                        &mut self.page_count,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageCount",
-                    )
-                }
-                "pageSize" => {
-                    crate::__private::set(
-                        &mut self.page_size,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageSize",
-                    )
-                }
-                "pageNumber" => {
-                    crate::__private::set(
-                        &mut self.page_number,
-                        map.next_value::<crate::__private::Lenient<_>>()?.0,
-                        "pageNumber",
-                    )
-                }
-                "previousPage" => {
-                    crate::__private::set(
-                        &mut self.previous_page,
-                        map.next_value()?,
-                        "previousPage",
-                    )
-                }
-                "currentPage" => {
-                    crate::__private::set(
-                        &mut self.current_page,
-                        map.next_value()?,
-                        "currentPage",
-                    )
-                }
-                "nextPage" => {
-                    crate::__private::set(
-                        &mut self.next_page,
-                        map.next_value()?,
-                        "nextPage",
-                    )
-                }
-                "types" => {
-                    crate::__private::set(
-                        &mut self.types,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "types",
-                    )
-                }
-                "results" => {
-                    crate::__private::set(
-                        &mut self.results,
-                        map.next_value::<crate::__private::Compact<_>>()?.0,
-                        "results",
-                    )
-                }
-                _ => crate::__private::Decoded::Unknown,
-            },
-        )
+    ) -> Result<bool, A::Error> {
+        match key {
+            "total" => self.total = map.next_value::<crate::__private::Lenient<_>>()?.0,
+            "pageCount" => {
+                self.page_count = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageSize" => {
+                self.page_size = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "pageNumber" => {
+                self.page_number = map.next_value::<crate::__private::Lenient<_>>()?.0;
+            }
+            "previousPage" => self.previous_page = map.next_value()?,
+            "currentPage" => self.current_page = map.next_value()?,
+            "nextPage" => self.next_page = map.next_value()?,
+            "types" => self.types = map.next_value::<crate::__private::Compact<_>>()?.0,
+            "results" => {
+                self.results = map.next_value::<crate::__private::Compact<_>>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[
+        "total",
+        "pageCount",
+        "pageSize",
+        "pageNumber",
+        "previousPage",
+        "currentPage",
+        "nextPage",
+        "types",
+        "results",
+    ];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
@@ -30971,13 +28089,14 @@ impl crate::__private::DecodeFields for Void {
         &mut self,
         key: &str,
         map: &mut A,
-    ) -> Result<crate::__private::Decoded, A::Error> {
+    ) -> Result<bool, A::Error> {
         let _ = (key, map);
-        Ok(crate::__private::Decoded::Unknown)
+        Ok(false)
     }
     fn unknown_fields_slot(&mut self) -> &mut crate::UnknownFields {
         &mut self.unknown_fields
     }
+    const FIELD_NAMES: &'static [&'static str] = &[];
     fn explicit_nulls_slot(&mut self) -> Option<&mut crate::ExplicitNulls> {
         Some(&mut self.explicit_nulls)
     }
