@@ -211,10 +211,20 @@ fn explicit_nulls_are_sent_when_asked_and_kept_when_decoded() {
     // values, not nulls.
     let text = r#"{"version":null,"addresses":null,"manager":null,"dateLastLogin":null,"certifications":[],"name":"","acdAutoAnswer":false}"#;
     let user_nulls: User = serde_json::from_str(text).unwrap();
-    for field in [User::VERSION, User::ADDRESSES, User::MANAGER, User::DATE_LAST_LOGIN] {
+    for field in [
+        User::VERSION,
+        User::ADDRESSES,
+        User::MANAGER,
+        User::DATE_LAST_LOGIN,
+    ] {
         assert!(user_nulls.is_null(field), "{field:?}");
     }
-    for field in [User::CERTIFICATIONS, User::NAME, User::ACD_AUTO_ANSWER, User::ID] {
+    for field in [
+        User::CERTIFICATIONS,
+        User::NAME,
+        User::ACD_AUTO_ANSWER,
+        User::ID,
+    ] {
         assert!(!user_nulls.is_null(field), "{field:?}");
     }
     assert_eq!(
