@@ -637,7 +637,7 @@ fn create_call(call: &Call<'_>, user: &UserRec, body: &CreateCallRequest) -> Api
         user_participant_id: ids::random_uuid(),
     };
     let id = conversation.id.clone();
-    call.shared.store().conversations.push(conversation.clone());
+    call.shared.remember_conversation(conversation.clone());
     call.shared.counters.record_call_created();
     // The first event (every participant dialing) goes out before the
     // answer, so a client subscribed beforehand cannot miss it.

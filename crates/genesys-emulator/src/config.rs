@@ -429,6 +429,10 @@ impl Default for NotificationSettings {
     }
 }
 
+/// How many call conversations the emulator remembers by default (see
+/// [`EmulatorConfig::conversation_history`]).
+pub const DEFAULT_CONVERSATION_HISTORY: usize = 10_000;
+
 /// Everything the emulator is seeded with and how it behaves.
 ///
 /// [`EmulatorConfig::default()`] seeds the world described in [`crate::seed`].
@@ -465,6 +469,15 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// The notification service (channels, heartbeats, limits).
     pub notifications: NotificationSettings,
+    /// How many created call conversations are remembered for
+    /// `GET /api/v2/conversations/calls/{id}` and the conversation
+    /// listings; beyond it the oldest are forgotten (a `GET` of one is then
+    /// a 404), so a long-running emulator holds bounded memory. Their
+    /// events are still sent, and [`Counters::calls_created`] counts every
+    /// call. The default is [`DEFAULT_CONVERSATION_HISTORY`].
+    ///
+    /// [`Counters::calls_created`]: crate::Counters::calls_created
+    pub conversation_history: usize,
     /// Serve HTTPS (and `wss://`) instead of plain HTTP; `None`, the
     /// default, serves plain HTTP. Not read from configuration files: the
     /// certificates are generated at start (see [`crate::TlsOptions`]).
@@ -535,6 +548,7 @@ impl Default for EmulatorConfig {
             authorize_user: None,
             max_body_bytes: 1024 * 1024,
             notifications: NotificationSettings::default(),
+            conversation_history: DEFAULT_CONVERSATION_HISTORY,
             tls: None,
         }
     }

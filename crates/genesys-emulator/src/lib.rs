@@ -94,8 +94,8 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{
-    CallTimings, ClientSeed, ClockMode, EmulatorConfig, Grant, NotificationSettings, Organization,
-    RateLimit, RoleSeed, UserSeed,
+    CallTimings, ClientSeed, ClockMode, DEFAULT_CONVERSATION_HISTORY, EmulatorConfig, Grant,
+    NotificationSettings, Organization, RateLimit, RoleSeed, UserSeed,
 };
 pub use counters::Counters;
 pub use faults::{Fault, RouteMatch};
@@ -389,7 +389,9 @@ impl Emulator {
         self.shared.revoke(token);
     }
 
-    /// Ids of the call conversations created so far, oldest first.
+    /// Ids of the call conversations the emulator remembers, oldest first:
+    /// every one created, up to [`EmulatorConfig::conversation_history`]
+    /// of the most recent.
     pub fn conversation_ids(&self) -> Vec<String> {
         self.shared
             .store()

@@ -1,6 +1,6 @@
 //! The emulated world: seeded entities and everything minted at run time.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -193,7 +193,9 @@ pub(crate) struct Store {
     pub(crate) refresh_tokens: HashMap<String, RefreshRec>,
     pub(crate) codes: HashMap<String, CodeRec>,
     pub(crate) assertions: HashMap<String, AssertionRec>,
-    pub(crate) conversations: Vec<Conversation>,
+    /// The most recent call conversations, oldest first (at most
+    /// `EmulatorConfig::conversation_history`).
+    pub(crate) conversations: VecDeque<Conversation>,
     pub(crate) rate: HashMap<String, RateWindow>,
     /// What `PATCH /api/v2/users/{userId}` changed, by user id.
     pub(crate) user_edits: HashMap<String, UserEdit>,
@@ -259,6 +261,17 @@ impl Shared {
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a created call conversation, forgetting the oldest beyond
+    /// `EmulatorConfig::conversation_history`.
+    pub(crate) fn remember_conversation(&self, conversation: Conversation) {
+        let limit = self.config.conversation_history;
+        let mut store = self.store();
+        store.conversations.push_back(conversation);
+        while store.conversations.len() > limit {
+            store.conversations.pop_front();
+        }
     }
 
     /// Mints an access token and returns it.

@@ -206,6 +206,41 @@ async fn create_call_needs_the_spec_permission() {
     assert_eq!(emu.counters().calls_created(), 1);
 }
 
+/// A long-running emulator must not grow without bound: beyond its history
+/// the oldest conversations are forgotten, and the counters still count
+/// every call.
+#[tokio::test]
+async fn only_the_most_recent_conversations_are_remembered() {
+    let config = EmulatorConfig {
+        conversation_history: 2,
+        ..EmulatorConfig::default()
+    };
+    let (emu, http) = start(config).await;
+    let token = emu.user_token(seed::DEFAULT_USER_ID);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = http.post_json(CALLS, &token, PHONE_BODY).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let created: CreateCallResponse = serde_json::from_slice(&r.body).unwrap();
+        ids.push(created.id.unwrap());
+    }
+    assert_eq!(emu.counters().calls_created(), 3);
+    assert_eq!(emu.conversation_ids(), ids[1..]);
+    let forgotten = http.get(&format!("{CALLS}/{}", ids[0]), &token).await;
+    assert_eq!(forgotten.status, StatusCode::NOT_FOUND);
+    let kept = http.get(&format!("{CALLS}/{}", ids[2]), &token).await;
+    assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
+    let listing: genesys_model::CallConversationEntityListing =
+        serde_json::from_slice(&http.get(CALLS, &token).await.body).unwrap();
+    let listed: Vec<String> = listing
+        .entities
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.id)
+        .collect();
+    assert_eq!(listed, ids[1..]);
+}
+
 #[tokio::test]
 async fn create_call_as_user_returns_the_conversation_id() {
     let (emu, http) = start(EmulatorConfig::default()).await;

@@ -57,6 +57,8 @@ const TOML_SEED: &str = r#"
 token_lifetime_secs = 120
 clock = "manual"
 
+conversation_history = 500
+
 [organization]
 id = "11111111-1111-4111-8111-111111111111"
 name = "acme"
@@ -94,6 +96,7 @@ async fn toml_seed_file() {
     assert_eq!(config.clock, ClockMode::Manual);
     assert_eq!(config.token_lifetime, Duration::from_secs(120));
     assert_eq!(config.rate_limit.unwrap().requests, 100);
+    assert_eq!(config.conversation_history, 500);
 
     let emu = Emulator::start(config).await.unwrap();
     let http = Http::new(&emu.base_url());
